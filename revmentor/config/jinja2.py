@@ -1,0 +1,48 @@
+"""The Jinja2 environment: our templates first, then the NHS.UK frontend macros."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import ChoiceLoader, Environment, PackageLoader
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    """Reverse a URL name in a template: ``url("schemes:detail", scheme.pk)``."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def _date(value: Any, fmt: str = "%-d %B %Y") -> str:
+    """Format a date or datetime the NHS way (``4 March 2026``), in local time."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return str(value.strftime(fmt))
+
+
+def environment(**options: Any) -> Environment:
+    """Build the environment Django's Jinja2 backend uses for every page."""
+    loader = options.pop("loader")
+    options.setdefault("extensions", []).append("jinja2.ext.do")
+    env = Environment(
+        loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+    env.globals.update(
+        {
+            "static": static,
+            "url": url,
+            "get_messages": get_messages,
+            "assetPath": "/static/nhsuk/assets",
+        }
+    )
+    env.filters["date"] = _date
+    env.filters["datetime"] = lambda value: _date(value, "%-d %B %Y at %H:%M")
+    return env

@@ -1,0 +1,12 @@
+"""Settings for one person's machine and the demo: debug on, email to the console."""
+
+from __future__ import annotations
+
+from revmentor.config.settings.base import *  # noqa: F403
+from revmentor.config.settings.base import STORAGES
+
+DEBUG = True
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
