@@ -24,6 +24,7 @@ def _use_settings(default: str) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     _use_settings("revmentor.config.settings.local")
+    os.environ.setdefault("REVMENTOR_SITE_URL", f"http://127.0.0.1:{args.port}")
     import django
 
     django.setup()

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from jinja2 import ChoiceLoader, Environment, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -29,6 +29,11 @@ def environment(**options: Any) -> Environment:
     """Build the environment Django's Jinja2 backend uses for every page."""
     loader = options.pop("loader")
     options.setdefault("extensions", []).append("jinja2.ext.do")
+    # Pages escape everything; plain-text emails (``.txt``) must not.
+    options["autoescape"] = select_autoescape(disabled_extensions=("txt",), default=True)
+    # The NHS.UK macros read nested options that may be absent (``params.hint.text``),
+    # as Nunjucks allows; ChainableUndefined gives them the same behaviour.
+    options["undefined"] = ChainableUndefined
     env = Environment(
         loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
         trim_blocks=True,
@@ -40,7 +45,7 @@ def environment(**options: Any) -> Environment:
             "static": static,
             "url": url,
             "get_messages": get_messages,
-            "assetPath": "/static/nhsuk/assets",
+            "undefined": ChainableUndefined(name="undefined"),
         }
     )
     env.filters["date"] = _date

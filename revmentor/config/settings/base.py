@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_tasks",
-    "django_tasks.backends.database",
+    "django_tasks_db",
     "revmentor.core",
     "revmentor.schemes",
 ]
@@ -67,7 +67,6 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "revmentor.config.jinja2.environment",
-            "autoescape": True,
         },
     },
     {
@@ -90,6 +89,7 @@ try:
 except ValueError as error:
     raise ConfigError(f"DATABASE_URL is not a database URL Django understands: {error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several workers on one machine share the file: wait for locks, write-ahead log.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -186,6 +186,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
     ("nhsuk", FRONTEND_DIR / "nhsuk-frontend" / "dist" / "nhsuk"),
 ]
 STORAGES = {

@@ -26,7 +26,7 @@ SESSION_COOKIE_AGE = 8 * 3600
 TASKS = {
     "default": {
         "BACKEND": env_str(
-            "REVMENTOR_TASK_BACKEND", "django_tasks.backends.database.DatabaseBackend"
+            "REVMENTOR_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
         )
     }
 }

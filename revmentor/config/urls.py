@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from revmentor.core import views as core_views
+from revmentor.schemes import participant_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("about/", core_views.about, name="about"),
+    path("tasks/", participant_views.tasks, name="tasks"),
+    path("tasks/<int:scheme_pk>/consent/", participant_views.consent, name="consent"),
+    path(
+        "tasks/<int:scheme_pk>/consent/withdraw/",
+        participant_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
+    path("schemes/", include("revmentor.schemes.urls")),
+    path("sign-in/link/", core_views.sign_in_link, name="sign_in_link"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

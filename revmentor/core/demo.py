@@ -1,0 +1,170 @@
+"""``revmentor demo``: a scheme like the study's, ready to click through.
+
+Synthetic people only. Running it again keeps the data and prints fresh links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+from sesame.utils import get_query_string
+
+from revmentor.core.models import User
+from revmentor.schemes import services
+from revmentor.schemes.models import (
+    Grade,
+    Organisation,
+    OrganisationMember,
+    Participant,
+    ParticipantRole,
+    Scheme,
+    SchemeMembership,
+    Sex,
+    StaffRole,
+)
+
+DEMO_PASSWORD = "revmentor-demo-password"
+DOMAIN = "demo.revmentor.example"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    sex: str
+    age: int
+    previous: bool
+    years: int | None = None
+    supervisor: str | None = None  # a mentee's name
+
+
+# The study: 6 mentors (4 male, aged 31–40, 3 had mentored) and 5 mentees (4 male, aged
+# 35–65, consultants for 5–20 years, 4 had mentored).
+MENTEES = [
+    Person("Dr Alan Ashworth", Sex.MALE, 65, True, 20),
+    Person("Dr Brian Bello", Sex.MALE, 52, True, 14),
+    Person("Dr Claire Chadha", Sex.FEMALE, 47, True, 11),
+    Person("Dr David Dunmore", Sex.MALE, 41, True, 8),
+    Person("Dr Edward Egan", Sex.MALE, 35, False, 5),
+]
+MENTORS = [
+    Person("Dr Fatima Farooq", Sex.FEMALE, 31, True, supervisor="Dr Alan Ashworth"),
+    Person("Dr George Griffiths", Sex.MALE, 33, False, supervisor="Dr Brian Bello"),
+    Person("Dr Hannah Hughes", Sex.FEMALE, 34, False, supervisor="Dr Claire Chadha"),
+    Person("Dr Imran Iqbal", Sex.MALE, 36, True, supervisor="Dr David Dunmore"),
+    Person("Dr James Jennings", Sex.MALE, 38, True, supervisor="Dr Edward Egan"),
+    Person("Dr Kofi Kwarteng", Sex.MALE, 40, False, supervisor="Dr Alan Ashworth"),
+]
+STAFF = [
+    ("Lena Lead", "lead", StaffRole.LEAD),
+    ("Frank Facilitator", "facilitator", StaffRole.FACILITATOR),
+    ("Rita Researcher", "researcher", StaffRole.RESEARCHER),
+]
+
+
+def _email(name: str) -> str:
+    return name.removeprefix("Dr ").lower().replace(" ", ".") + "@" + DOMAIN
+
+
+def _staff(name: str, key: str) -> User:
+    user, _ = User.objects.get_or_create(email=f"{key}@{DOMAIN}", defaults={"full_name": name})
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def seed() -> Scheme:
+    """Create (once) the demo organisation, scheme, staff and the study's 11 people."""
+    organisation, _ = Organisation.objects.get_or_create(
+        name="Demo Teaching Hospitals NHS Foundation Trust", defaults={"ods_code": "DEMO"}
+    )
+    admin = _staff("Sam Siteadmin", "admin")
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    staff = {key: _staff(name, key) for name, key, _role in STAFF}
+    OrganisationMember.objects.get_or_create(organisation=organisation, user=staff["lead"])
+    scheme = Scheme.objects.filter(organisation=organisation).first()
+    if scheme is not None:
+        return scheme
+    scheme = services.scheme_create(
+        actor=staff["lead"],
+        organisation=organisation,
+        name="Gastroenterology reverse mentoring",
+        specialty="Gastroenterology",
+    )
+    for _name, key, role in STAFF[1:]:
+        SchemeMembership.objects.get_or_create(scheme=scheme, user=staff[key], role=role)
+    mentees: dict[str, Participant] = {}
+    for person in MENTEES:
+        mentees[person.name] = services.participant_add(
+            actor=staff["lead"],
+            scheme=scheme,
+            full_name=person.name,
+            email=_email(person.name),
+            role=ParticipantRole.MENTEE,
+            grade=Grade.CONSULTANT,
+            sex=person.sex,
+            age=person.age,
+            years_as_consultant=person.years,
+            previous_mentoring=person.previous,
+        )
+    for person in MENTORS:
+        services.participant_add(
+            actor=staff["lead"],
+            scheme=scheme,
+            full_name=person.name,
+            email=_email(person.name),
+            role=ParticipantRole.MENTOR,
+            grade=Grade.CLINICAL_FELLOW,
+            sex=person.sex,
+            age=person.age,
+            previous_mentoring=person.previous,
+            supervisor=mentees[person.supervisor] if person.supervisor else None,
+        )
+    services.participants_invite_pending(actor=staff["lead"], scheme=scheme)
+    # Most have consented already; the first mentor and mentee have not, so their
+    # sign-in links show consent coming first.
+    for participant in Participant.objects.filter(scheme=scheme).order_by("pk")[1:5]:
+        services.consent_give(participant=participant, take_part=True, research_use=True)
+    for participant in Participant.objects.filter(scheme=scheme).mentors().order_by("pk")[1:]:
+        services.consent_give(participant=participant, take_part=True, research_use=True)
+    return scheme
+
+
+def sign_in_links(scheme: Scheme, base_url: str) -> list[tuple[str, str, str]]:
+    """Return ``(persona, email, one-time sign-in link)`` for each demo persona."""
+    people: list[tuple[str, User]] = [
+        ("Site admin", User.objects.get(email=f"admin@{DOMAIN}"))
+    ]
+    people += [
+        (role.label, User.objects.get(email=f"{key}@{DOMAIN}")) for _n, key, role in STAFF
+    ]
+    first_mentor = Participant.objects.filter(scheme=scheme).mentors().order_by("pk").first()
+    first_mentee = Participant.objects.filter(scheme=scheme).mentees().order_by("pk").first()
+    if first_mentor:
+        people.append(("Mentor", first_mentor.user))
+    if first_mentee:
+        people.append(("Mentee", first_mentee.user))
+    path = reverse("sign_in_link")
+    return [(label, user.email, f"{base_url}{path}{get_query_string(user)}") for label, user in people]
+
+
+def run_demo(*, port: int, serve: bool) -> int:
+    """Migrate the SQLite database, seed the demo, print sign-in links and serve."""
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    scheme = seed()
+    base_url = f"http://127.0.0.1:{port}"
+    print(f"\nrevmentor demo — data in {settings.DATA_DIR}\n")
+    print("Sign in as any persona with its link (each works once; run the demo again for new ones):")
+    for label, email, link in sign_in_links(scheme, base_url):
+        print(f"  {label:<15} {email:<45}\n                  {link}")
+    print(f"\nStaff can also sign in at {base_url}/accounts/login/ with password {DEMO_PASSWORD}")
+    print("Emails (invitations, sign-in codes) are printed below, in this terminal.\n")
+    if serve:
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    return 0

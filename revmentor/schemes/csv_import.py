@@ -1,0 +1,176 @@
+"""Adding many participants at once from a CSV file: every row checked, then all or none.
+
+Columns (header row required, any order, case-insensitive):
+``full_name, email, role`` and optionally ``grade, sex, age, years_as_consultant,
+previous_mentoring, supervisor_email``. Row numbers count the header as row 1, as a
+spreadsheet does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db import transaction
+
+from revmentor.core.models import User
+from revmentor.schemes import services
+from revmentor.schemes.forms import ParticipantAddForm
+from revmentor.schemes.models import Grade, Participant, ParticipantRole, Scheme, Sex
+
+REQUIRED_COLUMNS = ("full_name", "email", "role")
+OPTIONAL_COLUMNS = (
+    "grade",
+    "sex",
+    "age",
+    "years_as_consultant",
+    "previous_mentoring",
+    "supervisor_email",
+)
+_GRADE_BY_LABEL = {label.lower(): value for value, label in Grade.choices}
+_SEX_BY_LABEL = {label.lower(): value for value, label in Sex.choices}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"Row {self.row}" if self.row else "The file"
+        column = f", column “{self.column}”" if self.column else ""
+        return f"{where}{column}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the file")
+        self.errors = errors
+
+
+def _decode(stream: IO[bytes]) -> str:
+    raw = stream.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed([RowError(0, "", "Save the file as CSV UTF-8 and upload it again")]) \
+            from None
+
+
+def _normalise(row: dict[str, str]) -> dict[str, str]:
+    data = {key: (value or "").strip() for key, value in row.items()}
+    data["role"] = data.get("role", "").lower()
+    for column, by_label in (("grade", _GRADE_BY_LABEL), ("sex", _SEX_BY_LABEL)):
+        value = data.get(column, "")
+        data[column] = by_label.get(value.lower(), value.lower().replace(" ", "_"))
+    data["previous_mentoring"] = data.get("previous_mentoring", "").lower()
+    return data
+
+
+def parse(stream: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
+    """Check every row and return ``(row number, cleaned data)`` for each.
+
+    Raises ImportFailed listing every problem (file, row, column) if any row is bad.
+    """
+    text = _decode(stream)
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise ImportFailed(
+            [RowError(1, column, "This column is missing from the header row") for column in missing]
+        )
+    unknown = [c for c in header if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    errors = [RowError(1, column, "Unknown column: remove it or fix its name") for column in unknown]
+    reader.fieldnames = header
+    rows: list[tuple[int, dict[str, Any]]] = []
+    emails: dict[str, int] = {}
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:
+            errors.append(RowError(number, "", "This row has more values than the header"))
+            continue
+        data = _normalise(raw)
+        form = ParticipantAddForm(data)
+        if not form.is_valid():
+            for field, messages in form.errors.items():
+                errors.extend(RowError(number, field, str(m)) for m in messages)
+            continue
+        cleaned = dict(form.cleaned_data)
+        email = cleaned["email"].lower()
+        if email in emails:
+            errors.append(
+                RowError(number, "email", f"{email} is already on row {emails[email]}")
+            )
+            continue
+        emails[email] = number
+        cleaned["supervisor_email"] = data.get("supervisor_email", "").lower()
+        rows.append((number, cleaned))
+    if not rows and not errors:
+        errors.append(RowError(0, "", "The file has no rows under the header"))
+    if errors:
+        raise ImportFailed(errors)
+    return rows
+
+
+def import_participants(*, actor: User, scheme: Scheme, stream: IO[bytes]) -> list[Participant]:
+    """Add every row of the CSV to the scheme, or nothing if any row is bad.
+
+    Supervisors (``supervisor_email``) may be mentees in the same file or already in the
+    scheme. Raises ImportFailed listing every problem; the database is then unchanged.
+    """
+    rows = parse(stream)
+    errors: list[RowError] = []
+    existing = set(
+        User.objects.filter(participations__scheme=scheme).values_list("email", flat=True)
+    )
+    for number, data in rows:
+        if data["email"].lower() in existing:
+            errors.append(RowError(number, "email", f"{data['email']} already takes part"))
+    mentee_emails = {d["email"].lower() for _, d in rows if d["role"] == ParticipantRole.MENTEE}
+    mentee_emails |= set(
+        Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE).values_list(
+            "user__email", flat=True
+        )
+    )
+    for number, data in rows:
+        supervisor = data["supervisor_email"]
+        if not supervisor:
+            continue
+        if data["role"] != ParticipantRole.MENTOR:
+            errors.append(RowError(number, "supervisor_email", "Only mentors have a supervisor"))
+        elif supervisor not in mentee_emails:
+            errors.append(
+                RowError(number, "supervisor_email", f"{supervisor} is not a mentee of the scheme")
+            )
+    if errors:
+        raise ImportFailed(errors)
+
+    with transaction.atomic():
+        added: list[Participant] = []
+        fields = ("grade", "sex", "age", "years_as_consultant", "previous_mentoring")
+        # Mentees first, so mentors can name them as supervisors.
+        ordered = sorted(rows, key=lambda item: item[1]["role"] != ParticipantRole.MENTEE)
+        by_email: dict[str, Participant] = {
+            p.user.email: p
+            for p in Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE)
+            .select_related("user")
+        }
+        for _number, data in ordered:
+            supervisor = by_email.get(data["supervisor_email"]) if data["supervisor_email"] else None
+            participant = services.participant_add(
+                actor=actor,
+                scheme=scheme,
+                full_name=data["full_name"],
+                email=data["email"],
+                role=ParticipantRole(data["role"]),
+                supervisor=supervisor,
+                **{field: data[field] for field in fields},
+            )
+            by_email[participant.user.email] = participant
+            added.append(participant)
+    return added

@@ -1,0 +1,187 @@
+"""Forms for schemes and participants. Error messages say what to do."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from revmentor.schemes.models import (
+    Grade,
+    Organisation,
+    Participant,
+    ParticipantRole,
+    Sex,
+)
+
+YES_NO_UNKNOWN = [("", "Not known"), ("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class SchemeCreateForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+        error_messages={"required": "Select the organisation that runs the scheme"},
+    )
+    name = forms.CharField(
+        max_length=200, error_messages={"required": "Enter a name for the scheme"}
+    )
+    specialty = forms.CharField(
+        max_length=200, error_messages={"required": "Enter the specialty, for example cardiology"}
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class SchemeEditForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, error_messages={"required": "Enter a name for the scheme"}
+    )
+    specialty = forms.CharField(max_length=200, error_messages={"required": "Enter the specialty"})
+    domains = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One domain a line. Can be changed only before phase 1 starts.",
+        error_messages={"required": "Enter at least one domain"},
+    )
+    information_sheet = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        error_messages={"required": "Enter the information sheet participants read"},
+    )
+    information_sheet_version = forms.CharField(
+        max_length=20, error_messages={"required": "Enter the version of the information sheet"}
+    )
+
+    def clean_domains(self) -> list[dict[str, str]]:
+        labels = [line.strip() for line in self.cleaned_data["domains"].splitlines()]
+        labels = [label for label in labels if label]
+        domains: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for label in labels:
+            slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+            slug = {"use_of_technology": "technology"}.get(slug, slug)
+            if not slug:
+                raise forms.ValidationError(f"Use letters or numbers in the domain “{label}”")
+            if slug in seen:
+                raise forms.ValidationError(f"The domain “{label}” is listed twice")
+            seen.add(slug)
+            domains.append({"slug": slug, "label": label})
+        if not domains:
+            raise forms.ValidationError("Enter at least one domain")
+        return domains
+
+
+class ParticipantDetailsForm(forms.Form):
+    """Demographics of a participant, shared by the add and edit forms and the CSV import."""
+
+    grade = forms.ChoiceField(choices=[("", "Not given"), *Grade.choices], required=False)
+    sex = forms.ChoiceField(choices=[("", "Not given"), *Sex.choices], required=False)
+    age = forms.IntegerField(
+        required=False,
+        min_value=16,
+        max_value=100,
+        error_messages={
+            "invalid": "Enter age as a whole number, like 34",
+            "min_value": "Age must be 16 or more",
+            "max_value": "Age must be 100 or less",
+        },
+    )
+    years_as_consultant = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=60,
+        error_messages={
+            "invalid": "Enter years as consultant as a whole number, like 12",
+            "min_value": "Years as consultant must be 0 or more",
+            "max_value": "Years as consultant must be 60 or less",
+        },
+    )
+    previous_mentoring = forms.ChoiceField(
+        choices=YES_NO_UNKNOWN, required=False, label="Has mentored before"
+    )
+
+    def clean_previous_mentoring(self) -> bool | None:
+        return _yes_no(self.cleaned_data.get("previous_mentoring") or "")
+
+
+class ParticipantAddForm(ParticipantDetailsForm):
+    full_name = forms.CharField(
+        max_length=200, label="Full name", error_messages={"required": "Enter their full name"}
+    )
+    email = forms.EmailField(
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address in the correct format, like name@nhs.net",
+        }
+    )
+    role = forms.ChoiceField(
+        choices=ParticipantRole.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether they are a mentor or a mentee"},
+    )
+    field_order = ["full_name", "email", "role"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") == ParticipantRole.MENTOR and data.get("years_as_consultant") is not None:
+            self.add_error("years_as_consultant", "Leave years as consultant empty for a mentor")
+        return data
+
+
+class ParticipantEditForm(ParticipantDetailsForm):
+    supervisor = forms.ModelChoiceField(
+        queryset=Participant.objects.none(),
+        required=False,
+        empty_label="None",
+        label="Their own clinical supervisor",
+    )
+
+    def __init__(self, *args: Any, participant: Participant, mentees: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        if participant.role == ParticipantRole.MENTOR:
+            self.fields["supervisor"].queryset = mentees  # type: ignore[attr-defined]
+            self.fields["supervisor"].label_from_instance = lambda p: str(p.user)  # type: ignore[attr-defined]
+            del self.fields["years_as_consultant"]
+        else:
+            del self.fields["supervisor"]
+
+
+class ParticipantsImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        error_messages={"required": "Choose a CSV file to upload"},
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The file must be a CSV file (ending in .csv)")
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError("The file must be smaller than 1 MB")
+        return upload
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why they are withdrawing, for example maternity leave"},
+    )
+
+
+class ConsentForm(forms.Form):
+    take_part = forms.BooleanField(
+        label="I have read the information sheet and agree to take part",
+        error_messages={"required": "Confirm that you agree to take part"},
+    )
+    research_use = forms.BooleanField(
+        required=False,
+        label="My answers may be used for research, with my name and email removed",
+    )

@@ -1,0 +1,309 @@
+"""Schemes, the people in them, their roles and their consent.
+
+A scheme is one run of the method of Figure 1 in one specialty of one organisation. Its
+phase moves forward through :data:`PHASE_ORDER`; see ``services.scheme_move_phase``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+DEFAULT_DOMAINS: list[dict[str, str]] = [
+    {"slug": "technology", "label": "Use of technology"},
+    {"slug": "clinical_practice", "label": "Clinical practice"},
+    {"slug": "approach_to_juniors", "label": "Approach to juniors"},
+    {"slug": "time_management", "label": "Time management"},
+    {"slug": "approachability", "label": "Approachability"},
+    {"slug": "strengths", "label": "Strengths"},
+    {"slug": "areas_for_improvement", "label": "Areas for improvement"},
+]
+
+DEFAULT_INFORMATION_SHEET = """\
+You are invited to take part in a reverse mentoring scheme, in which junior doctors \
+(mentors) give feedback to consultants (mentees).
+
+In phase 1 the mentors meet as a group, with a facilitator, to discuss each consultant. \
+The facilitator writes one feedback document for each consultant. It is the group's \
+feedback and never says which mentor said what.
+
+In phase 2 each mentor is paired at random with a consultant they are willing to mentor, \
+and they meet once, in confidence, to talk through the feedback. The meeting is never \
+recorded: only that it took place and how long it lasted.
+
+Before and after each phase you will be asked to answer a short questionnaire.
+
+Taking part is voluntary. You can withdraw at any time without giving a reason. If you \
+agree, your answers can be used for research, with your name and email removed.
+"""
+
+
+def default_domains() -> list[dict[str, str]]:
+    return [dict(domain) for domain in DEFAULT_DOMAINS]
+
+
+class Organisation(models.Model):
+    """An NHS trust or other body that runs schemes."""
+
+    name = models.CharField(max_length=200, unique=True)
+    ods_code = models.CharField("ODS code", max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationMember(models.Model):
+    """A member of an organisation's staff who may set up schemes there."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_memberships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("organisation", "user"), name="unique_org_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.organisation}"
+
+
+class Phase(models.TextChoices):
+    SETUP = "setup", "Set-up"
+    PHASE_1 = "phase_1", "Phase 1: group assessment"
+    ALLOCATION = "allocation", "Allocation"
+    PHASE_2 = "phase_2", "Phase 2: one-to-one feedback"
+    ANALYSIS = "analysis", "Analysis"
+    CLOSED = "closed", "Closed"
+
+
+PHASE_ORDER: list[Phase] = list(Phase)
+
+
+class Scheme(models.Model):
+    """One reverse mentoring programme, run and evaluated as a study."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="schemes")
+    name = models.CharField(max_length=200)
+    specialty = models.CharField(max_length=200)
+    domains = models.JSONField(default=default_domains)
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
+    information_sheet = models.TextField(default=DEFAULT_INFORMATION_SHEET)
+    information_sheet_version = models.CharField(max_length=20, default="1.0")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("name", "pk")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phase_label(self) -> str:
+        return Phase(self.phase).label
+
+    @property
+    def domains_editable(self) -> bool:
+        return self.phase == Phase.SETUP
+
+
+class PhaseTransition(models.Model):
+    """A record of who moved a scheme from one phase to the next, and when."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="transitions")
+    from_phase = models.CharField(max_length=16, choices=Phase.choices)
+    to_phase = models.CharField(max_length=16, choices=Phase.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.scheme}: {self.from_phase} → {self.to_phase}"
+
+
+class StaffRole(models.TextChoices):
+    LEAD = "lead", "Programme lead"
+    FACILITATOR = "facilitator", "Facilitator"
+    RESEARCHER = "researcher", "Researcher"
+
+
+class SchemeMembership(models.Model):
+    """A staff role (lead, facilitator, researcher) held by one person in one scheme."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheme_memberships"
+    )
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("scheme", "user", "role"), name="unique_scheme_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.scheme}"
+
+
+class ParticipantRole(models.TextChoices):
+    MENTOR = "mentor", "Mentor"
+    MENTEE = "mentee", "Mentee"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    NOT_SAID = "not_said", "Prefer not to say"
+
+
+class Grade(models.TextChoices):
+    FOUNDATION = "foundation", "Foundation doctor"
+    CORE = "core", "Core trainee"
+    SPECIALTY = "specialty", "Specialty registrar"
+    CLINICAL_FELLOW = "clinical_fellow", "Clinical fellow"
+    SPECIALTY_DOCTOR = "specialty_doctor", "Specialty doctor"
+    CONSULTANT = "consultant", "Consultant"
+
+
+class ParticipantStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def active(self) -> ParticipantQuerySet:
+        return self.filter(status=ParticipantStatus.ACTIVE)
+
+    def mentors(self) -> ParticipantQuerySet:
+        return self.filter(role=ParticipantRole.MENTOR)
+
+    def mentees(self) -> ParticipantQuerySet:
+        return self.filter(role=ParticipantRole.MENTEE)
+
+    def with_consent(self) -> ParticipantQuerySet:
+        """Annotate ``has_consent``: agreed to take part and has not withdrawn consent."""
+        current = Consent.objects.filter(
+            participant=models.OuterRef("pk"), take_part=True, withdrawn_at__isnull=True
+        )
+        return self.annotate(has_consent=models.Exists(current))
+
+
+class Participant(models.Model):
+    """A person taking part in one scheme as a mentor or a mentee."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(max_length=8, choices=ParticipantRole.choices)
+    grade = models.CharField(max_length=20, choices=Grade.choices, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    years_as_consultant = models.PositiveSmallIntegerField(null=True, blank=True)
+    previous_mentoring = models.BooleanField(null=True, blank=True)
+    supervisor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_mentors",
+        help_text="A mentor's own clinical supervisor, one of the scheme's mentees.",
+    )
+    status = models.CharField(
+        max_length=10, choices=ParticipantStatus.choices, default=ParticipantStatus.ACTIVE
+    )
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invitations_sent = models.PositiveSmallIntegerField(default=0)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("role", "user__full_name", "pk")
+        constraints = [
+            models.UniqueConstraint(fields=("scheme", "user"), name="one_participation_per_scheme"),
+            models.CheckConstraint(
+                condition=Q(age__isnull=True) | Q(age__gte=16, age__lte=100), name="age_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(years_as_consultant__isnull=True) | Q(years_as_consultant__lte=60),
+                name="years_as_consultant_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", withdrawn_on__isnull=True)
+                | Q(status="withdrawn", withdrawn_on__isnull=False),
+                name="withdrawn_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role == ParticipantRole.MENTOR
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ParticipantStatus.ACTIVE
+
+    def current_consent(self) -> Consent | None:
+        return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_at").first()
+
+
+class Consent(models.Model):
+    """What a participant agreed to, on which version of the information sheet, and when.
+
+    Consent is never edited: withdrawing sets ``withdrawn_at``, and agreeing again adds a
+    new row, so the history stays.
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    information_sheet_version = models.CharField(max_length=20)
+    take_part = models.BooleanField()
+    research_use = models.BooleanField(
+        help_text="Research use of their answers with name and email removed."
+    )
+    given_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-given_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("participant",),
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_current_consent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent of {self.participant} (v{self.information_sheet_version})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "information_sheet_version": self.information_sheet_version,
+            "take_part": self.take_part,
+            "research_use": self.research_use,
+            "given_at": self.given_at.isoformat(),
+            "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
+        }

@@ -1,0 +1,74 @@
+"""Pages for mentors and mentees: Your tasks, and consent (always first)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from revmentor.schemes import selectors, services
+from revmentor.schemes.forms import ConsentForm
+from revmentor.schemes.models import Participant
+from revmentor.schemes.services import ServiceError
+
+
+def _own_participation(request: HttpRequest, scheme_pk: int) -> Participant:
+    participant = (
+        selectors.own_participations(request.user)  # type: ignore[arg-type]
+        .filter(scheme_id=scheme_pk)
+        .first()
+    )
+    if participant is None:
+        raise Http404("You do not take part in this scheme.")
+    return participant
+
+
+def tasks(request: HttpRequest) -> HttpResponse:
+    """Your tasks: in each scheme you take part in, consent comes first."""
+    participations = list(selectors.own_participations(request.user))  # type: ignore[arg-type]
+    return render(request, "participants/tasks.jinja", {"participations": participations})
+
+
+def consent(request: HttpRequest, scheme_pk: int) -> HttpResponse:
+    """Read the information sheet and give (or withdraw) consent."""
+    participant = _own_participation(request, scheme_pk)
+    if not participant.is_active:
+        raise Http404("You have withdrawn from this scheme.")
+    form = ConsentForm(request.POST or None)
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_give(participant=participant, **form.cleaned_data)
+        except ServiceError as error:
+            problem = str(error)
+        else:
+            messages.success(request, "Thank you. Your consent has been recorded")
+            return redirect("tasks")
+    return render(
+        request,
+        "participants/consent.jinja",
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "consent": participant.current_consent(),
+            "form": form,
+            "problem": problem,
+        },
+    )
+
+
+def consent_withdraw(request: HttpRequest, scheme_pk: int) -> HttpResponse:
+    participant = _own_participation(request, scheme_pk)
+    if request.method == "POST":
+        try:
+            services.consent_withdraw(participant=participant)
+        except ServiceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your consent has been withdrawn")
+        return redirect("tasks")
+    return render(
+        request,
+        "participants/consent_withdraw.jinja",
+        {"participant": participant, "scheme": participant.scheme},
+    )

@@ -1,0 +1,114 @@
+"""Shape scheme data for pages: the Figure 1 pipeline and participant rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from revmentor.schemes.models import PHASE_ORDER, Participant, Phase, Scheme
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the method, with where the scheme is and how many people are there."""
+
+    number: int
+    title: str
+    phase: Phase
+    status: str  # "done", "current" or "upcoming"
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return {"done": "Done", "current": "In progress", "upcoming": "Not started"}[self.status]
+
+    @property
+    def tag_colour(self) -> str:
+        return {"done": "green", "current": "blue", "upcoming": "grey"}[self.status]
+
+
+# Later parts of the method register a counter for their step: it returns
+# ``[(label, number)]`` for the scheme. Steps without one show their phase only.
+STAGE_COUNTERS: dict[str, Callable[[Scheme], list[tuple[str, int]]]] = {}
+
+# (key, title, phase) for each step of Figure 1.
+FIGURE_1: list[tuple[str, str, Phase]] = [
+    ("recruitment", "Recruitment and consent", Phase.SETUP),
+    ("mentor_pre", "Mentor questionnaire before the group interview", Phase.PHASE_1),
+    ("group_interview", "Group interview, feedback documents and willingness", Phase.PHASE_1),
+    ("mentor_post_phase_1", "Mentor questionnaire after phase 1", Phase.PHASE_1),
+    ("allocation", "Random allocation within stated preferences", Phase.ALLOCATION),
+    ("pre_session", "Questionnaires before the session", Phase.PHASE_2),
+    ("sessions", "One-to-one feedback sessions, held in confidence", Phase.PHASE_2),
+    ("post_session", "Questionnaires after the session", Phase.PHASE_2),
+    ("analysis", "Analysis", Phase.ANALYSIS),
+]
+
+
+def recruitment_counts(scheme: Scheme) -> list[tuple[str, int]]:
+    """Counts of people at each point of recruitment, in one query."""
+    totals = (
+        Participant.objects.filter(scheme=scheme)
+        .with_consent()
+        .aggregate(
+            mentors=Count("pk", filter=Q(role="mentor")),
+            mentees=Count("pk", filter=Q(role="mentee")),
+            invited=Count("pk", filter=Q(invited_at__isnull=False)),
+            consented=Count("pk", filter=Q(has_consent=True, status="active")),
+            withdrawn=Count("pk", filter=Q(status="withdrawn")),
+        )
+    )
+    return [
+        ("Mentors", totals["mentors"]),
+        ("Mentees", totals["mentees"]),
+        ("Invited", totals["invited"]),
+        ("Consented", totals["consented"]),
+        ("Withdrawn", totals["withdrawn"]),
+    ]
+
+
+STAGE_COUNTERS["recruitment"] = recruitment_counts
+
+
+def pipeline(scheme: Scheme) -> list[Stage]:
+    """Return Figure 1 as stages, each marked done, current or upcoming with its counts."""
+    current = PHASE_ORDER.index(Phase(scheme.phase))
+    stages = []
+    for number, (key, title, phase) in enumerate(FIGURE_1, start=1):
+        position = PHASE_ORDER.index(phase)
+        status = "done" if position < current else "current" if position == current else "upcoming"
+        if scheme.phase == Phase.CLOSED:
+            status = "done"
+        counter = STAGE_COUNTERS.get(key)
+        counts = counter(scheme) if counter else []
+        note = f"Opens in {phase.label.lower()}." if not counter and status == "upcoming" else ""
+        stages.append(Stage(number, title, phase, status, counts, note))
+    return stages
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participant: Participant
+    consent_label: str
+    consent_colour: str
+    invite_label: str
+
+
+def participant_rows(participants: list[Participant]) -> list[ParticipantRow]:
+    """Table rows for the participants page (participants need ``has_consent``)."""
+    rows = []
+    for p in participants:
+        if not p.is_active:
+            consent, colour = "Withdrawn", "grey"
+        elif getattr(p, "has_consent", False):
+            consent, colour = "Consented", "green"
+        elif p.invited_at:
+            consent, colour = "Invited", "blue"
+        else:
+            consent, colour = "Not invited", "white"
+        invite = "Re-invite" if p.invited_at else "Invite"
+        rows.append(ParticipantRow(p, consent, colour, invite))
+    return rows

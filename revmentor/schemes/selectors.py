@@ -1,0 +1,131 @@
+"""Reads about schemes and participants, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from revmentor.core.models import User
+from revmentor.schemes.models import (
+    Organisation,
+    Participant,
+    ParticipantStatus,
+    Scheme,
+    SchemeMembership,
+    StaffRole,
+)
+
+
+@dataclass(frozen=True)
+class SchemeRoles:
+    """The roles one user holds in one scheme."""
+
+    site_admin: bool
+    staff: frozenset[str]
+    participant: Participant | None
+
+    @property
+    def is_lead(self) -> bool:
+        return StaffRole.LEAD in self.staff
+
+    @property
+    def related(self) -> bool:
+        return self.site_admin or bool(self.staff) or self.participant is not None
+
+
+def roles_in_scheme(user: Any, scheme: Scheme) -> SchemeRoles:
+    """Return the user's roles in ``scheme``, cached on the user for this request.
+
+    Anonymous users hold no roles. The cache makes repeated permission checks on one
+    page cost one query pair, not one per check.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return SchemeRoles(site_admin=False, staff=frozenset(), participant=None)
+    cache: dict[int, SchemeRoles] = user.__dict__.setdefault("_scheme_roles", {})
+    if scheme.pk not in cache:
+        staff = frozenset(
+            SchemeMembership.objects.filter(scheme=scheme, user=user).values_list("role", flat=True)
+        )
+        participant = Participant.objects.filter(scheme=scheme, user=user).first()
+        cache[scheme.pk] = SchemeRoles(
+            site_admin=user.is_site_admin, staff=staff, participant=participant
+        )
+    return cache[scheme.pk]
+
+
+def schemes_visible_to(user: User) -> QuerySet[Scheme]:
+    """Schemes the user has any role in (all of them for a site admin)."""
+    schemes = Scheme.objects.select_related("organisation")
+    if user.is_site_admin:
+        return schemes
+    return schemes.filter(Q(memberships__user=user) | Q(participants__user=user)).distinct()
+
+
+def schemes_managed_by(user: User) -> QuerySet[Scheme]:
+    """Schemes in which the user holds a staff role (all of them for a site admin)."""
+    schemes = Scheme.objects.select_related("organisation").annotate(
+        n_participants=Count("participants", distinct=True)
+    )
+    if user.is_site_admin:
+        return schemes
+    return schemes.filter(memberships__user=user).distinct()
+
+
+def scheme_for(user: User, pk: int) -> Scheme:
+    """Return the scheme if the user has any role in it; otherwise raise Http404.
+
+    Outsiders get 404 rather than 403 so they cannot learn which schemes exist.
+    """
+    try:
+        return schemes_visible_to(user).get(pk=pk)
+    except Scheme.DoesNotExist:
+        raise Http404("No such scheme.") from None
+
+
+def participant_in(scheme: Scheme, pk: int) -> Participant:
+    """Return a participant of ``scheme`` by primary key, or raise Http404."""
+    try:
+        return Participant.objects.select_related("user", "supervisor__user").get(
+            scheme=scheme, pk=pk
+        )
+    except Participant.DoesNotExist:
+        raise Http404("No such participant in this scheme.") from None
+
+
+def participants_of(scheme: Scheme) -> QuerySet[Participant]:
+    """Every participant of the scheme, with user, supervisor and consent annotated."""
+    return (
+        Participant.objects.filter(scheme=scheme)
+        .with_consent()
+        .select_related("user", "supervisor__user")
+        .order_by("role", "user__full_name", "pk")
+    )
+
+
+def own_participations(user: User) -> QuerySet[Participant]:
+    """The user's own participations, newest scheme first, with consent annotated."""
+    return (
+        Participant.objects.filter(user=user)
+        .with_consent()
+        .select_related("scheme", "scheme__organisation")
+        .order_by("-scheme__created_at", "-pk")
+    )
+
+
+def organisations_for_new_scheme(user: User) -> QuerySet[Organisation]:
+    """Organisations in which the user may create a scheme."""
+    if user.is_site_admin:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(members__user=user)
+
+
+def active_mentees(scheme: Scheme) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(scheme=scheme, status=ParticipantStatus.ACTIVE)
+        .mentees()
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )

@@ -1,0 +1,350 @@
+"""Writes about schemes and participants.
+
+Every function here is keyword-only, runs in one transaction, records what it did in
+the audit trail and raises :class:`ServiceError` with a message for the user when the
+request cannot be carried out (nothing is changed then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent, User
+from revmentor.schemes.models import (
+    PHASE_ORDER,
+    Consent,
+    Organisation,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Phase,
+    PhaseTransition,
+    Scheme,
+    SchemeMembership,
+    StaffRole,
+)
+from revmentor.schemes.tasks import send_invitation
+
+
+class ServiceError(Exception):
+    """The action cannot be done; ``str(error)`` tells the user why and what to do."""
+
+
+def _audit(actor: User | None, action: AuditEvent.Action, obj: Scheme | Participant | Consent |
+           SchemeMembership, summary: str, scheme: Scheme) -> None:
+    audit.record(actor=actor, action=action, obj=obj, summary=summary, scheme_id=scheme.pk)
+
+
+@transaction.atomic
+def scheme_create(
+    *, actor: User, organisation: Organisation, name: str, specialty: str
+) -> Scheme:
+    """Create a scheme in set-up with the study's seven domains; the actor becomes lead."""
+    scheme = Scheme.objects.create(
+        organisation=organisation, name=name, specialty=specialty, created_by=actor
+    )
+    SchemeMembership.objects.create(scheme=scheme, user=actor, role=StaffRole.LEAD)
+    _audit(actor, AuditEvent.Action.CREATE, scheme, f"Created scheme {name}", scheme)
+    return scheme
+
+
+@transaction.atomic
+def scheme_update(
+    *,
+    actor: User,
+    scheme: Scheme,
+    name: str,
+    specialty: str,
+    domains: list[dict[str, str]],
+    information_sheet: str,
+    information_sheet_version: str,
+) -> Scheme:
+    """Update a scheme's details. Domains can change only while it is in set-up.
+
+    Raises ServiceError if the domains would change after phase 1 has started, since
+    answers and feedback already refer to them.
+    """
+    if domains != scheme.domains and not scheme.domains_editable:
+        raise ServiceError("Domains can only be changed before phase 1 starts.")
+    scheme.name = name
+    scheme.specialty = specialty
+    scheme.domains = domains
+    scheme.information_sheet = information_sheet
+    scheme.information_sheet_version = information_sheet_version
+    scheme.save()
+    _audit(actor, AuditEvent.Action.UPDATE, scheme, "Updated scheme details", scheme)
+    return scheme
+
+
+def _guard_start_phase_1(scheme: Scheme) -> str | None:
+    participants = Participant.objects.filter(scheme=scheme).active()
+    if not participants.mentors().exists() or not participants.mentees().exists():
+        return "Add at least one active mentor and one active mentee before starting phase 1."
+    return None
+
+
+def _guard_allocation(scheme: Scheme) -> str | None:
+    if Participant.objects.filter(scheme=scheme).active().mentors().count() == 0:
+        return "There are no active mentors to allocate."
+    return None
+
+
+# A guard returns why the move is not allowed, or None if it is. Later parts of the
+# method add their own conditions here (for example, feedback documents approved).
+PHASE_GUARDS: dict[Phase, Callable[[Scheme], str | None]] = {
+    Phase.PHASE_1: _guard_start_phase_1,
+    Phase.ALLOCATION: _guard_allocation,
+}
+
+
+def next_phase(scheme: Scheme) -> Phase | None:
+    """Return the phase after the scheme's current one, or None once it is closed."""
+    index = PHASE_ORDER.index(Phase(scheme.phase))
+    return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
+
+
+@transaction.atomic
+def scheme_move_phase(*, actor: User, scheme: Scheme, to_phase: Phase) -> Scheme:
+    """Move the scheme to the next phase of Figure 1, recording who moved it and when.
+
+    Only a move to the very next phase is allowed, and only when its guard passes;
+    otherwise ServiceError says what is missing.
+    """
+    locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    expected = next_phase(locked)
+    if expected is None:
+        raise ServiceError("This scheme is closed.")
+    if to_phase != expected:
+        raise ServiceError(
+            f"The scheme is in {Phase(locked.phase).label}; the next step is {expected.label}."
+        )
+    guard = PHASE_GUARDS.get(to_phase)
+    problem = guard(locked) if guard else None
+    if problem:
+        raise ServiceError(problem)
+    PhaseTransition.objects.create(
+        scheme=locked, from_phase=locked.phase, to_phase=to_phase, by=actor
+    )
+    locked.phase = to_phase
+    locked.save(update_fields=["phase"])
+    _audit(actor, AuditEvent.Action.UPDATE, locked, f"Moved to {to_phase.label}", locked)
+    scheme.phase = locked.phase
+    return locked
+
+
+def _person(email: str, full_name: str) -> User:
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+    elif not user.full_name and full_name:
+        user.full_name = full_name.strip()
+        user.save(update_fields=["full_name"])
+    return user
+
+
+@transaction.atomic
+def participant_add(
+    *,
+    actor: User,
+    scheme: Scheme,
+    full_name: str,
+    email: str,
+    role: ParticipantRole,
+    grade: str = "",
+    sex: str = "",
+    age: int | None = None,
+    years_as_consultant: int | None = None,
+    previous_mentoring: bool | None = None,
+    supervisor: Participant | None = None,
+) -> Participant:
+    """Add a person to the scheme as a mentor or mentee and return the participant.
+
+    The person's account is found by email or created (without a password: they sign
+    in with a one-time link or code). Raises ServiceError if they already take part in
+    this scheme, if a mentor is given years as consultant, or if the supervisor is not
+    one of this scheme's mentees.
+    """
+    user = _person(email, full_name)
+    if Participant.objects.filter(scheme=scheme, user=user).exists():
+        raise ServiceError(f"{user.email} already takes part in this scheme.")
+    if role == ParticipantRole.MENTOR and years_as_consultant is not None:
+        raise ServiceError("Years as consultant is for mentees only.")
+    if supervisor is not None:
+        _check_supervisor(scheme, role, supervisor)
+    participant = Participant.objects.create(
+        scheme=scheme,
+        user=user,
+        role=role,
+        grade=grade,
+        sex=sex,
+        age=age,
+        years_as_consultant=years_as_consultant,
+        previous_mentoring=previous_mentoring,
+        supervisor=supervisor,
+    )
+    _audit(actor, AuditEvent.Action.CREATE, participant, f"Added {role.label.lower()}", scheme)
+    return participant
+
+
+def _check_supervisor(scheme: Scheme, role: str, supervisor: Participant) -> None:
+    if role != ParticipantRole.MENTOR:
+        raise ServiceError("Only mentors have a clinical supervisor in the scheme.")
+    if supervisor.scheme_id != scheme.pk or supervisor.role != ParticipantRole.MENTEE:
+        raise ServiceError("A mentor's clinical supervisor must be one of this scheme's mentees.")
+
+
+@transaction.atomic
+def participant_update(
+    *,
+    actor: User,
+    participant: Participant,
+    grade: str,
+    sex: str,
+    age: int | None,
+    years_as_consultant: int | None,
+    previous_mentoring: bool | None,
+    supervisor: Participant | None,
+) -> Participant:
+    """Update a participant's details and, for a mentor, their clinical supervisor."""
+    if participant.role == ParticipantRole.MENTOR and years_as_consultant is not None:
+        raise ServiceError("Years as consultant is for mentees only.")
+    if supervisor is not None:
+        _check_supervisor(participant.scheme, participant.role, supervisor)
+    participant.grade = grade
+    participant.sex = sex
+    participant.age = age
+    participant.years_as_consultant = years_as_consultant
+    participant.previous_mentoring = previous_mentoring
+    participant.supervisor = supervisor
+    participant.save()
+    _audit(actor, AuditEvent.Action.UPDATE, participant, "Updated details", participant.scheme)
+    return participant
+
+
+@transaction.atomic
+def supervisors_set(
+    *, actor: User, scheme: Scheme, assignments: dict[int, int | None]
+) -> int:
+    """Set each mentor's clinical supervisor at once; return how many changed.
+
+    ``assignments`` maps a mentor's participant id to a mentee's participant id (or None).
+    Every id must belong to this scheme, or nothing changes.
+    """
+    mentors = {p.pk: p for p in Participant.objects.filter(scheme=scheme).mentors()}
+    mentees = {p.pk: p for p in Participant.objects.filter(scheme=scheme).mentees()}
+    changed = 0
+    for mentor_id, mentee_id in sorted(assignments.items()):
+        if mentor_id not in mentors:
+            raise ServiceError("One of the mentors is not in this scheme.")
+        if mentee_id is not None and mentee_id not in mentees:
+            raise ServiceError("A clinical supervisor must be one of this scheme's mentees.")
+        mentor = mentors[mentor_id]
+        if mentor.supervisor_id != mentee_id:
+            mentor.supervisor_id = mentee_id
+            mentor.save(update_fields=["supervisor"])
+            _audit(actor, AuditEvent.Action.UPDATE, mentor, "Set clinical supervisor", scheme)
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def participant_invite(*, actor: User, participant: Participant) -> Participant:
+    """Email the participant an invitation with a one-time sign-in link.
+
+    Re-inviting sends a fresh link. Raises ServiceError for a withdrawn participant.
+    """
+    if participant.status == ParticipantStatus.WITHDRAWN:
+        raise ServiceError(f"{participant.user} has withdrawn, so cannot be invited.")
+    participant.invited_at = timezone.now()
+    participant.invitations_sent += 1
+    participant.save(update_fields=["invited_at", "invitations_sent"])
+    _audit(actor, AuditEvent.Action.SEND, participant, "Sent invitation", participant.scheme)
+    send_invitation.enqueue(participant.pk)
+    return participant
+
+
+@transaction.atomic
+def participants_invite_pending(*, actor: User, scheme: Scheme) -> int:
+    """Invite every active participant who has not been invited yet; return how many."""
+    pending = list(
+        Participant.objects.filter(scheme=scheme, invited_at__isnull=True)
+        .active()
+        .select_related("scheme", "user")
+        .order_by("pk")
+    )
+    for participant in pending:
+        participant_invite(actor=actor, participant=participant)
+    return len(pending)
+
+
+@transaction.atomic
+def participant_withdraw(
+    *, actor: User, participant: Participant, reason: str, on: date | None = None
+) -> Participant:
+    """Mark a participant as withdrawn. Their earlier answers stay; they are not allocated."""
+    if participant.status == ParticipantStatus.WITHDRAWN:
+        raise ServiceError(f"{participant.user} has already withdrawn.")
+    participant.status = ParticipantStatus.WITHDRAWN
+    participant.withdrawn_reason = reason.strip()
+    participant.withdrawn_on = on or timezone.localdate()
+    participant.save(update_fields=["status", "withdrawn_reason", "withdrawn_on"])
+    _audit(actor, AuditEvent.Action.UPDATE, participant, "Withdrew participant", participant.scheme)
+    return participant
+
+
+@transaction.atomic
+def consent_give(
+    *, participant: Participant, take_part: bool, research_use: bool
+) -> Consent:
+    """Record the participant's consent to the scheme's current information sheet.
+
+    Taking part must be agreed; research use is optional. Raises ServiceError if consent
+    is already current (so a double submit stores one consent, not two).
+    """
+    if not take_part:
+        raise ServiceError("To take part you need to agree to take part.")
+    locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    if locked.consents.filter(withdrawn_at__isnull=True).exists():
+        raise ServiceError("You have already given consent.")
+    consent = Consent.objects.create(
+        participant=locked,
+        information_sheet_version=participant.scheme.information_sheet_version,
+        take_part=True,
+        research_use=research_use,
+    )
+    _audit(participant.user, AuditEvent.Action.CREATE, consent, "Gave consent", participant.scheme)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, participant: Participant) -> Consent:
+    """Withdraw the participant's current consent; the record of it is kept."""
+    consent = participant.consents.select_for_update().filter(withdrawn_at__isnull=True).first()
+    if consent is None:
+        raise ServiceError("There is no consent to withdraw.")
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    _audit(participant.user, AuditEvent.Action.UPDATE, consent, "Withdrew consent",
+           participant.scheme)
+    return consent
+
+
+@transaction.atomic
+def membership_grant(
+    *, actor: User, scheme: Scheme, email: str, full_name: str, role: StaffRole
+) -> SchemeMembership:
+    """Give a person a staff role in the scheme, creating their account if needed."""
+    user = _person(email, full_name)
+    membership, created = SchemeMembership.objects.get_or_create(
+        scheme=scheme, user=user, role=role
+    )
+    if not created:
+        raise ServiceError(f"{user.email} is already {role.label.lower()} of this scheme.")
+    _audit(actor, AuditEvent.Action.CREATE, membership, f"Granted {role.label.lower()}", scheme)
+    return membership

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from revmentor.schemes import views
+
+app_name = "schemes"
+
+urlpatterns = [
+    path("", views.scheme_list, name="list"),
+    path("new/", views.scheme_create, name="create"),
+    path("<int:pk>/", views.scheme_detail, name="detail"),
+    path("<int:pk>/edit/", views.scheme_edit, name="edit"),
+    path("<int:pk>/advance/", views.scheme_advance, name="advance"),
+    path("<int:pk>/participants/", views.participant_list, name="participants"),
+    path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
+    path("<int:pk>/participants/import/", views.participant_import, name="participant_import"),
+    path("<int:pk>/participants/invite/", views.participants_invite_all, name="invite_all"),
+    path("<int:pk>/participants/supervisors/", views.supervisors, name="supervisors"),
+    path(
+        "<int:pk>/participants/<int:participant_pk>/",
+        views.participant_edit,
+        name="participant_edit",
+    ),
+    path(
+        "<int:pk>/participants/<int:participant_pk>/invite/",
+        views.participant_invite,
+        name="participant_invite",
+    ),
+    path(
+        "<int:pk>/participants/<int:participant_pk>/withdraw/",
+        views.participant_withdraw,
+        name="participant_withdraw",
+    ),
+]

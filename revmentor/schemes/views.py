@@ -1,0 +1,288 @@
+"""Pages for leads and staff: schemes, participants, invitations, the dashboard.
+
+Each view: scoped lookup (404 to outsiders) → permission (403 to read-only users) →
+form → service → presenter → render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from revmentor.schemes import csv_import, presenters, selectors, services
+from revmentor.schemes.forms import (
+    ParticipantAddForm,
+    ParticipantEditForm,
+    ParticipantsImportForm,
+    SchemeCreateForm,
+    SchemeEditForm,
+    WithdrawForm,
+)
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from revmentor.schemes.services import ServiceError
+
+
+def _scheme(request: HttpRequest, pk: int, permission: str) -> Scheme:
+    scheme = selectors.scheme_for(request.user, pk)  # type: ignore[arg-type]
+    if not request.user.has_perm(permission, scheme):
+        raise PermissionDenied
+    return scheme
+
+
+def scheme_list(request: HttpRequest) -> HttpResponse:
+    """The schemes a person runs, facilitates or researches."""
+    schemes = selectors.schemes_managed_by(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "schemes/list.jinja",
+        {
+            "schemes": schemes,
+            "can_create": request.user.has_perm("schemes.create_scheme"),
+        },
+    )
+
+
+def scheme_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("schemes.create_scheme"):
+        raise PermissionDenied
+    organisations = selectors.organisations_for_new_scheme(request.user)  # type: ignore[arg-type]
+    form = SchemeCreateForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        scheme = services.scheme_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        messages.success(request, f"{scheme.name} has been created")
+        return redirect("schemes:detail", scheme.pk)
+    return render(request, "schemes/create.jinja", {"form": form})
+
+
+def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The scheme dashboard: Figure 1 as a pipeline with counts."""
+    scheme = _scheme(request, pk, "schemes.view_scheme")
+    return render(
+        request,
+        "schemes/detail.jinja",
+        {
+            "scheme": scheme,
+            "stages": presenters.pipeline(scheme),
+            "next_phase": services.next_phase(scheme),
+            "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
+        },
+    )
+
+
+def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    initial = {
+        "name": scheme.name,
+        "specialty": scheme.specialty,
+        "domains": "\n".join(d["label"] for d in scheme.domains),
+        "information_sheet": scheme.information_sheet,
+        "information_sheet_version": scheme.information_sheet_version,
+    }
+    form = SchemeEditForm(request.POST or None, initial=initial)
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scheme_update(actor=request.user, scheme=scheme, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as error:
+            problem = str(error)
+        else:
+            messages.success(request, "Scheme details saved")
+            return redirect("schemes:detail", scheme.pk)
+    return render(
+        request, "schemes/edit.jinja", {"scheme": scheme, "form": form, "problem": problem}
+    )
+
+
+@require_POST
+def scheme_advance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the scheme on to its next phase, if the guard allows."""
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    target = services.next_phase(scheme)
+    try:
+        if target is None or request.POST.get("to") != target.value:
+            raise ServiceError("The scheme has moved on since you loaded the page. Try again.")
+        services.scheme_move_phase(actor=request.user, scheme=scheme, to_phase=target)  # type: ignore[arg-type]
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The scheme is now in {Phase(scheme.phase).label}")
+    return redirect("schemes:detail", scheme.pk)
+
+
+def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.view_scheme")
+    participants = list(selectors.participants_of(scheme))
+    rows = presenters.participant_rows(participants)
+    return render(
+        request,
+        "participants/list.jinja",
+        {
+            "scheme": scheme,
+            "mentors": [r for r in rows if r.participant.role == ParticipantRole.MENTOR],
+            "mentees": [r for r in rows if r.participant.role == ParticipantRole.MENTEE],
+            "pending": sum(1 for p in participants if p.is_active and not p.invited_at),
+            "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
+        },
+    )
+
+
+def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    form = ParticipantAddForm(request.POST or None)
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["role"] = ParticipantRole(data["role"])
+        try:
+            participant = services.participant_add(actor=request.user, scheme=scheme, **data)  # type: ignore[arg-type]
+        except ServiceError as error:
+            problem = str(error)
+        else:
+            messages.success(request, f"{participant.user} has been added")
+            if "add_another" in request.POST:
+                return redirect("schemes:participant_add", scheme.pk)
+            return redirect("schemes:participants", scheme.pk)
+    return render(
+        request, "participants/add.jinja", {"scheme": scheme, "form": form, "problem": problem}
+    )
+
+
+def participant_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a CSV of participants: every row is checked, then all are added or none."""
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    form = ParticipantsImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = csv_import.import_participants(
+                actor=request.user,  # type: ignore[arg-type]
+                scheme=scheme,
+                stream=form.cleaned_data["file"],
+            )
+        except csv_import.ImportFailed as failure:
+            errors = [str(error) for error in failure.errors]
+        except ServiceError as error:
+            errors = [str(error)]
+        else:
+            messages.success(request, f"{len(added)} participants have been added")
+            return redirect("schemes:participants", scheme.pk)
+    return render(
+        request,
+        "participants/import.jinja",
+        {
+            "scheme": scheme,
+            "form": form,
+            "errors": errors,
+            "columns": csv_import.REQUIRED_COLUMNS + csv_import.OPTIONAL_COLUMNS,
+        },
+    )
+
+
+def participant_edit(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    participant = selectors.participant_in(scheme, participant_pk)
+    initial = {
+        "grade": participant.grade,
+        "sex": participant.sex,
+        "age": participant.age,
+        "years_as_consultant": participant.years_as_consultant,
+        "previous_mentoring": {True: "yes", False: "no"}.get(participant.previous_mentoring, ""),  # type: ignore[arg-type]
+        "supervisor": participant.supervisor_id,
+    }
+    form = ParticipantEditForm(
+        request.POST or None,
+        initial=initial,
+        participant=participant,
+        mentees=selectors.active_mentees(scheme),
+    )
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        data = {"years_as_consultant": None, "supervisor": None, **form.cleaned_data}
+        try:
+            services.participant_update(actor=request.user, participant=participant, **data)  # type: ignore[arg-type]
+        except ServiceError as error:
+            problem = str(error)
+        else:
+            messages.success(request, f"Details of {participant.user} saved")
+            return redirect("schemes:participants", scheme.pk)
+    return render(
+        request,
+        "participants/edit.jinja",
+        {"scheme": scheme, "participant": participant, "form": form, "problem": problem},
+    )
+
+
+def supervisors(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link each mentor to their own clinical supervisor, all on one page."""
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    mentors = list(selectors.participants_of(scheme).mentors())
+    mentees = list(selectors.active_mentees(scheme))
+    problem = ""
+    if request.method == "POST":
+        assignments: dict[int, int | None] = {}
+        for mentor in mentors:
+            value = request.POST.get(f"supervisor-{mentor.pk}", "")
+            assignments[mentor.pk] = int(value) if value.isdigit() else None
+        try:
+            changed = services.supervisors_set(
+                actor=request.user, scheme=scheme, assignments=assignments  # type: ignore[arg-type]
+            )
+        except ServiceError as error:
+            problem = str(error)
+        else:
+            messages.success(request, f"Clinical supervisors saved ({changed} changed)")
+            return redirect("schemes:participants", scheme.pk)
+    return render(
+        request,
+        "participants/supervisors.jinja",
+        {"scheme": scheme, "mentors": mentors, "mentees": mentees, "problem": problem},
+    )
+
+
+@require_POST
+def participant_invite(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    participant = selectors.participant_in(scheme, participant_pk)
+    try:
+        services.participant_invite(actor=request.user, participant=participant)  # type: ignore[arg-type]
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"An invitation has been sent to {participant.user.email}")
+    return redirect("schemes:participants", scheme.pk)
+
+
+@require_POST
+def participants_invite_all(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    count = services.participants_invite_pending(actor=request.user, scheme=scheme)  # type: ignore[arg-type]
+    if count:
+        messages.success(request, f"Invitations have been sent to {count} people")
+    else:
+        messages.info(request, "Everyone has already been invited")
+    return redirect("schemes:participants", scheme.pk)
+
+
+def participant_withdraw(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    participant: Participant = selectors.participant_in(scheme, participant_pk)
+    form = WithdrawForm(request.POST or None)
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_withdraw(
+                actor=request.user, participant=participant, reason=form.cleaned_data["reason"]  # type: ignore[arg-type]
+            )
+        except ServiceError as error:
+            problem = str(error)
+        else:
+            messages.success(request, f"{participant.user} has been withdrawn")
+            return redirect("schemes:participants", scheme.pk)
+    return render(
+        request,
+        "participants/withdraw.jinja",
+        {"scheme": scheme, "participant": participant, "form": form, "problem": problem},
+    )
