@@ -37,6 +37,7 @@ from revmentor.allocator.problem import IntArray
 from revmentor.allocator.rng import Stream
 
 STEPS_PER_PERSON = 12
+MIN_STEPS = 20_000
 _MU = 8.0
 _CHUNK = 4096
 
@@ -142,7 +143,7 @@ def sample_chain(
         return []
     mate = initial_allocation(n_mentors, caps, eu, ev, cost, stream)
     if steps is None:
-        steps = STEPS_PER_PERSON * (n_mentors + n_mentees)
+        steps = max(MIN_STEPS, STEPS_PER_PERSON * (n_mentors + n_mentees))
     nbr_u: list[list[int]] = [[] for _ in range(n_mentors)]
     nbr_v: list[list[int]] = [[] for _ in range(n_mentees)]
     for u, v in zip(eu.tolist(), ev.tolist(), strict=True):
@@ -150,6 +151,7 @@ def sample_chain(
         nbr_v[v].append(u)
     deg_u = [len(x) for x in nbr_u]
     deg_v = [len(x) for x in nbr_v]
+    willing = set((eu * n_mentees + ev).tolist())
     costly: set[int] = set()
     if cost.any():
         costly = set((eu[cost > 0] * n_mentees + ev[cost > 0]).tolist())
@@ -222,7 +224,7 @@ def sample_chain(
         for k in range(chunk):
             r_move, r_a, r_b, r_c, r_accept = draws[5 * k : 5 * k + 5]
             size = len(matched)
-            move = int(r_move * 3.0)
+            move = int(r_move * 4.0)
             if move == 0:
                 if size < best_size:
                     pass
@@ -270,6 +272,39 @@ def sample_chain(
                             cost_now += c - c2
                             log.append((u2, v, -1))
                             log.append((u, -1, v))
+            elif move == 3:
+                if size:
+                    u = matched[int(r_a * size)]
+                    v = mate[u]
+                    v2 = nbr_u[u][int(r_b * deg_u[u])]
+                    if v2 != v and load[v2] == caps[v2]:
+                        u2 = members[v2][int(r_c * caps[v2])]
+                        if u2 * n_mentees + v in willing:
+                            # Proposed from u or from u2, in each direction.
+                            ratio = (1.0 / (deg_u[u] * caps[v]) + 1.0 / (deg_u[u2] * caps[v2])) / (
+                                1.0 / (deg_u[u] * caps[v2]) + 1.0 / (deg_u[u2] * caps[v])
+                            )
+                            if costly:
+                                delta = (
+                                    (u * n_mentees + v2 in costly)
+                                    + (u2 * n_mentees + v in costly)
+                                    - (u * n_mentees + v in costly)
+                                    - (u2 * n_mentees + v2 in costly)
+                                )
+                                if delta > 0:
+                                    ratio *= inv_mu if delta == 1 else inv_mu * inv_mu
+                                elif delta < 0:
+                                    ratio *= mu if delta == -1 else mu * mu
+                            else:
+                                delta = 0
+                            if ratio >= 1.0 or r_accept < ratio:
+                                unlink(u)
+                                unlink(u2)
+                                link(u, v2)
+                                link(u2, v)
+                                cost_now += delta
+                                log.append((u, v, v2))
+                                log.append((u2, v2, v))
             else:
                 n_open = len(open_v)
                 if n_open:
@@ -311,11 +346,12 @@ def sample_chain(
         done += chunk
         if done <= burn_in:
             share = at_best / chunk
-            if share < 0.25:
+            if share < 0.7:
                 lam *= 2.0
-            elif share > 0.75:
+            elif share > 0.9:
                 lam *= 0.5
-    # Return to the last best allocation visited by undoing the moves made since.
-    for u, old, _new in reversed(log):
-        mate[u] = old
+    if not (len(matched) == best_size and cost_now == best_cost):
+        # Not at a best allocation when the run ends: go back to the last one visited.
+        for u, old, _new in reversed(log):
+            mate[u] = old
     return sorted((u, v) for u, v in enumerate(mate) if v >= 0)

@@ -28,7 +28,7 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
-class _Measure:
+class Measure:
     """One thing that can be summarised and compared: a domain, a total or a single item.
 
     ``values`` is ``[participant of the role, time point]`` with :data:`MISSING` where
@@ -69,9 +69,9 @@ def _dense(study: Study) -> tuple[npt.NDArray[np.int32], list[int]]:
     return grid.reshape(n_people, n_tp, max(len(columns), 1)), columns
 
 
-def _measures(study: Study, grid: npt.NDArray[np.int32], columns: list[int]) -> list[_Measure]:
+def _measures(study: Study, grid: npt.NDArray[np.int32], columns: list[int]) -> list[Measure]:
     """Return every domain, every scale total and every single ordinal item, per role."""
-    out: list[_Measure] = []
+    out: list[Measure] = []
     items = [study.items[j] for j in columns]
     for role_index, role in enumerate(ROLES):
         block = grid[study.participants.role_slice(role_index)]
@@ -86,22 +86,33 @@ def _measures(study: Study, grid: npt.NDArray[np.int32], columns: list[int]) -> 
                 scales.setdefault(it.scale, []).append(c)
             else:
                 out.append(
-                    _Measure(role, it.scale, it.name, it.label, block[:, :, c], it.low, it.high)
+                    Measure(role, it.scale, it.name, it.label, block[:, :, c], it.low, it.high)
                 )
         for scale, cols in scales.items():
             for c in cols:
                 it = items[c]
                 out.append(
-                    _Measure(role, scale, str(it.domain), it.label, block[:, :, c], it.low, it.high)
+                    Measure(role, scale, str(it.domain), it.label, block[:, :, c], it.low, it.high)
                 )
             part = block[:, :, cols]
             complete = (part != MISSING).all(axis=2)
             total = np.where(complete, part.sum(axis=2, dtype=np.int64), MISSING)
-            out.append(_Measure(role, scale, "total", "Total", total.astype(np.int32)))
+            out.append(Measure(role, scale, "total", "Total", total.astype(np.int32)))
     return out
 
 
-def _summaries(study: Study, measures: list[_Measure], method: QuartileMethod) -> list[JSON]:
+def measures(study: Study) -> list[Measure]:
+    """Return every domain, scale total and single ordinal item of ``study``, per role.
+
+    Each :class:`Measure` holds its values as ``[participant of the role, time point]``
+    with :data:`~revmentor.analysis.reader.MISSING` where there is none; the report draws
+    paired plots from them.
+    """
+    grid, columns = _dense(study)
+    return _measures(study, grid, columns)
+
+
+def _summaries(study: Study, measures: list[Measure], method: QuartileMethod) -> list[JSON]:
     """Return n, median, q1 and q3 per role, scale, item and time point with any answer."""
     rows: list[JSON] = []
     for m in measures:
@@ -125,7 +136,7 @@ def _summaries(study: Study, measures: list[_Measure], method: QuartileMethod) -
     return rows
 
 
-def _distributions(study: Study, measures: list[_Measure]) -> list[JSON]:
+def _distributions(study: Study, measures: list[Measure]) -> list[JSON]:
     """Return how many gave each answer, per domain or single item of at most 11 levels."""
     rows: list[JSON] = []
     for m in measures:
@@ -157,7 +168,7 @@ def _distributions(study: Study, measures: list[_Measure]) -> list[JSON]:
 
 
 def _comparisons(
-    study: Study, measures: list[_Measure], method: QuartileMethod
+    study: Study, measures: list[Measure], method: QuartileMethod
 ) -> tuple[list[JSON], list[JSON]]:
     """Return (comparisons, warnings) for every pair of time points a < b with paired data."""
     rows: list[JSON] = []
@@ -203,9 +214,9 @@ def _comparisons(
 
 
 def format_p(p: float | None) -> str:
-    """Return a p-value as a report prints it: 3 decimals, 4 when below 0.01; "–" for None."""
+    """Return a p-value as a report prints it: 3 decimals, 4 when below 0.01; "n/a" for None."""
     if p is None:
-        return "–"
+        return "n/a"
     if p < 0.001:
         return "< 0.001"
     return f"{p:.4f}".rstrip("0") if p < 0.01 else f"{p:.3f}"

@@ -377,7 +377,7 @@ def _read_item_overrides(folder: Path, log: ProblemLog) -> dict[str, Item]:
             low, high = (1 if low is None else low), (5 if high is None else high)
         out[item] = Item(
             name=item,
-            kind="domain" if is_domain else kind,  # type: ignore[arg-type]
+            kind="domain" if is_domain else kind,
             scale=scale if is_domain else item,
             domain=domain if is_domain else None,
             low=low,
@@ -639,7 +639,7 @@ def _classify_items(
         values = {v for v in values_of.get(j, set()) if v}
         items.append(_infer_item(item_name, share, values, len(values)))
     for j, item in enumerate(items):
-        scale, dot, domain = item.name.partition(".")
+        _scale, dot, domain = item.name.partition(".")
         if item.kind != "domain" and dot and item.name not in declared:
             row = int(np.argmax(item_idx == j)) + 2
             log.add(

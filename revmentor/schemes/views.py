@@ -6,11 +6,13 @@ form → service → presenter → render.
 
 from __future__ import annotations
 
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from revmentor.schemes import csv_import, presenters, selectors, services
 from revmentor.schemes.forms import (
@@ -25,11 +27,33 @@ from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.services import ServiceError
 
 
-def _scheme(request: HttpRequest, pk: int, permission: str) -> Scheme:
+def _scheme(request: HttpRequest, pk: int, permission: str, *, post_only: bool = False) -> Scheme:
+    """Look the scheme up (404 to outsiders), then check the permission (403).
+
+    For ``post_only`` actions the method is checked last, so that even a GET tells an
+    outsider nothing about which schemes exist.
+    """
     scheme = selectors.scheme_for(request.user, pk)  # type: ignore[arg-type]
     if not request.user.has_perm(permission, scheme):
         raise PermissionDenied
+    if post_only and request.method != "POST":
+        raise _MethodNotAllowed
     return scheme
+
+
+class _MethodNotAllowed(Exception):
+    pass
+
+
+def _post_only(view: Any) -> Any:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+        except _MethodNotAllowed:
+            return HttpResponseNotAllowed(["POST"])
+
+    return wrapper
 
 
 def scheme_list(request: HttpRequest) -> HttpResponse:
@@ -96,10 +120,10 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@_post_only
 def scheme_advance(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the scheme on to its next phase, if the guard allows."""
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
     target = services.next_phase(scheme)
     try:
         if target is None or request.POST.get("to") != target.value:
@@ -242,9 +266,9 @@ def supervisors(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@_post_only
 def participant_invite(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
     participant = selectors.participant_in(scheme, participant_pk)
     try:
         services.participant_invite(actor=request.user, participant=participant)  # type: ignore[arg-type]
@@ -255,9 +279,9 @@ def participant_invite(request: HttpRequest, pk: int, participant_pk: int) -> Ht
     return redirect("schemes:participants", scheme.pk)
 
 
-@require_POST
+@_post_only
 def participants_invite_all(request: HttpRequest, pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
     count = services.participants_invite_pending(actor=request.user, scheme=scheme)  # type: ignore[arg-type]
     if count:
         messages.success(request, f"Invitations have been sent to {count} people")

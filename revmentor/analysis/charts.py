@@ -1,0 +1,160 @@
+"""Charts for the report, drawn with matplotlib and returned as inline SVG text.
+
+Every chart has a data table next to it in the report, so the picture is never the only
+way to the numbers. Colours are a colour-blind-safe diverging palette; text stays text in
+the SVG (``svg.fonttype = none``) so it is selectable and scales for print.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+from revmentor.analysis.quartiles import QuartileMethod, quartiles  # noqa: E402
+
+LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
+NHS_BLUE = "#005eb8"
+NHS_DARK = "#212b32"
+_XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+
+def _style() -> dict[str, Any]:
+    """Return rcParams for every chart: plain sans-serif text, no chart junk."""
+    return {
+        "svg.fonttype": "none",
+        "font.family": ["Arial", "Liberation Sans", "DejaVu Sans"],
+        "font.size": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.edgecolor": "#768692",
+        "axes.labelcolor": NHS_DARK,
+        "xtick.color": NHS_DARK,
+        "ytick.color": NHS_DARK,
+    }
+
+
+def _svg(fig: Any, chart_id: str, title: str) -> str:
+    """Return ``fig`` as an inline ``<svg>`` element labelled by ``title``; closes ``fig``.
+
+    ``chart_id`` salts matplotlib's internal ids so several charts on one page never share
+    a clip-path id.
+    """
+    buf = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": chart_id}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = _XML_HEADER.sub("", buf.getvalue(), count=1)
+    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{chart_id}-{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{chart_id}-{m.group(1)})", svg)
+    svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{chart_id}-{m.group(1)}"', svg)
+    safe_title = title.replace("&", "&amp;").replace("<", "&lt;")
+    return svg.replace(
+        "<svg ", f'<svg role="img" aria-label="{safe_title}" class="chart" ', 1
+    )
+
+
+def likert_bars(
+    chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, int]]]
+) -> str:
+    """Return a diverging stacked bar chart of 1-5 answers, one bar per row label.
+
+    Each row is (label, counts keyed "1".."5"); bars show percentages, centred on the
+    middle answer. Rows with no answers are drawn empty.
+    """
+    with plt.rc_context(_style()):
+        height = 0.9 + 0.28 * len(rows)
+        fig, ax = plt.subplots(figsize=(6.3, height))
+        levels = [str(k) for k in range(1, 6)]
+        for y, (_label, counts) in enumerate(rows):
+            total = sum(counts.get(k, 0) for k in levels) or 1
+            shares = [100 * counts.get(k, 0) / total for k in levels]
+            left = -(shares[0] + shares[1] + shares[2] / 2)
+            for k, share in enumerate(shares):
+                ax.barh(y, share, left=left, color=LIKERT_COLOURS[k], height=0.7,
+                        edgecolor="white", linewidth=0.5,
+                        label=f"{k + 1}" if y == 0 else None)
+                left += share
+        ax.set_yticks(range(len(rows)), [label for label, _ in rows])
+        ax.invert_yaxis()
+        ax.axvline(0, color=NHS_DARK, linewidth=0.6)
+        ax.set_xlim(-100, 100)
+        ticks = np.arange(-100, 101, 25)
+        ax.set_xticks(ticks, [f"{abs(t)}%" for t in ticks])
+        ax.legend(ncols=5, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+                  title="Answer (1 = lowest, 5 = highest)", fontsize=7, title_fontsize=7)
+        return _svg(fig, chart_id, title)
+
+
+def paired_plot(
+    chart_id: str,
+    title: str,
+    panels: Sequence[tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    labels: tuple[str, str],
+    method: QuartileMethod = "tukey",
+    max_lines: int = 60,
+) -> str:
+    """Return small multiples of paired values, one panel per (label, before, after).
+
+    Up to ``max_lines`` pairs are drawn as one line per participant (overlaps show as
+    darker lines); beyond that each panel shows the medians with their interquartile
+    ranges (by ``method``), which stay readable at any size.
+    """
+    with plt.rc_context(_style()):
+        cols = min(4, len(panels))
+        rows = -(-len(panels) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(6.3, 1.75 * rows), squeeze=False)
+        for ax, (label, before, after) in zip(axes.flat, panels, strict=False):
+            if before.size <= max_lines:
+                for a, b in zip(before.tolist(), after.tolist(), strict=True):
+                    colour = NHS_BLUE if b > a else ("#d5281b" if b < a else "#768692")
+                    ax.plot([0, 1], [a, b], color=colour, alpha=0.55, linewidth=1.2,
+                            marker="o", markersize=2.5)
+            else:
+                for x, values in ((0, before), (1, after)):
+                    q = quartiles(values, method)
+                    med, q1, q3 = float(q.median or 0), float(q.q1 or 0), float(q.q3 or 0)
+                    ax.errorbar(x, med, yerr=[[med - q1], [q3 - med]], fmt="o",
+                                color=NHS_BLUE, capsize=3)
+            ax.set_title(label, fontsize=7.5, loc="left")
+            ax.set_xticks([0, 1], labels, fontsize=7)
+            ax.set_xlim(-0.3, 1.3)
+            ax.margins(y=0.15)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        fig.tight_layout(h_pad=1.2)
+        return _svg(fig, chart_id, title)
+
+
+def durations_plot(chart_id: str, title: str, minutes: npt.NDArray[np.float64],
+                   median: float, q1: float, q3: float) -> str:
+    """Return a strip plot of session durations with the median and quartiles marked.
+
+    Up to 500 sessions are drawn as dots; more as a histogram.
+    """
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(6.3, 1.6))
+        if minutes.size <= 500:
+            jitter = np.random.default_rng(0).uniform(-0.12, 0.12, minutes.size)
+            ax.scatter(minutes, jitter, s=18, color=NHS_BLUE, alpha=0.75, zorder=3)
+            ax.add_patch(matplotlib.patches.Rectangle(
+                (q1, -0.3), q3 - q1, 0.6, facecolor="#e8edee", edgecolor="#768692", zorder=1))
+            ax.plot([median, median], [-0.3, 0.3], color=NHS_DARK, linewidth=2, zorder=2)
+            ax.set_ylim(-0.6, 0.6)
+            ax.set_yticks([])
+            ax.spines["left"].set_visible(False)
+        else:
+            ax.hist(minutes, bins=40, color=NHS_BLUE)
+            ax.axvline(median, color=NHS_DARK, linewidth=2)
+            ax.set_ylabel("sessions")
+        ax.set_xlabel("minutes")
+        return _svg(fig, chart_id, title)

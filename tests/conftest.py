@@ -1,0 +1,118 @@
+"""Personas shared by every test: who they are and what they hold.
+
+``scheme`` is the scheme under test. Its lead, facilitator and researcher hold staff
+roles in it; ``mentor`` (supervised by ``mentee``), ``other_mentor`` and ``other_mentee``
+take part in it; ``other_lead`` runs a different scheme; ``outsider`` has an account and
+no role anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from revmentor.core.models import User
+from revmentor.schemes.models import (
+    OrganisationMember,
+    Participant,
+    ParticipantRole,
+    Scheme,
+    StaffRole,
+)
+from tests.factories import (
+    MembershipFactory,
+    ParticipantFactory,
+    SchemeFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def scheme(db: Any) -> Scheme:
+    return SchemeFactory(name="Gastro scheme")
+
+
+@pytest.fixture
+def lead(scheme: Scheme) -> User:
+    user = UserFactory(full_name="Lena Lead", email="lead@example.nhs.uk")
+    MembershipFactory(scheme=scheme, user=user, role=StaffRole.LEAD)
+    OrganisationMember.objects.create(organisation=scheme.organisation, user=user)
+    return user
+
+
+@pytest.fixture
+def facilitator(scheme: Scheme) -> User:
+    user = UserFactory(full_name="Frank Facilitator")
+    MembershipFactory(scheme=scheme, user=user, role=StaffRole.FACILITATOR)
+    return user
+
+
+@pytest.fixture
+def researcher(scheme: Scheme) -> User:
+    user = UserFactory(full_name="Rita Researcher")
+    MembershipFactory(scheme=scheme, user=user, role=StaffRole.RESEARCHER)
+    return user
+
+
+@pytest.fixture
+def site_admin(db: Any) -> User:
+    return UserFactory(full_name="Sam Admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def other_lead(db: Any) -> User:
+    user = UserFactory(full_name="Otto Otherlead")
+    MembershipFactory(user=user, role=StaffRole.LEAD)
+    return user
+
+
+@pytest.fixture
+def outsider(db: Any) -> User:
+    return UserFactory(full_name="Olive Outsider")
+
+
+@pytest.fixture
+def mentee(scheme: Scheme) -> Participant:
+    return ParticipantFactory(
+        scheme=scheme, role=ParticipantRole.MENTEE, user__full_name="Dr Mentee One"
+    )
+
+
+@pytest.fixture
+def other_mentee(scheme: Scheme) -> Participant:
+    return ParticipantFactory(
+        scheme=scheme, role=ParticipantRole.MENTEE, user__full_name="Dr Mentee Two"
+    )
+
+
+@pytest.fixture
+def mentor(scheme: Scheme, mentee: Participant) -> Participant:
+    return ParticipantFactory(
+        scheme=scheme,
+        role=ParticipantRole.MENTOR,
+        supervisor=mentee,
+        user__full_name="Dr Mentor One",
+    )
+
+
+@pytest.fixture
+def other_mentor(scheme: Scheme) -> Participant:
+    return ParticipantFactory(
+        scheme=scheme, role=ParticipantRole.MENTOR, user__full_name="Dr Mentor Two"
+    )
+
+
+@pytest.fixture
+def client_for(db: Any) -> Callable[[User | None], Client]:
+    """Return a test client signed in as the given user (or anonymous for None)."""
+
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        return client
+
+    return make

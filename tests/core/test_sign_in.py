@@ -1,0 +1,93 @@
+"""Signing in: invitation links, codes by email, passwords, and throttling."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from revmentor.core.models import User
+from revmentor.schemes import services
+from revmentor.schemes.models import Participant
+
+
+def _link_path(body: str) -> str:
+    match = re.search(r"https?://[^/\s]+(/sign-in/link/\?\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_invitation_link_signs_in_once_and_lands_on_tasks(lead: User, mentor: Participant) -> None:
+    services.participant_invite(actor=lead, participant=mentor)
+    path = _link_path(mail.outbox[0].body)
+    client = Client()
+    page = client.get(path)
+    assert page.status_code == 200 and mentor.user.email in page.content.decode()
+    # Opening the link (as an email scanner would) does not sign in or use it up.
+    assert "_auth_user_id" not in client.session
+    token = re.search(r"token=([^&]+)", path).group(1)  # type: ignore[union-attr]
+    response = client.post(reverse("sign_in_link"), {"token": token, "next": reverse("tasks")})
+    assert response["Location"] == reverse("tasks")
+    assert client.get(reverse("tasks")).status_code == 200
+    # Used once: the same link no longer works.
+    again = Client().post(reverse("sign_in_link"), {"token": token})
+    assert again.status_code == 400
+    assert "expired" in again.content.decode()
+
+
+def test_a_bad_link_says_how_to_get_a_code(db: object) -> None:
+    response = Client().get(reverse("sign_in_link") + "?token=nonsense")
+    assert response.status_code == 400
+    assert reverse("account_request_login_code") in response.content.decode()
+
+
+def test_link_does_not_redirect_off_site(lead: User, mentor: Participant) -> None:
+    services.participant_invite(actor=lead, participant=mentor)
+    token = re.search(r"token=([^&\s]+)", mail.outbox[0].body).group(1)  # type: ignore[union-attr]
+    response = Client().post(reverse("sign_in_link"), {"token": token, "next": "https://evil.example/"})
+    assert response["Location"] == reverse("home")
+
+
+def test_participant_signs_in_with_a_code_from_email(mentor: Participant) -> None:
+    client = Client()
+    response = client.post(reverse("account_request_login_code"), {"email": mentor.user.email})
+    assert response.status_code == 302
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.MULTILINE)
+    assert code, mail.outbox[-1].body
+    response = client.post(reverse("account_confirm_login_code"), {"code": code.group(1)})
+    assert response.status_code == 302
+    assert client.get(reverse("tasks")).status_code == 200
+
+
+def test_staff_sign_in_with_a_password(lead: User) -> None:
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": lead.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("schemes:list")).status_code == 200
+
+
+def test_repeated_password_failures_are_throttled(lead: User) -> None:
+    cache.clear()
+    client = Client()
+    for _ in range(5):
+        response = client.post(reverse("account_login"), {"login": lead.email, "password": "wrong"})
+        assert response.status_code == 200
+    # After five failures even the right password is refused for a while.
+    response = client.post(
+        reverse("account_login"), {"login": lead.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    cache.clear()
+
+
+def test_nobody_can_sign_themselves_up(db: object) -> None:
+    response = Client().post(reverse("account_signup"), {"email": "new@nhs.net", "password1": "x" * 20})
+    assert not User.objects.filter(email="new@nhs.net").exists()
+    assert response.status_code in (200, 403)

@@ -1,0 +1,140 @@
+"""Every scheme page, for every persona: outsiders get 404, read-only users 403.
+
+The matrix must name every URL of the schemes app and the participant pages; a URL
+without a row fails ``test_every_url_has_a_row``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, get_resolver, reverse
+
+from revmentor.core.models import User
+from revmentor.schemes.models import Participant, Scheme
+
+PERSONAS = [
+    "anonymous",
+    "site_admin",
+    "lead",
+    "facilitator",
+    "researcher",
+    "other_lead",
+    "mentor",
+    "mentee",
+    "outsider",
+]
+
+# Expected status for GET, per persona, in PERSONAS order. 302 is the sign-in redirect
+# (or, for POST-only pages, 405 to everyone who gets past the lookup).
+VIEW = [302, 200, 200, 200, 200, 404, 403, 403, 404]
+MANAGE = [302, 200, 200, 403, 403, 404, 403, 403, 404]
+POST_ONLY = [302, 405, 405, 403, 403, 404, 403, 403, 404]
+
+MATRIX: dict[str, tuple[list[int], str]] = {
+    # url name: (statuses, which object the URL is about)
+    "schemes:detail": (VIEW, "scheme"),
+    "schemes:participants": (VIEW, "scheme"),
+    "schemes:edit": (MANAGE, "scheme"),
+    "schemes:participant_add": (MANAGE, "scheme"),
+    "schemes:participant_import": (MANAGE, "scheme"),
+    "schemes:supervisors": (MANAGE, "scheme"),
+    "schemes:participant_edit": (MANAGE, "participant"),
+    "schemes:participant_withdraw": (MANAGE, "participant"),
+    "schemes:advance": (POST_ONLY, "scheme"),
+    "schemes:invite_all": (POST_ONLY, "scheme"),
+    "schemes:participant_invite": (POST_ONLY, "participant"),
+}
+# Pages that are not about one scheme: (statuses, object).
+OTHER: dict[str, tuple[list[int], str]] = {
+    "schemes:list": ([302, 200, 200, 200, 200, 200, 200, 200, 200], ""),
+    "schemes:create": ([302, 200, 200, 403, 403, 403, 403, 403, 403], ""),
+    "consent": ([302, 404, 404, 404, 404, 404, 200, 200, 404], "scheme_consent"),
+    "consent_withdraw": ([302, 404, 404, 404, 404, 404, 200, 200, 404], "scheme_consent"),
+}
+
+
+def _user(request: pytest.FixtureRequest, persona: str) -> User | None:
+    if persona == "anonymous":
+        return None
+    value = request.getfixturevalue(persona)
+    return value.user if isinstance(value, Participant) else value
+
+
+def _url(name: str, about: str, scheme: Scheme, participant: Participant) -> str:
+    if about == "scheme":
+        return reverse(name, args=[scheme.pk])
+    if about == "participant":
+        return reverse(name, args=[scheme.pk, participant.pk])
+    if about == "scheme_consent":
+        return reverse(name, kwargs={"scheme_pk": scheme.pk})
+    return reverse(name)
+
+
+CASES = [
+    (name, persona, statuses[i], about)
+    for table in (MATRIX, OTHER)
+    for name, (statuses, about) in table.items()
+    for i, persona in enumerate(PERSONAS)
+]
+
+
+@pytest.mark.parametrize(("name", "persona", "expected", "about"), CASES)
+def test_access(
+    request: pytest.FixtureRequest,
+    client_for: Callable[[User | None], Client],
+    scheme: Scheme,
+    mentor: Participant,
+    name: str,
+    persona: str,
+    expected: int,
+    about: str,
+) -> None:
+    client = client_for(_user(request, persona))
+    response = client.get(_url(name, about, scheme, mentor))
+    assert response.status_code == expected, f"{name} as {persona}"
+    if expected == 302:
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def _names(patterns: Any, namespace: str = "") -> list[str]:
+    names = []
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            if pattern.name:
+                names.append(f"{namespace}{pattern.name}")
+        elif getattr(pattern, "namespace", None) in ("admin",):
+            continue
+        elif pattern.app_name == "schemes" or not getattr(pattern, "namespace", None):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if str(pattern.pattern).startswith("accounts/"):
+                continue
+            names.extend(_names(pattern.url_patterns, inner))
+    return names
+
+
+def test_every_url_has_a_row() -> None:
+    covered = set(MATRIX) | set(OTHER) | {"home", "about", "tasks", "sign_in_link"}
+    missing = sorted(set(_names(get_resolver().url_patterns)) - covered)
+    assert missing == [], f"add these URLs to the access matrix: {missing}"
+
+
+def test_post_to_manage_actions_is_refused_to_read_only_staff(
+    client_for: Callable[[User | None], Client], scheme: Scheme, facilitator: User
+) -> None:
+    response = client_for(facilitator).post(reverse("schemes:invite_all", args=[scheme.pk]))
+    assert response.status_code == 403
+
+
+def test_other_lead_cannot_post_to_this_scheme(
+    client_for: Callable[[User | None], Client], scheme: Scheme, other_lead: User
+) -> None:
+    response = client_for(other_lead).post(
+        reverse("schemes:advance", args=[scheme.pk]), {"to": "phase_1"}
+    )
+    assert response.status_code == 404
+    scheme.refresh_from_db()
+    assert scheme.phase == "setup"

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from revmentor.core.models import AuditEvent, User
+from revmentor.schemes import csv_import
+from revmentor.schemes.models import Participant, Scheme
+
+HEADER = "full_name,email,role,grade,sex,age,years_as_consultant,previous_mentoring,supervisor_email\n"
+MENTEES = [f"Dr Consultant {i},c{i}@nhs.net,mentee,consultant,male,{40 + i},{5 + i},yes,\n" for i in range(5)]
+MENTORS = [
+    f"Dr Fellow {i},f{i}@nhs.net,mentor,clinical fellow,female,{31 + i},,no,c{i % 5}@nhs.net\n"
+    for i in range(6)
+]
+GOOD = HEADER + "".join(MENTORS) + "".join(MENTEES)  # mentors first: order must not matter
+
+
+def _stream(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def test_a_good_file_adds_everyone_with_their_supervisors(lead: User, scheme: Scheme) -> None:
+    added = csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(GOOD))
+    assert len(added) == 11
+    fellow = Participant.objects.get(user__email="f5@nhs.net")
+    assert fellow.supervisor is not None and fellow.supervisor.user.email == "c0@nhs.net"
+    assert fellow.grade == "clinical_fellow" and fellow.sex == "female" and fellow.age == 36
+    consultant = Participant.objects.get(user__email="c3@nhs.net")
+    assert consultant.years_as_consultant == 8 and consultant.previous_mentoring is True
+
+
+def test_one_bad_row_imports_nothing_and_names_the_row_and_column(lead: User, scheme: Scheme) -> None:
+    bad = GOOD.replace("Dr Fellow 2,f2@nhs.net,mentor,clinical fellow,female,33", "Dr Fellow 2,f2@nhs.net,mentor,clinical fellow,female,twelve")
+    events_before = AuditEvent.objects.count()
+    with pytest.raises(csv_import.ImportFailed) as failure:
+        csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(bad))
+    assert [str(e) for e in failure.value.errors] == [
+        "Row 4, column “age”: Enter age as a whole number, like 34"
+    ]
+    assert not Participant.objects.exists()
+    assert AuditEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("full_name,role\nA,mentor\n", "Row 1, column “email”: This column is missing from the header row"),
+        (HEADER + "A,a@nhs.net,boss,,,,,,\n", "Row 2, column “role”: Select a valid choice. boss is not one of the available choices."),
+        (HEADER + "A,a@nhs.net,mentor,,,,,,\nB,A@nhs.net,mentor,,,,,,\n", "Row 3, column “email”: a@nhs.net is already on row 2"),
+        (HEADER + "A,a@nhs.net,mentor,,,,,,z@nhs.net\n", "Row 2, column “supervisor_email”: z@nhs.net is not a mentee of the scheme"),
+        (HEADER + "A,a@nhs.net,mentor,,,,7,,\n", "Row 2, column “years_as_consultant”: Leave years as consultant empty for a mentor"),
+        (HEADER + "A,not-an-email,mentee,,,,,,\n", "Row 2, column “email”: Enter an email address in the correct format, like name@nhs.net"),
+        (HEADER, "The file: The file has no rows under the header"),
+    ],
+)
+def test_bad_files_are_rejected_with_a_message_that_says_what_to_fix(
+    lead: User, scheme: Scheme, text: str, expected: str
+) -> None:
+    with pytest.raises(csv_import.ImportFailed) as failure:
+        csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(text))
+    assert expected in [str(e) for e in failure.value.errors]
+    assert not Participant.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_is_rejected(lead: User, scheme: Scheme) -> None:
+    with pytest.raises(csv_import.ImportFailed, match="problem"):
+        csv_import.import_participants(
+            actor=lead, scheme=scheme, stream=io.BytesIO((HEADER + "Zoë,z@nhs.net,mentee,,,,,,\n").encode("latin-1"))
+        )
+
+
+def test_upload_page_lists_every_problem_and_imports_nothing(
+    client_for: Callable[[User | None], Client], lead: User, scheme: Scheme
+) -> None:
+    bad = GOOD.replace("c1@nhs.net,mentee", "c1@nhs.net,consultant")
+    upload = SimpleUploadedFile("people.csv", bad.encode(), content_type="text/csv")
+    response = client_for(lead).post(
+        reverse("schemes:participant_import", args=[scheme.pk]), {"file": upload}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Nothing was imported" in body
+    assert "Row 9, column “role”" in body
+    assert not Participant.objects.exists()
+
+
+def test_upload_page_adds_everyone_from_a_good_file(
+    client_for: Callable[[User | None], Client], lead: User, scheme: Scheme
+) -> None:
+    upload = SimpleUploadedFile("people.csv", GOOD.encode(), content_type="text/csv")
+    response = client_for(lead).post(
+        reverse("schemes:participant_import", args=[scheme.pk]), {"file": upload}
+    )
+    assert response.status_code == 302
+    assert Participant.objects.filter(scheme=scheme).count() == 11

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from revmentor.core.models import User
+from revmentor.schemes import services
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from tests.factories import ConsentFactory, ParticipantFactory
+
+ClientFor = Callable[[User | None], Client]
+
+
+def test_lead_creates_a_scheme_and_becomes_its_lead(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:create"),
+        {"organisation": scheme.organisation.pk, "name": "Cardiology RM", "specialty": "Cardiology"},
+    )
+    created = Scheme.objects.get(name="Cardiology RM")
+    assert response["Location"] == reverse("schemes:detail", args=[created.pk])
+    assert created.memberships.get().user == lead
+
+
+def test_create_scheme_form_says_what_is_missing(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+    response = client_for(lead).post(reverse("schemes:create"), {"organisation": scheme.organisation.pk})
+    body = response.content.decode()
+    assert "Enter a name for the scheme" in body and "There is a problem" in body
+
+
+def test_dashboard_shows_the_pipeline_with_counts(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant, other_mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    services.participant_invite(actor=lead, participant=other_mentor)
+    body = client_for(lead).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
+    assert "Recruitment and consent" in body and "Random allocation within stated preferences" in body
+    assert "<strong>2</strong> mentors" in body
+    assert "<strong>1</strong> mentees" in body
+    assert "<strong>1</strong> invited" in body
+    assert "<strong>1</strong> consented" in body
+
+
+def test_facilitator_sees_the_dashboard_without_management_buttons(
+    client_for: ClientFor, facilitator: User, scheme: Scheme, mentor: Participant
+) -> None:
+    body = client_for(facilitator).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
+    assert "Move on to" not in body
+    body = client_for(facilitator).get(reverse("schemes:participants", args=[scheme.pk])).content.decode()
+    assert "Add a participant" not in body and "Dr Mentor One" in body
+
+
+def test_lead_moves_the_scheme_to_phase_1(client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant) -> None:
+    client_for(lead).post(reverse("schemes:advance", args=[scheme.pk]), {"to": "phase_1"})
+    scheme.refresh_from_db()
+    assert scheme.phase == Phase.PHASE_1
+
+
+def test_a_stale_advance_button_changes_nothing(client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant) -> None:
+    client_for(lead).post(reverse("schemes:advance", args=[scheme.pk]), {"to": "allocation"})
+    scheme.refresh_from_db()
+    assert scheme.phase == Phase.SETUP
+
+
+def test_lead_adds_a_participant(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:participant_add", args=[scheme.pk]),
+        {"full_name": "Dr New", "email": "new@nhs.net", "role": "mentor", "age": "33", "previous_mentoring": "no"},
+    )
+    assert response.status_code == 302
+    added = Participant.objects.get(user__email="new@nhs.net")
+    assert (added.role, added.age, added.previous_mentoring) == ("mentor", 33, False)
+
+
+def test_adding_a_participant_reports_each_bad_field(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:participant_add", args=[scheme.pk]), {"email": "nope", "age": "9"}
+    )
+    body = response.content.decode()
+    for message in (
+        "Enter their full name",
+        "Enter an email address in the correct format, like name@nhs.net",
+        "Select whether they are a mentor or a mentee",
+        "Age must be 16 or more",
+    ):
+        assert message in body
+    assert not Participant.objects.exists()
+
+
+def test_lead_sets_supervisors_on_one_page(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant, other_mentor: Participant, other_mentee: Participant
+) -> None:
+    client_for(lead).post(
+        reverse("schemes:supervisors", args=[scheme.pk]),
+        {f"supervisor-{mentor.pk}": "", f"supervisor-{other_mentor.pk}": str(other_mentee.pk)},
+    )
+    mentor.refresh_from_db()
+    other_mentor.refresh_from_db()
+    assert mentor.supervisor is None and other_mentor.supervisor == other_mentee
+
+
+def test_lead_withdraws_a_participant_with_a_reason(client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant) -> None:
+    client_for(lead).post(
+        reverse("schemes:participant_withdraw", args=[scheme.pk, mentor.pk]), {"reason": "Maternity leave"}
+    )
+    mentor.refresh_from_db()
+    assert mentor.status == "withdrawn" and mentor.withdrawn_reason == "Maternity leave"
+
+
+def _participants_page_queries(client: Client, scheme: Scheme) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("schemes:participants", args=[scheme.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_participants_page_query_count_does_not_grow_with_the_cohort(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    client = client_for(lead)
+    mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR, supervisor=mentee)
+    small = _participants_page_queries(client, scheme)
+    for _ in range(20):
+        mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+        ConsentFactory(participant=ParticipantFactory(scheme=scheme, supervisor=mentee))
+    large = _participants_page_queries(client, scheme)
+    assert small == large
+
+
+def test_dashboard_query_count_does_not_grow_with_the_cohort(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+    client = client_for(lead)
+    url = reverse("schemes:detail", args=[scheme.pk])
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for _ in range(30):
+        ConsentFactory(participant=ParticipantFactory(scheme=scheme))
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(small) == len(large)
