@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,7 +33,8 @@ def _style() -> dict[str, Any]:
     """Return rcParams for every chart: plain sans-serif text, no chart junk."""
     return {
         "svg.fonttype": "none",
-        "font.family": ["Arial", "Liberation Sans", "DejaVu Sans"],
+        "font.family": "sans-serif",
+        "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],
         "font.size": 8,
         "axes.spines.top": False,
         "axes.spines.right": False,
@@ -112,7 +114,7 @@ def paired_plot(
     with plt.rc_context(_style()):
         cols = min(4, len(panels))
         rows = -(-len(panels) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(6.3, 1.75 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(6.3, 1.9 * rows), squeeze=False)
         for ax, (label, before, after) in zip(axes.flat, panels, strict=False):
             if before.size <= max_lines:
                 for a, b in zip(before.tolist(), after.tolist(), strict=True):
@@ -126,7 +128,7 @@ def paired_plot(
                     ax.errorbar(x, med, yerr=[[med - q1], [q3 - med]], fmt="o",
                                 color=NHS_BLUE, capsize=3)
             ax.set_title(label, fontsize=7.5, loc="left")
-            ax.set_xticks([0, 1], labels, fontsize=7)
+            ax.set_xticks([0, 1], [textwrap.fill(label, 12) for label in labels], fontsize=6.5)
             ax.set_xlim(-0.3, 1.3)
             ax.margins(y=0.15)
         for ax in list(axes.flat)[len(panels):]:

@@ -229,9 +229,14 @@ def _subject(row: JSON) -> str:
 
 
 def _small_n_warning(row: JSON) -> JSON | None:
-    """Return a plain warning when a comparison's p rests on too few people, else ``None``."""
+    """Return a plain warning when a comparison's p rests on too few people, else ``None``.
+
+    ``only_approx_significant`` is true when the approximate p is below 0.05 and the exact
+    p is not: the case the paper's headline result falls into.
+    """
     n = row["n_nonzero"]
     context = {k: row[k] for k in ("role", "scale", "item", "timepoint_a", "timepoint_b")}
+    misleads = False
     if n == 0:
         message = f"{_subject(row)}: every pair is unchanged, so there is nothing to test"
     elif n < SMALL_N:
@@ -240,14 +245,15 @@ def _small_n_warning(row: JSON) -> JSON | None:
             f"{_subject(row)}: n = {n}: the normal approximation is unreliable; "
             f"the exact p is {exact:.4g}"
         )
-        if row["p_asymptotic"] < 0.05 <= exact:
+        misleads = row["p_asymptotic"] < 0.05 <= exact
+        if misleads:
             message += (
                 f" (the approximate p of {row['p_asymptotic']:.3f} is below 0.05, "
                 "the exact p is not)"
             )
     else:
         return None
-    return {"kind": "small_n", **context, "message": message}
+    return {"kind": "small_n", **context, "only_approx_significant": misleads, "message": message}
 
 
 def _incomplete_totals(study: Study, grid: npt.NDArray[np.int32], columns: list[int]) -> list[JSON]:

@@ -1,0 +1,85 @@
+"""Playwright in Debian's Chromium, with axe-core from npm checking every page.
+
+Browser tests skip (loudly, see the README's test command) when Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("REVMENTOR_CHROMIUM", "/usr/bin/chromium"))
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+# are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: browser tests skipped")
+    if not AXE.exists():
+        pytest.skip("axe-core not installed (npm ci): browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Axe:
+    """Runs axe-core on a page and fails the test on any violation."""
+
+    def __init__(self) -> None:
+        self.pages_checked: list[str] = []
+
+    def check(self, page: Any) -> None:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
+            "'wcag21aa', 'wcag22aa', 'best-practice']})"
+        )
+        violations = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+            f"{[n['target'] for n in v['nodes']][:3]})"
+            for v in result["violations"]
+        ]
+        assert violations == [], f"axe on {page.url}: {violations}"
+        self.pages_checked.append(page.url)
+
+
+@pytest.fixture
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    contexts = []
+
+    def make() -> Any:
+        context = browser.new_context(base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

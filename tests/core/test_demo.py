@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+from revmentor.core import demo
+from revmentor.core.models import User
+from revmentor.schemes.models import Consent, Participant, ParticipantRole
+
+
+def test_demo_seeds_the_study_cohort_once(db: object) -> None:
+    scheme = demo.seed()
+    assert demo.seed() == scheme
+    participants = Participant.objects.filter(scheme=scheme)
+    assert participants.filter(role=ParticipantRole.MENTOR).count() == 6
+    assert participants.filter(role=ParticipantRole.MENTEE).count() == 5
+    assert participants.filter(role=ParticipantRole.MENTOR, supervisor__isnull=True).count() == 0
+    assert participants.filter(role=ParticipantRole.MENTOR, sex="male").count() == 4
+    assert Consent.objects.filter(participant__scheme=scheme).count() == 9
+
+
+def test_every_printed_sign_in_link_works(db: object) -> None:
+    scheme = demo.seed()
+    links = demo.sign_in_links(scheme, "http://127.0.0.1:8000")
+    assert [label for label, _e, _l in links] == [
+        "Site admin", "Programme lead", "Facilitator", "Researcher", "Mentor", "Mentee",
+    ]
+    for _label, email, link in links:
+        client = Client()
+        path = link.removeprefix("http://127.0.0.1:8000")
+        token = re.search(r"token=([^&]+)", path).group(1)  # type: ignore[union-attr]
+        assert client.get(path).status_code == 200
+        response = client.post("/sign-in/link/", {"token": token})
+        assert response.status_code == 302
+        assert int(client.session["_auth_user_id"]) == User.objects.get(email=email).pk
+        landing = client.get(response["Location"], follow=True)
+        assert landing.status_code == 200
