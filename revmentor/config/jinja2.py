@@ -34,7 +34,7 @@ def environment(**options: Any) -> Environment:
     # The NHS.UK macros read nested options that may be absent (``params.hint.text``),
     # as Nunjucks allows; ChainableUndefined gives them the same behaviour.
     options["undefined"] = ChainableUndefined
-    env = Environment(
+    env = Environment(  # noqa: S701 (autoescape is set in options above)
         loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
         trim_blocks=True,
         lstrip_blocks=True,

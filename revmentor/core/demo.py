@@ -27,7 +27,7 @@ from revmentor.schemes.models import (
     StaffRole,
 )
 
-DEMO_PASSWORD = "revmentor-demo-password"
+DEMO_PASSWORD = "revmentor-demo-password"  # noqa: S105 (demo data only)
 DOMAIN = "demo.revmentor.example"
 
 
@@ -137,12 +137,8 @@ def seed() -> Scheme:
 
 def sign_in_links(scheme: Scheme, base_url: str) -> list[tuple[str, str, str]]:
     """Return ``(persona, email, one-time sign-in link)`` for each demo persona."""
-    people: list[tuple[str, User]] = [
-        ("Site admin", User.objects.get(email=f"admin@{DOMAIN}"))
-    ]
-    people += [
-        (role.label, User.objects.get(email=f"{key}@{DOMAIN}")) for _n, key, role in STAFF
-    ]
+    people: list[tuple[str, User]] = [("Site admin", User.objects.get(email=f"admin@{DOMAIN}"))]
+    people += [(role.label, User.objects.get(email=f"{key}@{DOMAIN}")) for _n, key, role in STAFF]
     first_mentor = Participant.objects.filter(scheme=scheme).mentors().order_by("pk").first()
     first_mentee = Participant.objects.filter(scheme=scheme).mentees().order_by("pk").first()
     if first_mentor:
@@ -150,7 +146,9 @@ def sign_in_links(scheme: Scheme, base_url: str) -> list[tuple[str, str, str]]:
     if first_mentee:
         people.append(("Mentee", first_mentee.user))
     path = reverse("sign_in_link")
-    return [(label, user.email, f"{base_url}{path}{get_query_string(user)}") for label, user in people]
+    return [
+        (label, user.email, f"{base_url}{path}{get_query_string(user)}") for label, user in people
+    ]
 
 
 def run_demo(*, port: int, serve: bool) -> int:
@@ -160,7 +158,9 @@ def run_demo(*, port: int, serve: bool) -> int:
     scheme = seed()
     base_url = f"http://127.0.0.1:{port}"
     print(f"\nrevmentor demo — data in {settings.DATA_DIR}\n")
-    print("Sign in as any persona with its link (each works once; run the demo again for new ones):")
+    print(
+        "Sign in as any persona with its link (each works once; run the demo again for new ones):"
+    )
     for label, email, link in sign_in_links(scheme, base_url):
         print(f"  {label:<15} {email:<45}\n                  {link}")
     print(f"\nStaff can also sign in at {base_url}/accounts/login/ with password {DEMO_PASSWORD}")

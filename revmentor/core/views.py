@@ -10,14 +10,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from sesame.utils import get_user
 
 from revmentor.core import audit
+from revmentor.core.http import AuthedRequest
 from revmentor.core.models import AuditEvent
 from revmentor.schemes import selectors
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """Send staff to their schemes and participants to their tasks."""
     user = request.user
-    if user.has_perm("schemes.create_scheme") or selectors.schemes_managed_by(user).exists():  # type: ignore[arg-type]
+    if user.has_perm("schemes.create_scheme") or selectors.schemes_managed_by(user).exists():
         return redirect("schemes:list")
     return redirect("tasks")
 
@@ -45,8 +46,13 @@ def sign_in_link(request: HttpRequest) -> HttpResponse:
         )
     if request.method == "POST":
         login(request, user, backend="sesame.backends.ModelBackend")
-        audit.record(actor=user, action=AuditEvent.Action.SIGN_IN, obj=user,
-                     summary="Signed in with an invitation link", request=request)
+        audit.record(
+            actor=user,
+            action=AuditEvent.Action.SIGN_IN,
+            obj=user,
+            summary="Signed in with an invitation link",
+            request=request,
+        )
         return redirect(next_url or "home")
     return render(
         request,

@@ -58,8 +58,9 @@ def _decode(stream: IO[bytes]) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFailed([RowError(0, "", "Save the file as CSV UTF-8 and upload it again")]) \
-            from None
+        raise ImportFailed(
+            [RowError(0, "", "Save the file as CSV UTF-8 and upload it again")]
+        ) from None
 
 
 def _normalise(row: dict[str, str]) -> dict[str, str]:
@@ -83,10 +84,15 @@ def parse(stream: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise ImportFailed(
-            [RowError(1, column, "This column is missing from the header row") for column in missing]
+            [
+                RowError(1, column, "This column is missing from the header row")
+                for column in missing
+            ]
         )
     unknown = [c for c in header if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    errors = [RowError(1, column, "Unknown column: remove it or fix its name") for column in unknown]
+    errors = [
+        RowError(1, column, "Unknown column: remove it or fix its name") for column in unknown
+    ]
     reader.fieldnames = header
     rows: list[tuple[int, dict[str, Any]]] = []
     emails: dict[str, int] = {}
@@ -103,9 +109,7 @@ def parse(stream: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
         cleaned = dict(form.cleaned_data)
         email = cleaned["email"].lower()
         if email in emails:
-            errors.append(
-                RowError(number, "email", f"{email} is already on row {emails[email]}")
-            )
+            errors.append(RowError(number, "email", f"{email} is already on row {emails[email]}"))
             continue
         emails[email] = number
         cleaned["supervisor_email"] = data.get("supervisor_email", "").lower()
@@ -157,11 +161,14 @@ def import_participants(*, actor: User, scheme: Scheme, stream: IO[bytes]) -> li
         ordered = sorted(rows, key=lambda item: item[1]["role"] != ParticipantRole.MENTEE)
         by_email: dict[str, Participant] = {
             p.user.email: p
-            for p in Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE)
-            .select_related("user")
+            for p in Participant.objects.filter(
+                scheme=scheme, role=ParticipantRole.MENTEE
+            ).select_related("user")
         }
         for _number, data in ordered:
-            supervisor = by_email.get(data["supervisor_email"]) if data["supervisor_email"] else None
+            supervisor = (
+                by_email.get(data["supervisor_email"]) if data["supervisor_email"] else None
+            )
             participant = services.participant_add(
                 actor=actor,
                 scheme=scheme,

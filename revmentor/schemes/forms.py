@@ -129,7 +129,10 @@ class ParticipantAddForm(ParticipantDetailsForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("role") == ParticipantRole.MENTOR and data.get("years_as_consultant") is not None:
+        if (
+            data.get("role") == ParticipantRole.MENTOR
+            and data.get("years_as_consultant") is not None
+        ):
             self.add_error("years_as_consultant", "Leave years as consultant empty for a mentor")
         return data
 

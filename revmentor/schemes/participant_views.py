@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from revmentor.core.http import AuthedRequest
 from revmentor.schemes import selectors, services
 from revmentor.schemes.forms import ConsentForm
 from revmentor.schemes.models import Participant
 from revmentor.schemes.services import ServiceError
 
 
-def _own_participation(request: HttpRequest, scheme_pk: int) -> Participant:
-    participant = (
-        selectors.own_participations(request.user)  # type: ignore[arg-type]
-        .filter(scheme_id=scheme_pk)
-        .first()
-    )
+def _own_participation(request: AuthedRequest, scheme_pk: int) -> Participant:
+    participant = selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
     if participant is None:
         raise Http404("You do not take part in this scheme.")
     return participant
 
 
-def tasks(request: HttpRequest) -> HttpResponse:
+def tasks(request: AuthedRequest) -> HttpResponse:
     """Your tasks: in each scheme you take part in, consent comes first."""
-    participations = list(selectors.own_participations(request.user))  # type: ignore[arg-type]
+    participations = list(selectors.own_participations(request.user))
     return render(request, "participants/tasks.jinja", {"participations": participations})
 
 
-def consent(request: HttpRequest, scheme_pk: int) -> HttpResponse:
+def consent(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     """Read the information sheet and give (or withdraw) consent."""
     participant = _own_participation(request, scheme_pk)
     if not participant.is_active:
@@ -57,7 +54,7 @@ def consent(request: HttpRequest, scheme_pk: int) -> HttpResponse:
     )
 
 
-def consent_withdraw(request: HttpRequest, scheme_pk: int) -> HttpResponse:
+def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     participant = _own_participation(request, scheme_pk)
     if request.method == "POST":
         try:

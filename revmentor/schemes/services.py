@@ -35,15 +35,18 @@ class ServiceError(Exception):
     """The action cannot be done; ``str(error)`` tells the user why and what to do."""
 
 
-def _audit(actor: User | None, action: AuditEvent.Action, obj: Scheme | Participant | Consent |
-           SchemeMembership, summary: str, scheme: Scheme) -> None:
+def _audit(
+    actor: User | None,
+    action: AuditEvent.Action,
+    obj: Scheme | Participant | Consent | SchemeMembership,
+    summary: str,
+    scheme: Scheme,
+) -> None:
     audit.record(actor=actor, action=action, obj=obj, summary=summary, scheme_id=scheme.pk)
 
 
 @transaction.atomic
-def scheme_create(
-    *, actor: User, organisation: Organisation, name: str, specialty: str
-) -> Scheme:
+def scheme_create(*, actor: User, organisation: Organisation, name: str, specialty: str) -> Scheme:
     """Create a scheme in set-up with the study's seven domains; the actor becomes lead."""
     scheme = Scheme.objects.create(
         organisation=organisation, name=name, specialty=specialty, created_by=actor
@@ -228,9 +231,7 @@ def participant_update(
 
 
 @transaction.atomic
-def supervisors_set(
-    *, actor: User, scheme: Scheme, assignments: dict[int, int | None]
-) -> int:
+def supervisors_set(*, actor: User, scheme: Scheme, assignments: dict[int, int | None]) -> int:
     """Set each mentor's clinical supervisor at once; return how many changed.
 
     ``assignments`` maps a mentor's participant id to a mentee's participant id (or None).
@@ -299,9 +300,7 @@ def participant_withdraw(
 
 
 @transaction.atomic
-def consent_give(
-    *, participant: Participant, take_part: bool, research_use: bool
-) -> Consent:
+def consent_give(*, participant: Participant, take_part: bool, research_use: bool) -> Consent:
     """Record the participant's consent to the scheme's current information sheet.
 
     Taking part must be agreed; research use is optional. Raises ServiceError if consent
@@ -330,8 +329,9 @@ def consent_withdraw(*, participant: Participant) -> Consent:
         raise ServiceError("There is no consent to withdraw.")
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
-    _audit(participant.user, AuditEvent.Action.UPDATE, consent, "Withdrew consent",
-           participant.scheme)
+    _audit(
+        participant.user, AuditEvent.Action.UPDATE, consent, "Withdrew consent", participant.scheme
+    )
     return consent
 
 

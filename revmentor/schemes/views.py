@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
+from revmentor.core.http import AuthedRequest
 from revmentor.schemes import csv_import, presenters, selectors, services
 from revmentor.schemes.forms import (
     ParticipantAddForm,
@@ -27,13 +28,13 @@ from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.services import ServiceError
 
 
-def _scheme(request: HttpRequest, pk: int, permission: str, *, post_only: bool = False) -> Scheme:
+def _scheme(request: AuthedRequest, pk: int, permission: str, *, post_only: bool = False) -> Scheme:
     """Look the scheme up (404 to outsiders), then check the permission (403).
 
     For ``post_only`` actions the method is checked last, so that even a GET tells an
     outsider nothing about which schemes exist.
     """
-    scheme = selectors.scheme_for(request.user, pk)  # type: ignore[arg-type]
+    scheme = selectors.scheme_for(request.user, pk)
     if not request.user.has_perm(permission, scheme):
         raise PermissionDenied
     if post_only and request.method != "POST":
@@ -49,16 +50,16 @@ def _post_only(view: Any) -> Any:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+            return view(request, *args, **kwargs)
         except _MethodNotAllowed:
             return HttpResponseNotAllowed(["POST"])
 
     return wrapper
 
 
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: AuthedRequest) -> HttpResponse:
     """The schemes a person runs, facilitates or researches."""
-    schemes = selectors.schemes_managed_by(request.user)  # type: ignore[arg-type]
+    schemes = selectors.schemes_managed_by(request.user)
     return render(
         request,
         "schemes/list.jinja",
@@ -69,19 +70,19 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def scheme_create(request: HttpRequest) -> HttpResponse:
+def scheme_create(request: AuthedRequest) -> HttpResponse:
     if not request.user.has_perm("schemes.create_scheme"):
         raise PermissionDenied
-    organisations = selectors.organisations_for_new_scheme(request.user)  # type: ignore[arg-type]
+    organisations = selectors.organisations_for_new_scheme(request.user)
     form = SchemeCreateForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        scheme = services.scheme_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        scheme = services.scheme_create(actor=request.user, **form.cleaned_data)
         messages.success(request, f"{scheme.name} has been created")
         return redirect("schemes:detail", scheme.pk)
     return render(request, "schemes/create.jinja", {"form": form})
 
 
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The scheme dashboard: Figure 1 as a pipeline with counts."""
     scheme = _scheme(request, pk, "schemes.view_scheme")
     return render(
@@ -96,7 +97,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.manage_scheme")
     initial = {
         "name": scheme.name,
@@ -109,7 +110,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     problem = ""
     if request.method == "POST" and form.is_valid():
         try:
-            services.scheme_update(actor=request.user, scheme=scheme, **form.cleaned_data)  # type: ignore[arg-type]
+            services.scheme_update(actor=request.user, scheme=scheme, **form.cleaned_data)
         except ServiceError as error:
             problem = str(error)
         else:
@@ -121,14 +122,14 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_post_only
-def scheme_advance(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
     """Move the scheme on to its next phase, if the guard allows."""
     scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
     target = services.next_phase(scheme)
     try:
         if target is None or request.POST.get("to") != target.value:
             raise ServiceError("The scheme has moved on since you loaded the page. Try again.")
-        services.scheme_move_phase(actor=request.user, scheme=scheme, to_phase=target)  # type: ignore[arg-type]
+        services.scheme_move_phase(actor=request.user, scheme=scheme, to_phase=target)
     except ServiceError as error:
         messages.error(request, str(error))
     else:
@@ -136,7 +137,7 @@ def scheme_advance(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schemes:detail", scheme.pk)
 
 
-def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
+def participant_list(request: AuthedRequest, pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.view_scheme")
     participants = list(selectors.participants_of(scheme))
     rows = presenters.participant_rows(participants)
@@ -153,7 +154,7 @@ def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def participant_add(request: AuthedRequest, pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.manage_scheme")
     form = ParticipantAddForm(request.POST or None)
     problem = ""
@@ -161,7 +162,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         data["role"] = ParticipantRole(data["role"])
         try:
-            participant = services.participant_add(actor=request.user, scheme=scheme, **data)  # type: ignore[arg-type]
+            participant = services.participant_add(actor=request.user, scheme=scheme, **data)
         except ServiceError as error:
             problem = str(error)
         else:
@@ -174,7 +175,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def participant_import(request: HttpRequest, pk: int) -> HttpResponse:
+def participant_import(request: AuthedRequest, pk: int) -> HttpResponse:
     """Upload a CSV of participants: every row is checked, then all are added or none."""
     scheme = _scheme(request, pk, "schemes.manage_scheme")
     form = ParticipantsImportForm(request.POST or None, request.FILES or None)
@@ -182,7 +183,7 @@ def participant_import(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             added = csv_import.import_participants(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 scheme=scheme,
                 stream=form.cleaned_data["file"],
             )
@@ -205,7 +206,11 @@ def participant_import(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def participant_edit(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+def _yes_no_initial(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+def participant_edit(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.manage_scheme")
     participant = selectors.participant_in(scheme, participant_pk)
     initial = {
@@ -213,7 +218,7 @@ def participant_edit(request: HttpRequest, pk: int, participant_pk: int) -> Http
         "sex": participant.sex,
         "age": participant.age,
         "years_as_consultant": participant.years_as_consultant,
-        "previous_mentoring": {True: "yes", False: "no"}.get(participant.previous_mentoring, ""),  # type: ignore[arg-type]
+        "previous_mentoring": _yes_no_initial(participant.previous_mentoring),
         "supervisor": participant.supervisor_id,
     }
     form = ParticipantEditForm(
@@ -226,7 +231,7 @@ def participant_edit(request: HttpRequest, pk: int, participant_pk: int) -> Http
     if request.method == "POST" and form.is_valid():
         data = {"years_as_consultant": None, "supervisor": None, **form.cleaned_data}
         try:
-            services.participant_update(actor=request.user, participant=participant, **data)  # type: ignore[arg-type]
+            services.participant_update(actor=request.user, participant=participant, **data)
         except ServiceError as error:
             problem = str(error)
         else:
@@ -239,10 +244,10 @@ def participant_edit(request: HttpRequest, pk: int, participant_pk: int) -> Http
     )
 
 
-def supervisors(request: HttpRequest, pk: int) -> HttpResponse:
+def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
     """Link each mentor to their own clinical supervisor, all on one page."""
     scheme = _scheme(request, pk, "schemes.manage_scheme")
-    mentors = list(selectors.participants_of(scheme).mentors())
+    mentors = [p for p in selectors.participants_of(scheme) if p.is_mentor]
     mentees = list(selectors.active_mentees(scheme))
     problem = ""
     if request.method == "POST":
@@ -252,7 +257,9 @@ def supervisors(request: HttpRequest, pk: int) -> HttpResponse:
             assignments[mentor.pk] = int(value) if value.isdigit() else None
         try:
             changed = services.supervisors_set(
-                actor=request.user, scheme=scheme, assignments=assignments  # type: ignore[arg-type]
+                actor=request.user,
+                scheme=scheme,
+                assignments=assignments,
             )
         except ServiceError as error:
             problem = str(error)
@@ -267,11 +274,11 @@ def supervisors(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @_post_only
-def participant_invite(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+def participant_invite(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
     participant = selectors.participant_in(scheme, participant_pk)
     try:
-        services.participant_invite(actor=request.user, participant=participant)  # type: ignore[arg-type]
+        services.participant_invite(actor=request.user, participant=participant)
     except ServiceError as error:
         messages.error(request, str(error))
     else:
@@ -280,9 +287,9 @@ def participant_invite(request: HttpRequest, pk: int, participant_pk: int) -> Ht
 
 
 @_post_only
-def participants_invite_all(request: HttpRequest, pk: int) -> HttpResponse:
+def participants_invite_all(request: AuthedRequest, pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
-    count = services.participants_invite_pending(actor=request.user, scheme=scheme)  # type: ignore[arg-type]
+    count = services.participants_invite_pending(actor=request.user, scheme=scheme)
     if count:
         messages.success(request, f"Invitations have been sent to {count} people")
     else:
@@ -290,7 +297,7 @@ def participants_invite_all(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("schemes:participants", scheme.pk)
 
 
-def participant_withdraw(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
+def participant_withdraw(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
     scheme = _scheme(request, pk, "schemes.manage_scheme")
     participant: Participant = selectors.participant_in(scheme, participant_pk)
     form = WithdrawForm(request.POST or None)
@@ -298,7 +305,9 @@ def participant_withdraw(request: HttpRequest, pk: int, participant_pk: int) -> 
     if request.method == "POST" and form.is_valid():
         try:
             services.participant_withdraw(
-                actor=request.user, participant=participant, reason=form.cleaned_data["reason"]  # type: ignore[arg-type]
+                actor=request.user,
+                participant=participant,
+                reason=form.cleaned_data["reason"],
             )
         except ServiceError as error:
             problem = str(error)

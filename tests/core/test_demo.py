@@ -24,7 +24,12 @@ def test_every_printed_sign_in_link_works(db: object) -> None:
     scheme = demo.seed()
     links = demo.sign_in_links(scheme, "http://127.0.0.1:8000")
     assert [label for label, _e, _l in links] == [
-        "Site admin", "Programme lead", "Facilitator", "Researcher", "Mentor", "Mentee",
+        "Site admin",
+        "Programme lead",
+        "Facilitator",
+        "Researcher",
+        "Mentor",
+        "Mentee",
     ]
     for _label, email, link in links:
         client = Client()

@@ -13,7 +13,9 @@ def test_required_string_fails_loudly_with_its_name() -> None:
     assert env_str("X", "fallback", environ={}) == "fallback"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("Yes", True), ("off", False), ("", False)]
+)
 def test_booleans(raw: str, expected: bool) -> None:
     assert env_bool("FLAG", not expected, environ={"FLAG": raw}) is expected
 
@@ -32,7 +34,10 @@ def test_integers_are_checked_for_form_and_range() -> None:
 
 
 def test_lists_and_paths() -> None:
-    assert env_list("HOSTS", [], environ={"HOSTS": "a.nhs.uk, b.nhs.uk,,"}) == ["a.nhs.uk", "b.nhs.uk"]
+    assert env_list("HOSTS", [], environ={"HOSTS": "a.nhs.uk, b.nhs.uk,,"}) == [
+        "a.nhs.uk",
+        "b.nhs.uk",
+    ]
     assert env_path("DIR", Path("/tmp/x"), environ={}) == Path("/tmp/x").resolve()
 
 

@@ -47,7 +47,9 @@ def test_a_bad_link_says_how_to_get_a_code(db: object) -> None:
 def test_link_does_not_redirect_off_site(lead: User, mentor: Participant) -> None:
     services.participant_invite(actor=lead, participant=mentor)
     token = re.search(r"token=([^&\s]+)", mail.outbox[0].body).group(1)  # type: ignore[union-attr]
-    response = Client().post(reverse("sign_in_link"), {"token": token, "next": "https://evil.example/"})
+    response = Client().post(
+        reverse("sign_in_link"), {"token": token, "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("home")
 
 
@@ -88,6 +90,8 @@ def test_repeated_password_failures_are_throttled(lead: User) -> None:
 
 
 def test_nobody_can_sign_themselves_up(db: object) -> None:
-    response = Client().post(reverse("account_signup"), {"email": "new@nhs.net", "password1": "x" * 20})
+    response = Client().post(
+        reverse("account_signup"), {"email": "new@nhs.net", "password1": "x" * 20}
+    )
     assert not User.objects.filter(email="new@nhs.net").exists()
     assert response.status_code in (200, 403)

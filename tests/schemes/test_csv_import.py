@@ -12,8 +12,13 @@ from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import csv_import
 from revmentor.schemes.models import Participant, Scheme
 
-HEADER = "full_name,email,role,grade,sex,age,years_as_consultant,previous_mentoring,supervisor_email\n"
-MENTEES = [f"Dr Consultant {i},c{i}@nhs.net,mentee,consultant,male,{40 + i},{5 + i},yes,\n" for i in range(5)]
+HEADER = (
+    "full_name,email,role,grade,sex,age,years_as_consultant,previous_mentoring,supervisor_email\n"
+)
+MENTEES = [
+    f"Dr Consultant {i},c{i}@nhs.net,mentee,consultant,male,{40 + i},{5 + i},yes,\n"
+    for i in range(5)
+]
 MENTORS = [
     f"Dr Fellow {i},f{i}@nhs.net,mentor,clinical fellow,female,{31 + i},,no,c{i % 5}@nhs.net\n"
     for i in range(6)
@@ -35,8 +40,13 @@ def test_a_good_file_adds_everyone_with_their_supervisors(lead: User, scheme: Sc
     assert consultant.years_as_consultant == 8 and consultant.previous_mentoring is True
 
 
-def test_one_bad_row_imports_nothing_and_names_the_row_and_column(lead: User, scheme: Scheme) -> None:
-    bad = GOOD.replace("Dr Fellow 2,f2@nhs.net,mentor,clinical fellow,female,33", "Dr Fellow 2,f2@nhs.net,mentor,clinical fellow,female,twelve")
+def test_one_bad_row_imports_nothing_and_names_the_row_and_column(
+    lead: User, scheme: Scheme
+) -> None:
+    bad = GOOD.replace(
+        "Dr Fellow 2,f2@nhs.net,mentor,clinical fellow,female,33",
+        "Dr Fellow 2,f2@nhs.net,mentor,clinical fellow,female,twelve",
+    )
     events_before = AuditEvent.objects.count()
     with pytest.raises(csv_import.ImportFailed) as failure:
         csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(bad))
@@ -50,12 +60,30 @@ def test_one_bad_row_imports_nothing_and_names_the_row_and_column(lead: User, sc
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("full_name,role\nA,mentor\n", "Row 1, column “email”: This column is missing from the header row"),
-        (HEADER + "A,a@nhs.net,boss,,,,,,\n", "Row 2, column “role”: Select a valid choice. boss is not one of the available choices."),
-        (HEADER + "A,a@nhs.net,mentor,,,,,,\nB,A@nhs.net,mentor,,,,,,\n", "Row 3, column “email”: a@nhs.net is already on row 2"),
-        (HEADER + "A,a@nhs.net,mentor,,,,,,z@nhs.net\n", "Row 2, column “supervisor_email”: z@nhs.net is not a mentee of the scheme"),
-        (HEADER + "A,a@nhs.net,mentor,,,,7,,\n", "Row 2, column “years_as_consultant”: Leave years as consultant empty for a mentor"),
-        (HEADER + "A,not-an-email,mentee,,,,,,\n", "Row 2, column “email”: Enter an email address in the correct format, like name@nhs.net"),
+        (
+            "full_name,role\nA,mentor\n",
+            "Row 1, column “email”: This column is missing from the header row",
+        ),
+        (
+            HEADER + "A,a@nhs.net,boss,,,,,,\n",
+            "Row 2, column “role”: Select a valid choice. boss is not one of the available choices.",
+        ),
+        (
+            HEADER + "A,a@nhs.net,mentor,,,,,,\nB,A@nhs.net,mentor,,,,,,\n",
+            "Row 3, column “email”: a@nhs.net is already on row 2",
+        ),
+        (
+            HEADER + "A,a@nhs.net,mentor,,,,,,z@nhs.net\n",
+            "Row 2, column “supervisor_email”: z@nhs.net is not a mentee of the scheme",
+        ),
+        (
+            HEADER + "A,a@nhs.net,mentor,,,,7,,\n",
+            "Row 2, column “years_as_consultant”: Leave years as consultant empty for a mentor",
+        ),
+        (
+            HEADER + "A,not-an-email,mentee,,,,,,\n",
+            "Row 2, column “email”: Enter an email address in the correct format, like name@nhs.net",
+        ),
         (HEADER, "The file: The file has no rows under the header"),
     ],
 )
@@ -71,7 +99,9 @@ def test_bad_files_are_rejected_with_a_message_that_says_what_to_fix(
 def test_a_file_that_is_not_utf8_is_rejected(lead: User, scheme: Scheme) -> None:
     with pytest.raises(csv_import.ImportFailed, match="problem"):
         csv_import.import_participants(
-            actor=lead, scheme=scheme, stream=io.BytesIO((HEADER + "Zoë,z@nhs.net,mentee,,,,,,\n").encode("latin-1"))
+            actor=lead,
+            scheme=scheme,
+            stream=io.BytesIO((HEADER + "Zoë,z@nhs.net,mentee,,,,,,\n").encode("latin-1")),
         )
 
 

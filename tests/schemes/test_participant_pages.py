@@ -22,7 +22,9 @@ def test_tasks_empty_state_for_someone_in_no_scheme(client_for: ClientFor, outsi
     assert "You are not taking part in any scheme yet" in body
 
 
-def test_participant_reads_the_sheet_and_consents(client_for: ClientFor, mentor: Participant) -> None:
+def test_participant_reads_the_sheet_and_consents(
+    client_for: ClientFor, mentor: Participant
+) -> None:
     client = client_for(mentor.user)
     page = client.get(reverse("consent", args=[mentor.scheme_id])).content.decode()
     assert "Information sheet" in page and mentor.scheme.information_sheet.split(" ")[0] in page
@@ -34,8 +36,12 @@ def test_participant_reads_the_sheet_and_consents(client_for: ClientFor, mentor:
     assert "Completed" in body
 
 
-def test_consent_without_agreeing_to_take_part_is_refused(client_for: ClientFor, mentor: Participant) -> None:
-    response = client_for(mentor.user).post(reverse("consent", args=[mentor.scheme_id]), {"research_use": "on"})
+def test_consent_without_agreeing_to_take_part_is_refused(
+    client_for: ClientFor, mentor: Participant
+) -> None:
+    response = client_for(mentor.user).post(
+        reverse("consent", args=[mentor.scheme_id]), {"research_use": "on"}
+    )
     assert "Confirm that you agree to take part" in response.content.decode()
     assert not Consent.objects.exists()
 
@@ -44,7 +50,9 @@ def test_withdrawn_participant_cannot_consent(client_for: ClientFor, mentor: Par
     mentor.status = "withdrawn"
     mentor.withdrawn_on = "2026-01-01"
     mentor.save()
-    assert client_for(mentor.user).get(reverse("consent", args=[mentor.scheme_id])).status_code == 404
+    assert (
+        client_for(mentor.user).get(reverse("consent", args=[mentor.scheme_id])).status_code == 404
+    )
 
 
 def test_home_sends_staff_to_schemes_and_participants_to_tasks(

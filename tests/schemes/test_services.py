@@ -17,7 +17,9 @@ from revmentor.schemes.services import ServiceError
 from tests.factories import ParticipantFactory, SchemeFactory
 
 
-def test_new_scheme_has_the_seven_domains_and_its_creator_as_lead(lead: User, scheme: Scheme) -> None:
+def test_new_scheme_has_the_seven_domains_and_its_creator_as_lead(
+    lead: User, scheme: Scheme
+) -> None:
     created = services.scheme_create(
         actor=lead, organisation=scheme.organisation, name="Cardio", specialty="Cardiology"
     )
@@ -32,7 +34,9 @@ def test_new_scheme_has_the_seven_domains_and_its_creator_as_lead(lead: User, sc
     ]
     assert created.phase == Phase.SETUP
     assert created.memberships.get().user == lead
-    assert AuditEvent.objects.filter(object_type="schemes.Scheme", object_id=str(created.pk)).exists()
+    assert AuditEvent.objects.filter(
+        object_type="schemes.Scheme", object_id=str(created.pk)
+    ).exists()
 
 
 def test_phase_1_cannot_start_without_a_mentor_and_a_mentee(lead: User, scheme: Scheme) -> None:
@@ -61,7 +65,9 @@ def test_phases_move_forward_one_step_at_a_time_and_record_who_moved_them(
         services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.CLOSED)
 
 
-def test_domains_are_frozen_once_phase_1_starts(lead: User, scheme: Scheme, mentor: Participant) -> None:
+def test_domains_are_frozen_once_phase_1_starts(
+    lead: User, scheme: Scheme, mentor: Participant
+) -> None:
     services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_1)
     with pytest.raises(ServiceError, match="before phase 1"):
         services.scheme_update(
@@ -75,7 +81,9 @@ def test_domains_are_frozen_once_phase_1_starts(lead: User, scheme: Scheme, ment
         )
 
 
-def test_a_person_can_take_part_in_several_schemes_but_once_in_each(lead: User, scheme: Scheme) -> None:
+def test_a_person_can_take_part_in_several_schemes_but_once_in_each(
+    lead: User, scheme: Scheme
+) -> None:
     first = services.participant_add(
         actor=lead, scheme=scheme, full_name="Dr A", email="a@nhs.net", role=ParticipantRole.MENTOR
     )
@@ -86,7 +94,11 @@ def test_a_person_can_take_part_in_several_schemes_but_once_in_each(lead: User, 
     assert first.user == second.user
     with pytest.raises(ServiceError, match="already takes part"):
         services.participant_add(
-            actor=lead, scheme=scheme, full_name="Dr A", email="a@nhs.net", role=ParticipantRole.MENTOR
+            actor=lead,
+            scheme=scheme,
+            full_name="Dr A",
+            email="a@nhs.net",
+            role=ParticipantRole.MENTOR,
         )
 
 
@@ -97,7 +109,9 @@ def test_a_supervisor_must_be_a_mentee_of_the_same_scheme(
     with pytest.raises(ServiceError):
         services.supervisors_set(actor=lead, scheme=scheme, assignments={mentor.pk: elsewhere.pk})
     with pytest.raises(ServiceError):
-        services.supervisors_set(actor=lead, scheme=scheme, assignments={mentor.pk: other_mentor.pk})
+        services.supervisors_set(
+            actor=lead, scheme=scheme, assignments={mentor.pk: other_mentor.pk}
+        )
     mentor.refresh_from_db()
     assert mentor.supervisor is not None and mentor.supervisor.role == ParticipantRole.MENTEE
 
@@ -126,7 +140,9 @@ def test_invite_all_invites_only_those_not_yet_invited(
     lead: User, scheme: Scheme, mentor: Participant, other_mentor: Participant
 ) -> None:
     services.participant_invite(actor=lead, participant=mentor)
-    assert services.participants_invite_pending(actor=lead, scheme=scheme) == 2  # other_mentor, mentee
+    assert (
+        services.participants_invite_pending(actor=lead, scheme=scheme) == 2
+    )  # other_mentor, mentee
     assert services.participants_invite_pending(actor=lead, scheme=scheme) == 0
     assert len(mail.outbox) == 3
 
@@ -140,7 +156,9 @@ def test_consent_is_stored_once_even_if_submitted_twice(mentor: Participant) -> 
     assert consent.information_sheet_version == mentor.scheme.information_sheet_version
 
 
-def test_withdrawing_consent_keeps_the_record_and_allows_consenting_again(mentor: Participant) -> None:
+def test_withdrawing_consent_keeps_the_record_and_allows_consenting_again(
+    mentor: Participant,
+) -> None:
     services.consent_give(participant=mentor, take_part=True, research_use=True)
     services.consent_withdraw(participant=mentor)
     assert mentor.current_consent() is None

@@ -15,29 +15,45 @@ from tests.factories import ConsentFactory, ParticipantFactory
 ClientFor = Callable[[User | None], Client]
 
 
-def test_lead_creates_a_scheme_and_becomes_its_lead(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+def test_lead_creates_a_scheme_and_becomes_its_lead(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
     response = client_for(lead).post(
         reverse("schemes:create"),
-        {"organisation": scheme.organisation.pk, "name": "Cardiology RM", "specialty": "Cardiology"},
+        {
+            "organisation": scheme.organisation.pk,
+            "name": "Cardiology RM",
+            "specialty": "Cardiology",
+        },
     )
     created = Scheme.objects.get(name="Cardiology RM")
     assert response["Location"] == reverse("schemes:detail", args=[created.pk])
     assert created.memberships.get().user == lead
 
 
-def test_create_scheme_form_says_what_is_missing(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
-    response = client_for(lead).post(reverse("schemes:create"), {"organisation": scheme.organisation.pk})
+def test_create_scheme_form_says_what_is_missing(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:create"), {"organisation": scheme.organisation.pk}
+    )
     body = response.content.decode()
     assert "Enter a name for the scheme" in body and "There is a problem" in body
 
 
 def test_dashboard_shows_the_pipeline_with_counts(
-    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant, other_mentor: Participant
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentor: Participant,
+    other_mentor: Participant,
 ) -> None:
     ConsentFactory(participant=mentor)
     services.participant_invite(actor=lead, participant=other_mentor)
     body = client_for(lead).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
-    assert "Recruitment and consent" in body and "Random allocation within stated preferences" in body
+    assert (
+        "Recruitment and consent" in body and "Random allocation within stated preferences" in body
+    )
     assert "<strong>2</strong> mentors" in body
     assert "<strong>1</strong> mentees" in body
     assert "<strong>1</strong> invited" in body
@@ -49,17 +65,25 @@ def test_facilitator_sees_the_dashboard_without_management_buttons(
 ) -> None:
     body = client_for(facilitator).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
     assert "Move on to" not in body
-    body = client_for(facilitator).get(reverse("schemes:participants", args=[scheme.pk])).content.decode()
+    body = (
+        client_for(facilitator)
+        .get(reverse("schemes:participants", args=[scheme.pk]))
+        .content.decode()
+    )
     assert "Add a participant" not in body and "Dr Mentor One" in body
 
 
-def test_lead_moves_the_scheme_to_phase_1(client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant) -> None:
+def test_lead_moves_the_scheme_to_phase_1(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant
+) -> None:
     client_for(lead).post(reverse("schemes:advance", args=[scheme.pk]), {"to": "phase_1"})
     scheme.refresh_from_db()
     assert scheme.phase == Phase.PHASE_1
 
 
-def test_a_stale_advance_button_changes_nothing(client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant) -> None:
+def test_a_stale_advance_button_changes_nothing(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant
+) -> None:
     client_for(lead).post(reverse("schemes:advance", args=[scheme.pk]), {"to": "allocation"})
     scheme.refresh_from_db()
     assert scheme.phase == Phase.SETUP
@@ -68,14 +92,22 @@ def test_a_stale_advance_button_changes_nothing(client_for: ClientFor, lead: Use
 def test_lead_adds_a_participant(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
     response = client_for(lead).post(
         reverse("schemes:participant_add", args=[scheme.pk]),
-        {"full_name": "Dr New", "email": "new@nhs.net", "role": "mentor", "age": "33", "previous_mentoring": "no"},
+        {
+            "full_name": "Dr New",
+            "email": "new@nhs.net",
+            "role": "mentor",
+            "age": "33",
+            "previous_mentoring": "no",
+        },
     )
     assert response.status_code == 302
     added = Participant.objects.get(user__email="new@nhs.net")
     assert (added.role, added.age, added.previous_mentoring) == ("mentor", 33, False)
 
 
-def test_adding_a_participant_reports_each_bad_field(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+def test_adding_a_participant_reports_each_bad_field(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
     response = client_for(lead).post(
         reverse("schemes:participant_add", args=[scheme.pk]), {"email": "nope", "age": "9"}
     )
@@ -91,7 +123,12 @@ def test_adding_a_participant_reports_each_bad_field(client_for: ClientFor, lead
 
 
 def test_lead_sets_supervisors_on_one_page(
-    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant, other_mentor: Participant, other_mentee: Participant
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentor: Participant,
+    other_mentor: Participant,
+    other_mentee: Participant,
 ) -> None:
     client_for(lead).post(
         reverse("schemes:supervisors", args=[scheme.pk]),
@@ -102,9 +139,12 @@ def test_lead_sets_supervisors_on_one_page(
     assert mentor.supervisor is None and other_mentor.supervisor == other_mentee
 
 
-def test_lead_withdraws_a_participant_with_a_reason(client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant) -> None:
+def test_lead_withdraws_a_participant_with_a_reason(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant
+) -> None:
     client_for(lead).post(
-        reverse("schemes:participant_withdraw", args=[scheme.pk, mentor.pk]), {"reason": "Maternity leave"}
+        reverse("schemes:participant_withdraw", args=[scheme.pk, mentor.pk]),
+        {"reason": "Maternity leave"},
     )
     mentor.refresh_from_db()
     assert mentor.status == "withdrawn" and mentor.withdrawn_reason == "Maternity leave"
@@ -131,7 +171,9 @@ def test_participants_page_query_count_does_not_grow_with_the_cohort(
     assert small == large
 
 
-def test_dashboard_query_count_does_not_grow_with_the_cohort(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
+def test_dashboard_query_count_does_not_grow_with_the_cohort(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
     client = client_for(lead)
     url = reverse("schemes:detail", args=[scheme.pk])
     with CaptureQueriesContext(connection) as small:

@@ -160,7 +160,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "revmentor: "
 # django-sesame: the one-time link in an invitation email.
 SESAME_ONE_TIME = True
 SESAME_MAX_AGE = env_int("REVMENTOR_INVITE_LINK_HOURS", 72, minimum=1) * 3600
-SESAME_TOKEN_NAME = "token"
+SESAME_TOKEN_NAME = "token"  # noqa: S105 (a query parameter name)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -174,7 +174,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "revmentor <no-reply@revmento
 # production (`revmentor manage db_worker`); elsewhere it runs at once.
 TASKS = {
     "default": {
-        "BACKEND": env_str("REVMENTOR_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+        "BACKEND": env_str(
+            "REVMENTOR_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
     }
 }
 

@@ -24,9 +24,5 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 TASKS = {
-    "default": {
-        "BACKEND": env_str(
-            "REVMENTOR_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
-        )
-    }
+    "default": {"BACKEND": env_str("REVMENTOR_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}
 }
