@@ -13,6 +13,7 @@ from revmentor.schemes.models import (
     Participant,
     ParticipantRole,
     Sex,
+    StaffRole,
 )
 
 YES_NO_UNKNOWN = [("", "Not known"), ("yes", "Yes"), ("no", "No")]
@@ -187,4 +188,21 @@ class ConsentForm(forms.Form):
     research_use = forms.BooleanField(
         required=False,
         label="My answers may be used for research, with my name and email removed",
+    )
+
+
+class MembershipForm(forms.Form):
+    full_name = forms.CharField(
+        max_length=200, label="Full name", error_messages={"required": "Enter their full name"}
+    )
+    email = forms.EmailField(
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address in the correct format, like name@nhs.net",
+        }
+    )
+    role = forms.ChoiceField(
+        choices=StaffRole.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the role they will have"},
     )

@@ -129,3 +129,12 @@ def active_mentees(scheme: Scheme) -> QuerySet[Participant]:
         .select_related("user")
         .order_by("user__full_name", "pk")
     )
+
+
+def memberships_of(scheme: Scheme) -> QuerySet[SchemeMembership]:
+    """The scheme's staff roles, with their people, ordered by role then name."""
+    return (
+        SchemeMembership.objects.filter(scheme=scheme)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.scheme_detail, name="detail"),
     path("<int:pk>/edit/", views.scheme_edit, name="edit"),
     path("<int:pk>/advance/", views.scheme_advance, name="advance"),
+    path("<int:pk>/team/", views.team, name="team"),
     path("<int:pk>/participants/", views.participant_list, name="participants"),
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.participant_import, name="participant_import"),

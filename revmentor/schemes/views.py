@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from revmentor.core.http import AuthedRequest
 from revmentor.schemes import csv_import, presenters, selectors, services
 from revmentor.schemes.forms import (
+    MembershipForm,
     ParticipantAddForm,
     ParticipantEditForm,
     ParticipantsImportForm,
@@ -24,7 +25,7 @@ from revmentor.schemes.forms import (
     SchemeEditForm,
     WithdrawForm,
 )
-from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import ServiceError
 
 
@@ -318,4 +319,39 @@ def participant_withdraw(request: AuthedRequest, pk: int, participant_pk: int) -
         request,
         "participants/withdraw.jinja",
         {"scheme": scheme, "participant": participant, "form": form, "problem": problem},
+    )
+
+
+def team(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The scheme's staff: leads, facilitators and researchers; leads can add more."""
+    scheme = _scheme(request, pk, "schemes.view_scheme")
+    can_manage = request.user.has_perm("schemes.manage_scheme", scheme)
+    form = MembershipForm(request.POST or None)
+    problem = ""
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                membership = services.membership_grant(
+                    actor=request.user, scheme=scheme, **{**data, "role": StaffRole(data["role"])}
+                )
+            except ServiceError as error:
+                problem = str(error)
+            else:
+                messages.success(
+                    request, f"{membership.user} is now {membership.get_role_display().lower()}"
+                )
+                return redirect("schemes:team", scheme.pk)
+    return render(
+        request,
+        "schemes/team.jinja",
+        {
+            "scheme": scheme,
+            "memberships": selectors.memberships_of(scheme),
+            "form": form,
+            "problem": problem,
+            "can_manage": can_manage,
+        },
     )

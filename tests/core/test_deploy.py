@@ -18,6 +18,7 @@ def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
         "REVMENTOR_DATA_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

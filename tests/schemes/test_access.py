@@ -38,6 +38,7 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     # url name: (statuses, which object the URL is about)
     "schemes:detail": (VIEW, "scheme"),
     "schemes:participants": (VIEW, "scheme"),
+    "schemes:team": (VIEW, "scheme"),
     "schemes:edit": (MANAGE, "scheme"),
     "schemes:participant_add": (MANAGE, "scheme"),
     "schemes:participant_import": (MANAGE, "scheme"),

@@ -183,3 +183,32 @@ def test_dashboard_query_count_does_not_grow_with_the_cohort(
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(small) == len(large)
+
+
+def test_lead_adds_a_researcher_to_the_team(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:team", args=[scheme.pk]),
+        {"full_name": "Rosa Research", "email": "rosa@nhs.net", "role": "researcher"},
+    )
+    assert response.status_code == 302
+    rosa = User.objects.get(email="rosa@nhs.net")
+    assert rosa.has_perm("schemes.view_scheme", scheme)
+    assert not rosa.has_perm("schemes.manage_scheme", scheme)
+
+
+def test_facilitator_sees_the_team_but_cannot_add_to_it(
+    client_for: ClientFor, facilitator: User, scheme: Scheme
+) -> None:
+    client = client_for(facilitator)
+    assert (
+        "Add someone to the team"
+        not in client.get(reverse("schemes:team", args=[scheme.pk])).content.decode()
+    )
+    response = client.post(
+        reverse("schemes:team", args=[scheme.pk]),
+        {"full_name": "X", "email": "x@nhs.net", "role": "lead"},
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(email="x@nhs.net").exists()
