@@ -29,6 +29,8 @@ bound on the distance from uniform. Groups small enough to count use the exact m
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bipartite_matching
@@ -36,7 +38,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching, min_weight_full_bip
 from revmentor.allocator.problem import IntArray
 from revmentor.allocator.rng import Stream
 
-STEPS_PER_PERSON = 12
+STEPS_PER_PERSON = 8
 MIN_STEPS = 20_000
 _MU = 8.0
 _CHUNK = 4096
@@ -103,7 +105,9 @@ def initial_allocation(
         return mate
     # Mirror construction: rows = mentors + place copies, cols = places + mentor copies.
     penalty = float(2 * (n_mentors + n_places) + 4)
-    rows = np.concatenate([ru, np.arange(n_mentors), n_mentors + np.arange(n_places), n_mentors + rp])
+    rows = np.concatenate(
+        [ru, np.arange(n_mentors), n_mentors + np.arange(n_places), n_mentors + rp]
+    )
     cols = np.concatenate([rp, n_places + np.arange(n_mentors), np.arange(n_places), n_places + ru])
     weights = np.concatenate(
         [
@@ -135,7 +139,8 @@ def sample_chain(
 ) -> list[tuple[int, int]]:
     """Return an approximately uniform best allocation as sorted ``(mentor, mentee)`` pairs.
 
-    Indices are local to the group. ``steps`` defaults to ``STEPS_PER_PERSON`` times the
+    Indices are local to the group; the edges must be sorted by mentor, then mentee
+    (as :class:`Problem` keeps them). ``steps`` defaults to ``STEPS_PER_PERSON`` times the
     number of people. With no edges the result is empty.
     """
     n_mentees = len(caps)
@@ -144,14 +149,15 @@ def sample_chain(
     mate = initial_allocation(n_mentors, caps, eu, ev, cost, stream)
     if steps is None:
         steps = max(MIN_STEPS, STEPS_PER_PERSON * (n_mentors + n_mentees))
-    nbr_u: list[list[int]] = [[] for _ in range(n_mentors)]
-    nbr_v: list[list[int]] = [[] for _ in range(n_mentees)]
-    for u, v in zip(eu.tolist(), ev.tolist(), strict=True):
-        nbr_u[u].append(v)
-        nbr_v[v].append(u)
-    deg_u = [len(x) for x in nbr_u]
-    deg_v = [len(x) for x in nbr_v]
-    willing = set((eu * n_mentees + ev).tolist())
+    # Neighbours as flat CSR lists: a mentor's mentees are adj_u[start_u[u]:start_u[u + 1]],
+    # in increasing order (the edges arrive sorted by mentor, then mentee).
+    adj_u: list[int] = ev.tolist()
+    deg_u: list[int] = np.bincount(eu, minlength=n_mentors).tolist()
+    start_u: list[int] = np.concatenate([[0], np.cumsum(deg_u)]).tolist()
+    order_v = np.argsort(ev, kind="stable")
+    adj_v: list[int] = eu[order_v].tolist()
+    deg_v: list[int] = np.bincount(ev, minlength=n_mentees).tolist()
+    start_v: list[int] = np.concatenate([[0], np.cumsum(deg_v)]).tolist()
     costly: set[int] = set()
     if cost.any():
         costly = set((eu[cost > 0] * n_mentees + ev[cost > 0]).tolist())
@@ -221,8 +227,8 @@ def sample_chain(
         chunk = min(_CHUNK, steps - done)
         draws = stream.uniforms(5 * chunk)
         at_best = 0
-        for k in range(chunk):
-            r_move, r_a, r_b, r_c, r_accept = draws[5 * k : 5 * k + 5]
+        it = iter(draws)
+        for r_move, r_a, r_b, r_c, r_accept in zip(it, it, it, it, it, strict=True):
             size = len(matched)
             move = int(r_move * 4.0)
             if move == 0:
@@ -245,7 +251,7 @@ def sample_chain(
                 n_free = len(free_u)
                 if n_free:
                     u = free_u[int(r_a * n_free)]
-                    v = nbr_u[u][int(r_b * deg_u[u])]
+                    v = adj_u[start_u[u] + int(r_b * deg_u[u])]
                     c = 1 if costly and u * n_mentees + v in costly else 0
                     if load[v] < caps[v]:
                         if size < best_size:
@@ -276,10 +282,12 @@ def sample_chain(
                 if size:
                     u = matched[int(r_a * size)]
                     v = mate[u]
-                    v2 = nbr_u[u][int(r_b * deg_u[u])]
+                    v2 = adj_u[start_u[u] + int(r_b * deg_u[u])]
                     if v2 != v and load[v2] == caps[v2]:
                         u2 = members[v2][int(r_c * caps[v2])]
-                        if u2 * n_mentees + v in willing:
+                        lo, hi = start_u[u2], start_u[u2 + 1]
+                        at = bisect_left(adj_u, v, lo, hi)
+                        if at < hi and adj_u[at] == v:
                             # Proposed from u or from u2, in each direction.
                             ratio = (1.0 / (deg_u[u] * caps[v]) + 1.0 / (deg_u[u2] * caps[v2])) / (
                                 1.0 / (deg_u[u] * caps[v2]) + 1.0 / (deg_u[u2] * caps[v])
@@ -309,7 +317,7 @@ def sample_chain(
                 n_open = len(open_v)
                 if n_open:
                     v = open_v[int(r_a * n_open)]
-                    u = nbr_v[v][int(r_b * deg_v[v])]
+                    u = adj_v[start_v[v] + int(r_b * deg_v[v])]
                     v2 = mate[u]
                     c = 1 if costly and u * n_mentees + v in costly else 0
                     if v2 < 0:

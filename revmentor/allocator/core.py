@@ -100,9 +100,11 @@ def allocate(problem: Problem, seed: int) -> Allocation:
         # Relabel groups by their smallest member so the order never depends on scipy.
         first = np.full(int(labels.max()) + 1, n + m, dtype=np.int64)
         np.minimum.at(first, labels, np.arange(n + m, dtype=np.int64))
-        group_of_edge = labels[eu]
-        order = np.lexsort((ev, eu, first[group_of_edge]))
-        eu, ev, cost, group_of_edge = eu[order], ev[order], cost[order], group_of_edge[order]
+        group_of_edge = first[labels[eu]]
+        if len(group_of_edge) and group_of_edge.min() != group_of_edge.max():
+            # A stable sort by group keeps each group's edges in (mentor, mentee) order.
+            order = np.argsort(group_of_edge, kind="stable")
+            eu, ev, cost, group_of_edge = eu[order], ev[order], cost[order], group_of_edge[order]
         bounds = np.flatnonzero(np.diff(group_of_edge)) + 1
         starts = np.concatenate([[0], bounds]).tolist()
         ends = [*bounds.tolist(), len(eu)]
@@ -169,16 +171,20 @@ def _draw_group(
     The edges arrive sorted by mentor then mentee, so local numbering (by sorted global
     index) and adjacency order are canonical.
     """
-    mentors = np.unique(eu)
-    mentees = np.unique(ev)
-    lu = np.searchsorted(mentors, eu)
-    lv = np.searchsorted(mentees, ev)
+    mentors = np.flatnonzero(np.bincount(eu))
+    mentees = np.flatnonzero(np.bincount(ev))
+    local_u = np.zeros(int(mentors[-1]) + 1, dtype=np.int64)
+    local_u[mentors] = np.arange(len(mentors), dtype=np.int64)
+    local_v = np.zeros(int(mentees[-1]) + 1, dtype=np.int64)
+    local_v[mentees] = np.arange(len(mentees), dtype=np.int64)
+    lu = local_u[eu]
+    lv = local_v[ev]
     caps = [capacity[int(g)] for g in mentees.tolist()]
     a, b = len(mentors), len(mentees)
     deg_u = np.bincount(lu, minlength=a).tolist()
     deg_v = np.bincount(lv, minlength=b).tolist()
-    by_mentor = work_estimate([1] * a, deg_u, caps, deg_v)
-    by_mentee = work_estimate(caps, deg_v, [1] * a, deg_u)
+    by_mentor = work_estimate([1] * a, deg_u, caps, deg_v, EXACT_WORK_LIMIT)
+    by_mentee = work_estimate(caps, deg_v, [1] * a, deg_u, EXACT_WORK_LIMIT)
     if min(by_mentor, by_mentee) <= EXACT_WORK_LIMIT:
         target = maximum_size(a, caps, lu, lv)
         triples = list(zip(lu.tolist(), lv.tolist(), cost.tolist(), strict=True))

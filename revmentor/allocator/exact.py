@@ -22,22 +22,27 @@ from math import comb
 
 from revmentor.allocator.rng import Stream
 
+
 def work_estimate(
     left_caps: Sequence[int],
     left_degrees: Sequence[int],
     right_caps: Sequence[int],
     right_degrees: Sequence[int],
+    limit: int = 1 << 62,
 ) -> int:
     """Return an upper bound on the (state, choice) pairs the programme may visit.
 
     A right vertex with usable capacity ``c = min(capacity, degree)`` contributes a factor
     ``c + 1`` to the states; a left vertex of capacity ``k`` and degree ``d`` has at most
-    ``sum(comb(d, j) for j <= k)`` choices. Saturates at ``2**62`` so it stays cheap.
+    ``sum(comb(d, j) for j <= k)`` choices. Stops early, returning a number above ``limit``,
+    once the bound exceeds it.
     """
     ceiling = 1 << 62
     states = 1
     for cap, degree in zip(right_caps, right_degrees, strict=True):
         states = min(ceiling, states * (min(cap, degree) + 1))
+    if states > limit:
+        return states
     choices = 0
     for cap, degree in zip(left_caps, left_degrees, strict=True):
         choices += sum(comb(degree, j) for j in range(min(cap, degree) + 1))

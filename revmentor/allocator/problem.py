@@ -11,6 +11,7 @@ order the caller happened to supply, nor on set or dict ordering.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,13 +138,16 @@ class Problem:
             us.append(_lookup(mentor_index, mentor_id, "mentor"))
             vs.append(_lookup(mentee_index, mentee_id, "mentee"))
         supervisor_keys = {
-            _lookup(mentor_index, m, "mentor") * len(mentee_list) + _lookup(mentee_index, e, "mentee")
+            _lookup(mentor_index, m, "mentor") * len(mentee_list)
+            + _lookup(mentee_index, e, "mentee")
             for m, e in own_supervisor
         }
         u = np.asarray(us, dtype=np.int64)
         v = np.asarray(vs, dtype=np.int64)
         keys = u * len(mentee_list) + v
-        flags = np.isin(keys, np.fromiter(supervisor_keys, dtype=np.int64, count=len(supervisor_keys)))
+        flags = np.isin(
+            keys, np.fromiter(supervisor_keys, dtype=np.int64, count=len(supervisor_keys))
+        )
         if isinstance(capacity, int):
             caps = (capacity,) * len(mentee_list)
         else:
@@ -153,7 +157,9 @@ class Problem:
         gone = set(withdrawn)
         for pid in gone:
             if pid not in mentor_index and pid not in mentee_index:
-                raise AllocationInputError(f"withdrawn participant {pid!r} is not a mentor or mentee")
+                raise AllocationInputError(
+                    f"withdrawn participant {pid!r} is not a mentor or mentee"
+                )
         return cls.from_indices(
             tuple(mentor_list),
             tuple(mentee_list),
@@ -189,7 +195,9 @@ class Problem:
         if list(mentors) != sorted(set(mentors)) or list(mentees) != sorted(set(mentees)):
             raise AllocationInputError("mentor and mentee ids must be sorted and unique")
         if len(capacity) != len(mentees) or any(c < 1 for c in capacity):
-            raise AllocationInputError("each mentee's capacity must be a whole number of at least 1")
+            raise AllocationInputError(
+                "each mentee's capacity must be a whole number of at least 1"
+            )
         if len(mentor_withdrawn) != len(mentors) or len(mentee_withdrawn) != len(mentees):
             raise AllocationInputError("withdrawn flags must match the ids")
         u = np.asarray(edge_mentor, dtype=np.int64).ravel()
@@ -197,16 +205,21 @@ class Problem:
         flags = np.asarray(edge_own_supervisor, dtype=np.bool_).ravel()
         if not (len(u) == len(v) == len(flags)):
             raise AllocationInputError("pair arrays must have the same length")
-        if len(u) and (u.min() < 0 or u.max() >= len(mentors) or v.min() < 0 or v.max() >= len(mentees)):
+        if len(u) and (
+            u.min() < 0 or u.max() >= len(mentors) or v.min() < 0 or v.max() >= len(mentees)
+        ):
             raise AllocationInputError("a pair refers to a mentor or mentee that does not exist")
-        order = np.lexsort((v, u))
-        u, v, flags = u[order], v[order], flags[order]
+        keys = u * max(1, len(mentees)) + v
+        if len(keys) > 1 and not bool((keys[1:] > keys[:-1]).all()):
+            order = np.argsort(keys, kind="stable")
+            u, v, flags = u[order], v[order], flags[order]
         if len(u) > 1:
             same = (u[1:] == u[:-1]) & (v[1:] == v[:-1])
             if same.any():
                 k = int(np.argmax(same))
                 raise AllocationInputError(
-                    f"the pair {mentors[int(u[k])]!r}, {mentees[int(v[k])]!r} appears more than once"
+                    f"the pair {mentors[int(u[k])]!r}, {mentees[int(v[k])]!r} "
+                    "appears more than once"
                 )
         for array in (u, v, flags):
             array.setflags(write=False)
@@ -256,7 +269,7 @@ class Problem:
         return self._sha[0]
 
     def to_record(self) -> dict[str, Any]:
-        """Return the inputs as JSON-ready data from which :func:`problem_from_record` rebuilds them."""
+        """Return the inputs as JSON-ready data; :func:`problem_from_record` rebuilds them."""
         return {
             "mentors": list(self.mentors),
             "mentees": list(self.mentees),
@@ -303,7 +316,7 @@ def problem_from_record(inputs: Mapping[str, Any]) -> Problem:
 
 
 def _check_unique(ids: Sequence[str], role: str) -> None:
-    for a, b in zip(ids, ids[1:], strict=False):
+    for a, b in itertools.pairwise(ids):
         if a == b:
             raise AllocationInputError(f"{role} id {a!r} is listed more than once")
 

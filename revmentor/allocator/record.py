@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from revmentor.allocator.core import allocate
-from revmentor.allocator.problem import ALGORITHM_VERSION, AllocationInputError, Problem, problem_from_record
+from revmentor.allocator.problem import (
+    ALGORITHM_VERSION,
+    AllocationInputError,
+    Problem,
+    problem_from_record,
+)
 
 
 def inputs_sha256(problem: Problem) -> str:

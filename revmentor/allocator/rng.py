@@ -72,22 +72,20 @@ class Stream:
                 return value
 
     def uniforms(self, count: int) -> list[float]:
-        """Return ``count`` floats uniform on ``[0, 1)`` with 53 random bits each."""
-        return ((self.words(count) >> np.uint64(11)).astype(np.float64) * _TWO_POW_MINUS_53).tolist()
+        """Return ``count`` floats uniform on ``[0, 1)`` with 53 random bits each.
 
-    def indices(self, count: int, bound: int) -> list[int]:
-        """Return ``count`` integers on ``[0, bound)``, each ``floor(u * bound)``.
-
-        Not exactly uniform (the bias is below ``bound / 2**53``), which is why it is used
-        only by the randomised method for large groups, never by the exact sampler.
+        Used by the randomised method, which turns a float ``u`` into an index below
+        ``n`` as ``int(u * n)`` (bias below ``n / 2**53``); the exact sampler uses
+        :meth:`below` instead.
         """
         floats = (self.words(count) >> np.uint64(11)).astype(np.float64) * _TWO_POW_MINUS_53
-        return np.floor(floats * float(bound)).astype(np.int64).tolist()
+        result: list[float] = floats.tolist()
+        return result
 
     def permutation(self, size: int) -> npt.NDArray[np.int64]:
-        """Return a uniformly random permutation of ``range(size)`` (Fisher–Yates, exact)."""
-        perm = list(range(size))
-        for i in range(size - 1, 0, -1):
-            j = self.below(i + 1)
-            perm[i], perm[j] = perm[j], perm[i]
-        return np.asarray(perm, dtype=np.int64)
+        """Return a random permutation of ``range(size)``: the order of fresh random words.
+
+        Ties between 64-bit words (chance below ``size**2 / 2**65``) are broken by
+        position, so the result is deterministic; it is uniform up to that chance.
+        """
+        return np.argsort(self.words(size), kind="stable").astype(np.int64)
