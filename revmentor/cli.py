@@ -15,7 +15,7 @@ from collections.abc import Sequence
 # Pure tools register their own subcommands: each module has ``register(subparsers)``,
 # which sets ``func`` on its parser to a callable taking the parsed args and returning an
 # exit status.
-_TOOL_MODULES: list[str] = ["revmentor.allocator.cli"]
+_TOOL_MODULES: list[str] = ["revmentor.analysis.cli", "revmentor.allocator.cli"]
 
 
 def _use_settings(default: str) -> None:

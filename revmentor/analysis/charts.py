@@ -17,11 +17,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
 
-from revmentor.analysis.quartiles import QuartileMethod, quartiles  # noqa: E402
+from revmentor.analysis.quartiles import QuartileMethod, quartiles
 
 LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
 NHS_BLUE = "#005eb8"
@@ -29,7 +29,7 @@ NHS_DARK = "#212b32"
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
-def _style() -> dict[str, Any]:
+def _style() -> Any:  # matplotlib types rcParams keys as one long Literal
     """Return rcParams for every chart: plain sans-serif text, no chart junk."""
     return {
         "svg.fonttype": "none",
@@ -60,14 +60,10 @@ def _svg(fig: Any, chart_id: str, title: str) -> str:
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{chart_id}-{m.group(1)})", svg)
     svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{chart_id}-{m.group(1)}"', svg)
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;")
-    return svg.replace(
-        "<svg ", f'<svg role="img" aria-label="{safe_title}" class="chart" ', 1
-    )
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{safe_title}" class="chart" ', 1)
 
 
-def likert_bars(
-    chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, int]]]
-) -> str:
+def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, int]]]) -> str:
     """Return a diverging stacked bar chart of 1-5 answers, one bar per row label.
 
     Each row is (label, counts keyed "1".."5"); bars show percentages, centred on the
@@ -82,9 +78,16 @@ def likert_bars(
             shares = [100 * counts.get(k, 0) / total for k in levels]
             left = -(shares[0] + shares[1] + shares[2] / 2)
             for k, share in enumerate(shares):
-                ax.barh(y, share, left=left, color=LIKERT_COLOURS[k], height=0.7,
-                        edgecolor="white", linewidth=0.5,
-                        label=f"{k + 1}" if y == 0 else None)
+                ax.barh(
+                    y,
+                    share,
+                    left=left,
+                    color=LIKERT_COLOURS[k],
+                    height=0.7,
+                    edgecolor="white",
+                    linewidth=0.5,
+                    label=f"{k + 1}" if y == 0 else None,
+                )
                 left += share
         ax.set_yticks(range(len(rows)), [label for label, _ in rows])
         ax.invert_yaxis()
@@ -92,8 +95,15 @@ def likert_bars(
         ax.set_xlim(-100, 100)
         ticks = np.arange(-100, 101, 25)
         ax.set_xticks(ticks, [f"{abs(t)}%" for t in ticks])
-        ax.legend(ncols=5, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
-                  title="Answer (1 = lowest, 5 = highest)", fontsize=7, title_fontsize=7)
+        ax.legend(
+            ncols=5,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            frameon=False,
+            title="Answer (1 = lowest, 5 = highest)",
+            fontsize=7,
+            title_fontsize=7,
+        )
         return _svg(fig, chart_id, title)
 
 
@@ -119,26 +129,35 @@ def paired_plot(
             if before.size <= max_lines:
                 for a, b in zip(before.tolist(), after.tolist(), strict=True):
                     colour = NHS_BLUE if b > a else ("#d5281b" if b < a else "#768692")
-                    ax.plot([0, 1], [a, b], color=colour, alpha=0.55, linewidth=1.2,
-                            marker="o", markersize=2.5)
+                    ax.plot(
+                        [0, 1],
+                        [a, b],
+                        color=colour,
+                        alpha=0.55,
+                        linewidth=1.2,
+                        marker="o",
+                        markersize=2.5,
+                    )
             else:
                 for x, values in ((0, before), (1, after)):
                     q = quartiles(values, method)
                     med, q1, q3 = float(q.median or 0), float(q.q1 or 0), float(q.q3 or 0)
-                    ax.errorbar(x, med, yerr=[[med - q1], [q3 - med]], fmt="o",
-                                color=NHS_BLUE, capsize=3)
+                    ax.errorbar(
+                        x, med, yerr=[[med - q1], [q3 - med]], fmt="o", color=NHS_BLUE, capsize=3
+                    )
             ax.set_title(label, fontsize=7.5, loc="left")
             ax.set_xticks([0, 1], [textwrap.fill(label, 12) for label in labels], fontsize=6.5)
             ax.set_xlim(-0.3, 1.3)
             ax.margins(y=0.15)
-        for ax in list(axes.flat)[len(panels):]:
+        for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         fig.tight_layout(h_pad=1.2)
         return _svg(fig, chart_id, title)
 
 
-def durations_plot(chart_id: str, title: str, minutes: npt.NDArray[np.float64],
-                   median: float, q1: float, q3: float) -> str:
+def durations_plot(
+    chart_id: str, title: str, minutes: npt.NDArray[np.float64], median: float, q1: float, q3: float
+) -> str:
     """Return a strip plot of session durations with the median and quartiles marked.
 
     Up to 500 sessions are drawn as dots; more as a histogram.
@@ -148,8 +167,11 @@ def durations_plot(chart_id: str, title: str, minutes: npt.NDArray[np.float64],
         if minutes.size <= 500:
             jitter = np.random.default_rng(0).uniform(-0.12, 0.12, minutes.size)
             ax.scatter(minutes, jitter, s=18, color=NHS_BLUE, alpha=0.75, zorder=3)
-            ax.add_patch(matplotlib.patches.Rectangle(
-                (q1, -0.3), q3 - q1, 0.6, facecolor="#e8edee", edgecolor="#768692", zorder=1))
+            ax.add_patch(
+                matplotlib.patches.Rectangle(
+                    (q1, -0.3), q3 - q1, 0.6, facecolor="#e8edee", edgecolor="#768692", zorder=1
+                )
+            )
             ax.plot([median, median], [-0.3, 0.3], color=NHS_DARK, linewidth=2, zorder=2)
             ax.set_ylim(-0.6, 0.6)
             ax.set_yticks([])

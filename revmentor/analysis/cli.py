@@ -18,8 +18,8 @@ from typing import Any, TextIO
 from revmentor.analysis.problems import StudyDataError
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 
-PROGRESS_BYTES = 20_000_000
-"""Inputs larger than this (a few seconds of work) get a progress bar on stderr."""
+PROGRESS_BYTES = 200_000_000
+"""Inputs larger than this (about three million answers, a few seconds) get a progress bar."""
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
 
@@ -72,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
-        help="progress bar on stderr (auto: for inputs over 20 MB)",
+        help="progress bar on stderr (auto: for study folders over 200 MB)",
     )
 
 

@@ -51,53 +51,50 @@ def _round(x: float | None, digits: int = 10) -> float | None:
     return round(float(x), digits)
 
 
+def _significant(p: float | None) -> float | None:
+    """Return a p-value to 12 significant digits, so that tiny p-values are not zeroed."""
+    return None if p is None else float(f"{p:.12g}")
+
+
 def _dense(study: Study) -> tuple[npt.NDArray[np.int32], list[int]]:
-    """Return (values[participant, time point, ordinal column], item index of each column)."""
+    """Return (values[item, time point, participant], indexes of the ordinal items).
+
+    One scatter of every answer by its unique key; cells without a whole-number answer
+    hold :data:`MISSING`. A role's answers to one item at one time point are contiguous.
+    """
     columns = [j for j, it in enumerate(study.items) if it.kind in ("domain", "ordinal")]
-    column_of = np.full(max(len(study.items), 1), -1, np.int64)
-    column_of[columns] = np.arange(len(columns))
-    n_people, n_tp = len(study.participants.ids), len(study.timepoints)
-    grid = np.full(n_people * n_tp * max(len(columns), 1), MISSING, np.int32)
-    r = study.responses
-    if r.item.size and columns:
-        col = column_of[r.item]
-        keep = col >= 0
-        flat = (r.participant[keep].astype(np.int64) * n_tp + r.timepoint[keep]) * len(
-            columns
-        ) + col[keep]
-        grid[flat] = r.value[keep]
-    return grid.reshape(n_people, n_tp, max(len(columns), 1)), columns
+    shape = (max(len(study.items), 1), len(study.timepoints), len(study.participants.ids))
+    grid = np.full(shape[0] * shape[1] * shape[2], MISSING, np.int32)
+    grid[study.responses.key] = study.responses.value
+    return grid.reshape(shape), columns
 
 
 def _measures(study: Study, grid: npt.NDArray[np.int32], columns: list[int]) -> list[Measure]:
     """Return every domain, every scale total and every single ordinal item, per role."""
     out: list[Measure] = []
-    items = [study.items[j] for j in columns]
     for role_index, role in enumerate(ROLES):
-        block = grid[study.participants.role_slice(role_index)]
-        if block.shape[0] == 0:
+        sl = study.participants.role_slice(role_index)
+        if sl.stop == sl.start:
             continue
-        answered = (block != MISSING).any(axis=(0, 1))
         scales: dict[str, list[int]] = {}
-        for c, it in enumerate(items):
-            if not answered[c]:
+        for c in columns:
+            it = study.items[c]
+            values = grid[c, :, sl].T  # [participant, time point], columns contiguous
+            if not (values != MISSING).any():
                 continue
             if it.kind == "domain":
                 scales.setdefault(it.scale, []).append(c)
             else:
-                out.append(
-                    Measure(role, it.scale, it.name, it.label, block[:, :, c], it.low, it.high)
-                )
+                out.append(Measure(role, it.scale, it.name, it.label, values, it.low, it.high))
         for scale, cols in scales.items():
             for c in cols:
-                it = items[c]
-                out.append(
-                    Measure(role, scale, str(it.domain), it.label, block[:, :, c], it.low, it.high)
-                )
-            part = block[:, :, cols]
-            complete = (part != MISSING).all(axis=2)
-            total = np.where(complete, part.sum(axis=2, dtype=np.int64), MISSING)
-            out.append(Measure(role, scale, "total", "Total", total.astype(np.int32)))
+                it = study.items[c]
+                values = grid[c, :, sl].T
+                out.append(Measure(role, scale, str(it.domain), it.label, values, it.low, it.high))
+            part = grid[cols][:, :, sl]
+            complete = (part != MISSING).all(axis=0)
+            total = np.where(complete, part.sum(axis=0, dtype=np.int32), MISSING)
+            out.append(Measure(role, scale, "total", "Total", np.ascontiguousarray(total).T))
     return out
 
 
@@ -202,8 +199,8 @@ def _comparisons(
                     "sum_positive_ranks": test.sum_positive_ranks,
                     "sum_negative_ranks": test.sum_negative_ranks,
                     "z": _round(test.z),
-                    "p_asymptotic": _round(test.p_asymptotic, 12),
-                    "p_exact": _round(test.p_exact, 12),
+                    "p_asymptotic": _significant(test.p_asymptotic),
+                    "p_exact": _significant(test.p_exact),
                     "effect_r": _round(test.effect_r),
                 }
                 rows.append(row)
@@ -259,16 +256,16 @@ def _small_n_warning(row: JSON) -> JSON | None:
 def _incomplete_totals(study: Study, grid: npt.NDArray[np.int32], columns: list[int]) -> list[JSON]:
     """Return a warning per scale and time point where some people skipped a domain."""
     warnings: list[JSON] = []
-    items = [study.items[j] for j in columns]
     scales: dict[str, list[int]] = {}
-    for c, it in enumerate(items):
+    for c in columns:
+        it = study.items[c]
         if it.kind == "domain":
             scales.setdefault(it.scale, []).append(c)
     for role_index, role in enumerate(ROLES):
-        block = grid[study.participants.role_slice(role_index)]
+        sl = study.participants.role_slice(role_index)
         for scale, cols in scales.items():
-            answered = (block[:, :, cols] != MISSING).sum(axis=2)
-            partial = ((answered > 0) & (answered < len(cols))).sum(axis=0)
+            answered = (grid[cols][:, :, sl] != MISSING).sum(axis=0)
+            partial = ((answered > 0) & (answered < len(cols))).sum(axis=1)
             for t in np.flatnonzero(partial):
                 tp = study.timepoints[int(t)]
                 warnings.append(
@@ -343,16 +340,16 @@ def _participants(study: Study) -> list[JSON]:
         if n == 0:
             continue
         withdrawn = int(p.withdrawn[sl].sum())
-        sexes, sex_counts = np.unique(p.sex[sl].astype(str), return_counts=True)
+        sex_counts = np.bincount(p.sex[sl], minlength=len(p.sex_names))
         row: JSON = {
             "role": role,
             "n": n,
             "active": n - withdrawn,
             "withdrawn": withdrawn,
             "sex": {
-                str(s): {"n": int(c), "percent": _round(100 * c / n, 1)}
-                for s, c in zip(sexes, sex_counts, strict=True)
-                if s
+                s: {"n": int(c), "percent": _round(100 * c / n, 1)}
+                for s, c in sorted(zip(p.sex_names, sex_counts.tolist(), strict=True))
+                if s and c
             },
             "age": _range(p.age[sl]),
             "years_as_consultant": _range(p.years_as_consultant[sl]),
@@ -442,13 +439,14 @@ def _themes(study: Study) -> list[JSON]:
 
 def _method(method: QuartileMethod) -> JSON:
     """Return every setting the numbers depend on, for the JSON and the report."""
-    import scipy
+    import pyarrow
 
     from revmentor import __version__
 
     return {
         "format_version": FORMAT_VERSION,
-        "software": f"revmentor {__version__}, NumPy {np.__version__}, SciPy {scipy.__version__}",
+        "software": f"revmentor {__version__}, NumPy {np.__version__}, "
+        f"pyarrow {pyarrow.__version__}",
         "quartiles": method,
         "quartiles_label": METHOD_LABELS[method],
         "test": "Wilcoxon signed-rank test, paired by participant, differences b - a",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,7 +21,9 @@ from revmentor.analysis.engine import JSON, format_p, measures
 from revmentor.analysis.quartiles import QuartileMethod
 from revmentor.analysis.reader import DOMAIN_LABELS, MISSING, ROLES, Study
 
+T = TypeVar("T")
 ROLE_TITLES = {"mentor": "Mentors", "mentee": "Mentees"}
+DASH = "\u2013"  # an en dash, for ranges and for "nothing to show"
 
 
 @dataclass(slots=True)
@@ -46,6 +48,15 @@ class Scale:
     figures: list[Figure] = field(default_factory=list)
 
 
+def _trusted(svg: str) -> Markup:
+    """Return matplotlib's SVG output as markup to insert unescaped.
+
+    Safe because matplotlib's SVG writer escapes every text it draws, and study data
+    reaches a chart only as text.
+    """
+    return Markup(svg)  # noqa: S704
+
+
 def _num(x: float | None) -> str:
     """Return a number as the paper prints it: whole numbers bare, else one decimal."""
     if x is None:
@@ -55,7 +66,7 @@ def _num(x: float | None) -> str:
 
 def _mqn(row: JSON) -> str:
     """Return "median (IQR q1-q3), n = N" for a summary row."""
-    return f"{_num(row['median'])} ({_num(row['q1'])}–{_num(row['q3'])}), n = {row['n']}"
+    return f"{_num(row['median'])} ({_num(row['q1'])}{DASH}{_num(row['q3'])}), n = {row['n']}"
 
 
 def _item_title(item: str, scale: str) -> str:
@@ -67,7 +78,7 @@ def _item_title(item: str, scale: str) -> str:
     return DOMAIN_LABELS.get(item, item.replace("_", " ").capitalize())
 
 
-def _ordered(values: Iterable[str]) -> list[str]:
+def _ordered(values: Iterable[T]) -> list[T]:
     """Return distinct values in order of first appearance."""
     return list(dict.fromkeys(values))
 
@@ -87,13 +98,15 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
         cell = {(s["item"], s["timepoint"]): _mqn(s) for s in rows}
         title = scale.replace("_", " ").capitalize()
         if is_grid:
-            title += f" ({len(items) - 1} domains, each 1–5; total out of {5 * (len(items) - 1)})"
+            title += (
+                f" ({len(items) - 1} domains, each 1{DASH}5; total out of {5 * (len(items) - 1)})"
+            )
         block = Scale(
             name=scale,
             title=title,
             timepoints=[labels.get(t, t) for t in tps],
             summary_rows=[
-                [_item_title(i, scale), *(cell.get((i, t), "–") for t in tps)] for i in items
+                [_item_title(i, scale), *(cell.get((i, t), DASH) for t in tps)] for i in items
             ],
         )
         comparisons = [
@@ -101,7 +114,8 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
         ]
         for ta, tb in _ordered((c["timepoint_a"], c["timepoint_b"]) for c in comparisons):
             pair_rows = [c for c in comparisons if (c["timepoint_a"], c["timepoint_b"]) == (ta, tb)]
-            heading = f"{labels.get(ta, ta)} compared with {labels.get(tb, tb)}"
+            label_a, label_b = labels.get(ta, ta), labels.get(tb, tb)
+            heading = f"{label_a} compared with {label_b}"
             block.comparisons.append(
                 (
                     heading,
@@ -112,10 +126,10 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
                             _num(c["median_b"]),
                             str(c["n_pairs"]),
                             str(c["n_nonzero"]),
-                            "–" if c["z"] is None else f"{c['z']:.3f}",
+                            DASH if c["z"] is None else f"{c['z']:.3f}",
                             format_p(c["p_asymptotic"]),
                             format_p(c["p_exact"]),
-                            "–" if c["effect_r"] is None else f"{c['effect_r']:.2f}",
+                            DASH if c["effect_r"] is None else f"{c['effect_r']:.2f}",
                         ]
                         for c in pair_rows
                     ],
@@ -138,18 +152,21 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
             block.figures.append(
                 Figure(
                     caption=caption,
-                    svg=Markup(
+                    svg=_trusted(
                         charts.paired_plot(
-                            chart_id, caption, panels, (labels.get(ta, ta), labels.get(tb, tb)),
+                            chart_id,
+                            caption,
+                            panels,
+                            (labels.get(ta, ta), labels.get(tb, tb)),
                             method,
                         )
                     ),
-                    head=["", labels.get(ta, ta), labels.get(tb, tb), "Pairs"],
+                    head=["", label_a, label_b, "Pairs"],
                     rows=[
                         [
                             _item_title(c["item"], scale),
-                            f"{_num(c['median_a'])} ({_num(c['q1_a'])}–{_num(c['q3_a'])})",
-                            f"{_num(c['median_b'])} ({_num(c['q1_b'])}–{_num(c['q3_b'])})",
+                            f"{_num(c['median_a'])} ({_num(c['q1_a'])}{DASH}{_num(c['q3_a'])})",
+                            f"{_num(c['median_b'])} ({_num(c['q1_b'])}{DASH}{_num(c['q3_b'])})",
                             str(c["n_pairs"]),
                         ]
                         for c in pair_rows
@@ -162,18 +179,16 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
             if d["role"] == role and d["scale"] == scale and set(d["counts"]) == set("12345")
         ]
         if dist:
+            dist.sort(key=lambda d: (items.index(d["item"]), tp_order.index(d["timepoint"])))
             bars = [
-                (
-                    f"{_item_title(d['item'], scale)} · {labels.get(d['timepoint'], d['timepoint'])}",
-                    d["counts"],
-                )
-                for d in sorted(dist, key=lambda d: (items.index(d["item"]), tp_order.index(d["timepoint"])))
+                (f"{_item_title(d['item'], scale)} · {labels.get(d['timepoint'])}", d["counts"])
+                for d in dist
             ]
             caption = f"{ROLE_TITLES[role]}' {scale.replace('_', ' ')}: answers from 1 to 5"
             block.figures.append(
                 Figure(
                     caption=caption,
-                    svg=Markup(charts.likert_bars(f"likert-{role}-{scale}", caption, bars)),
+                    svg=_trusted(charts.likert_bars(f"likert-{role}-{scale}", caption, bars)),
                     head=["", "1", "2", "3", "4", "5"],
                     rows=[[label, *(str(c.get(k, 0)) for k in "12345")] for label, c in bars],
                 )
@@ -188,10 +203,10 @@ def _participants(results: JSON) -> tuple[list[str], list[list[str]]]:
     head = ["", *(ROLE_TITLES[p["role"]] for p in people)]
 
     def pct(n: int, of: int) -> str:
-        return f"{n} of {of} ({100 * n / of:.1f}%)" if of else "–"
+        return f"{n} of {of} ({100 * n / of:.1f}%)" if of else DASH
 
     def span(r: JSON | None) -> str:
-        return f"{_num(r['min'])}–{_num(r['max'])}" if r else "–"
+        return f"{_num(r['min'])}{DASH}{_num(r['max'])}" if r else DASH
 
     rows = [
         ["Taking part", *(str(p["n"]) for p in people)],
@@ -217,8 +232,12 @@ def _answers(results: JSON, labels: dict[str, str]) -> list[list[str]]:
         else:
             shown = "; ".join(f"{k}: {v} of {a['n']}" for k, v in a["counts"].items())
         rows.append(
-            [ROLE_TITLES[a["role"]], labels.get(a["timepoint"], a["timepoint"]),
-             a["item"].replace("_", " "), shown]
+            [
+                ROLE_TITLES[a["role"]],
+                labels.get(a["timepoint"], a["timepoint"]),
+                a["item"].replace("_", " "),
+                shown,
+            ]
         )
     return rows
 
@@ -234,9 +253,7 @@ def _themes(results: JSON, labels: dict[str, str]) -> tuple[list[str], list[str]
         f"{ROLE_TITLES[k.split('/')[0]]}: {labels.get(k.split('/', 1)[1], k.split('/', 1)[1])}"
         for k in keys
     ]
-    rows = [
-        [t["label"], *(str(t["counts"].get(k, "")) for k in keys)] for t in results["themes"]
-    ]
+    rows = [[t["label"], *(str(t["counts"].get(k, "")) for k in keys)] for t in results["themes"]]
     return keys, heads, rows
 
 
@@ -255,18 +272,26 @@ def render_html(results: JSON, study: Study) -> str:
         caption = "Duration of the one-to-one sessions"
         session_figure = Figure(
             caption=caption,
-            svg=Markup(
+            svg=_trusted(
                 charts.durations_plot(
-                    "sessions", caption, study.session_minutes,
-                    sessions["median"], sessions["q1"], sessions["q3"],
+                    "sessions",
+                    caption,
+                    study.session_minutes,
+                    sessions["median"],
+                    sessions["q1"],
+                    sessions["q3"],
                 )
             ),
             head=["Sessions", "Median", "Quartiles", "Shortest", "Longest"],
-            rows=[[
-                str(sessions["n"]), _num(sessions["median"]),
-                f"{_num(sessions['q1'])}–{_num(sessions['q3'])}",
-                _num(sessions["min"]), _num(sessions["max"]),
-            ]],
+            rows=[
+                [
+                    str(sessions["n"]),
+                    _num(sessions["median"]),
+                    f"{_num(sessions['q1'])}{DASH}{_num(sessions['q3'])}",
+                    _num(sessions["min"]),
+                    _num(sessions["max"]),
+                ]
+            ],
         )
     people_head, people_rows = _participants(results)
     _keys, theme_heads, theme_rows = _themes(results, labels)
@@ -282,10 +307,7 @@ def render_html(results: JSON, study: Study) -> str:
         "people_head": people_head,
         "people_rows": people_rows,
         "willingness": results["willingness"],
-        "roles": [
-            (ROLE_TITLES[role], _scales(results, study, role, labels))
-            for role in ROLES
-        ],
+        "roles": [(ROLE_TITLES[role], _scales(results, study, role, labels)) for role in ROLES],
         "sessions": sessions,
         "session_figure": session_figure,
         "answers": _answers(results, labels),

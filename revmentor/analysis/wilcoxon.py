@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
 
 EXACT_MAX_N = 400
 """The exact p is computed up to this many non-zero differences (O(n^3) work)."""
@@ -121,7 +120,8 @@ def signed_rank(
     ties = float((counts.astype(np.float64) ** 3 - counts).sum())
     variance = n * (n + 1) * (2 * n + 1) / 24 - ties / 48
     z = (min(t_plus, t_minus) - n * (n + 1) / 4) / math.sqrt(variance)
-    p_asym = float(min(2 * ndtr(-abs(z)), 1.0))
+    # 2 * (1 - Phi(|z|)) = erfc(|z| / sqrt 2), accurate far into the tail.
+    p_asym = min(math.erfc(abs(z) / math.sqrt(2)), 1.0)
     p_exact = None
     if n <= exact_max_n:
         p_exact = exact_two_sided_p(np.repeat(doubled_rank, counts), t_plus2)

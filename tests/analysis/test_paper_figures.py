@@ -165,15 +165,21 @@ def test_the_headline_result_carries_a_small_n_warning(results: JSON) -> None:
         for w in results["warnings"]
         if w["kind"] == "small_n" and (w["scale"], w["item"]) == ("confidence", "total")
     ]
-    assert "n = 5: the normal approximation is unreliable; the exact p is 0.0625" in (
-        warning["message"]
+    assert (
+        "n = 5: the normal approximation is unreliable; the exact p is 0.0625"
+        in (warning["message"])
     )
     assert "below 0.05, the exact p is not" in warning["message"]
 
 
 def test_comparisons_run_only_where_the_same_people_answered_twice(results: JSON) -> None:
-    pairs = {(c["role"], c["scale"], c["timepoint_a"], c["timepoint_b"]) for c in results["comparisons"]}
+    pairs = {
+        (c["role"], c["scale"], c["timepoint_a"], c["timepoint_b"]) for c in results["comparisons"]
+    }
     assert ("mentor", "importance", "pre_phase1", "post_session") not in pairs
     assert all(c["timepoint_a"] != c["timepoint_b"] for c in results["comparisons"])
     order = [t["timepoint"] for t in results["timepoints"]]
-    assert all(order.index(c["timepoint_a"]) < order.index(c["timepoint_b"]) for c in results["comparisons"])
+    assert all(
+        order.index(c["timepoint_a"]) < order.index(c["timepoint_b"])
+        for c in results["comparisons"]
+    )

@@ -41,8 +41,7 @@ def test_the_paper_folder_reads_without_problems(paper_study: Path) -> None:
 def test_unknown_role_is_reported_with_row_and_column(make_study: MakeStudy) -> None:
     folder = make_study(responses_csv=responses_with(("M1", "boss", "pre_phase1", "x", "1")))
     assert problems(folder) == [
-        f"responses.csv, row {last_row()}, column role: unknown role 'boss'; "
-        "use mentor or mentee"
+        f"responses.csv, row {last_row()}, column role: unknown role 'boss'; use mentor or mentee"
     ]
 
 
@@ -74,7 +73,9 @@ def test_duplicate_answer_names_both_rows(make_study: MakeStudy) -> None:
 
 
 def test_answer_from_unknown_participant_is_reported(make_study: MakeStudy) -> None:
-    folder = make_study(responses_csv=responses_with(("M9", "mentor", "pre_phase1", "understanding", 3)))
+    folder = make_study(
+        responses_csv=responses_with(("M9", "mentor", "pre_phase1", "understanding", 3))
+    )
     assert problems(folder) == [
         f"responses.csv, row {last_row()}, column participant_id: answer from unknown "
         "participant 'M9' (not in participants.csv)"
@@ -84,7 +85,10 @@ def test_answer_from_unknown_participant_is_reported(make_study: MakeStudy) -> N
 def test_code_for_an_answer_that_does_not_exist_is_reported(make_study: MakeStudy) -> None:
     header, rows = paper_rows()["codes.csv"]
     folder = make_study(
-        codes_csv=(header, [*rows, ("C3", "mentee", "pre_session", "concerns_text", "hierarchy", "")])
+        codes_csv=(
+            header,
+            [*rows, ("C3", "mentee", "pre_session", "concerns_text", "hierarchy", "")],
+        )
     )
     [message] = problems(folder)
     assert message.startswith(f"codes.csv, row {len(rows) + 2}: code 'hierarchy' is applied")
@@ -125,7 +129,9 @@ def test_every_problem_is_listed_not_only_the_first(make_study: MakeStudy) -> No
 
 
 def test_unknown_timepoint_is_rejected_when_timepoints_are_declared(make_study: MakeStudy) -> None:
-    folder = make_study(responses_csv=responses_with(("M1", "mentor", "phase_9", "understanding", 3)))
+    folder = make_study(
+        responses_csv=responses_with(("M1", "mentor", "phase_9", "understanding", 3))
+    )
     assert problems(folder) == [
         f"responses.csv, row {last_row()}, column timepoint: time point 'phase_9' is not "
         "listed in timepoints.csv"
@@ -140,7 +146,9 @@ def test_without_timepoints_file_order_is_first_appearance(make_study: MakeStudy
 
 
 def test_role_disagreeing_with_participants_file_is_reported(make_study: MakeStudy) -> None:
-    folder = make_study(responses_csv=responses_with(("C1", "mentor", "pre_session", "understanding", 3)))
+    folder = make_study(
+        responses_csv=responses_with(("C1", "mentor", "pre_session", "understanding", 3))
+    )
     assert problems(folder) == [
         f"responses.csv, row {last_row()}, column role: participant 'C1' is a mentee in "
         "participants.csv, not a mentor"
@@ -172,6 +180,8 @@ def test_a_flood_of_bad_rows_is_capped_and_counted(make_study: MakeStudy) -> Non
 def test_free_text_with_commas_quotes_and_newlines_is_read(make_study: MakeStudy) -> None:
     text = 'He said "fine", then\nleft; naïve café'
     study = read_study(
-        make_study(responses_csv=responses_with(("M6", "mentor", "post_phase1", "notes_text", text)))
+        make_study(
+            responses_csv=responses_with(("M6", "mentor", "post_phase1", "notes_text", text))
+        )
     )
     assert text in set(study.responses.texts.tolist())

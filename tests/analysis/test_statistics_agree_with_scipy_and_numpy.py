@@ -34,10 +34,8 @@ wide_pairs = st.integers(1, 60).flatmap(
 )
 samples = st.one_of(
     st.lists(st.integers(1, 5), min_size=1, max_size=80),
-    st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=80),
-    st.lists(
-        st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=80
-    ),
+    st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=80),
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=80),
 )
 
 

@@ -39,7 +39,11 @@ def test_production_refuses_a_weak_secret_key(tmp_path: Path) -> None:
         "REVMENTOR_DATA_DIR": str(tmp_path),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "django", "check"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "django", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be a random string of 50 or more characters" in result.stderr
