@@ -23,15 +23,15 @@ from revmentor.analysis.reader.model import (
     Study,
 )
 from revmentor.analysis.reader.other_files import (
-    _read_codes,
-    _read_sessions,
-    _read_willingness,
+    read_codes,
+    read_sessions,
+    read_willingness,
 )
-from revmentor.analysis.reader.participants import _read_participants
+from revmentor.analysis.reader.participants import read_participants
 from revmentor.analysis.reader.responses import (
-    _read_responses,
-    _read_responses_header_only,
     answer_keys,
+    check_responses_header,
+    read_responses,
 )
 
 
@@ -51,12 +51,12 @@ def read_study(folder: str | Path, *, problem_limit: int = 20) -> Study:
     if not root.is_dir():
         log.add(str(root), None, None, "is not a folder", "folder")
         log.raise_if_any()
-    people = _read_participants(root, log)
+    people = read_participants(root, log)
     if people is None:
-        _read_responses_header_only(root, log)
+        check_responses_header(root, log)
         log.raise_if_any()
         raise AssertionError("unreachable")  # pragma: no cover
-    answers = _read_responses(root, log, people)
+    answers = read_responses(root, log, people)
     if answers is None:
         log.raise_if_any()
         raise AssertionError("unreachable")  # pragma: no cover
@@ -68,9 +68,9 @@ def read_study(folder: str | Path, *, problem_limit: int = 20) -> Study:
         items=answers.items,
         responses=answers.responses,
     )
-    _read_sessions(root, log, people, study)
-    _read_willingness(root, log, people, study)
-    _read_codes(root, log, answers, study)
+    read_sessions(root, log, people, study)
+    read_willingness(root, log, people, study)
+    read_codes(root, log, answers, study)
     study.files = sorted(p.name for p in root.glob("*.csv"))
     log.raise_if_any()
     return study

@@ -22,7 +22,7 @@ from revmentor.analysis.reader.model import BoolArray, FloatArray, I32Array, Obj
 BLOCK_BYTES = 8 << 20
 
 
-def _header(path: Path, log: ProblemLog, required: Sequence[str]) -> list[str] | None:
+def read_header(path: Path, log: ProblemLog, required: Sequence[str]) -> list[str] | None:
     """Return the header of ``path``; record a problem per missing required column."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -40,7 +40,7 @@ def _header(path: Path, log: ProblemLog, required: Sequence[str]) -> list[str] |
     return None if missing else header
 
 
-def _read(
+def read_table(
     folder: Path,
     name: str,
     log: ProblemLog,
@@ -62,7 +62,7 @@ def _read(
         if must_exist:
             log.add(name, None, None, f"is missing from {folder}", "file")
         return None
-    header = _header(path, log, required)
+    header = read_header(path, log, required)
     if header is None:
         return None
     wanted = [c for c in (*required, *optional) if c in header]
@@ -100,7 +100,7 @@ def _read(
     return table
 
 
-_NUMPY_TYPES: dict[pa.DataType, type[np.generic]] = {
+NUMPY_TYPES: dict[pa.DataType, type[np.generic]] = {
     pa.int8(): np.int8,
     pa.int32(): np.int32,
     pa.int64(): np.int64,
@@ -108,7 +108,7 @@ _NUMPY_TYPES: dict[pa.DataType, type[np.generic]] = {
 }
 
 
-def _numpy(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[Any]:
+def as_numpy(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[Any]:
     """Return a null-free arrow array of numbers or booleans as a NumPy array.
 
     Reads the arrow buffers directly: pyarrow's ``to_numpy`` imports pandas on first use,
@@ -123,13 +123,13 @@ def _numpy(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[Any]:
     if pa.types.is_boolean(values.type):
         bits = np.frombuffer(data, np.uint8) if data is not None else np.empty(0, np.uint8)
         return np.unpackbits(bits, bitorder="little")[start : start + n].astype(bool)
-    kind = _NUMPY_TYPES[values.type]
+    kind = NUMPY_TYPES[values.type]
     if data is None:
         return np.empty(0, kind)
     return np.frombuffer(data, kind, count=n, offset=start * np.dtype(kind).itemsize)
 
 
-def _objects(strings: pa.Array | pa.ChunkedArray) -> ObjArray:
+def as_objects(strings: pa.Array | pa.ChunkedArray) -> ObjArray:
     """Return arrow strings as a NumPy object array.
 
     Through Python lists: pyarrow's own ``to_numpy`` for strings imports pandas, which
@@ -140,36 +140,36 @@ def _objects(strings: pa.Array | pa.ChunkedArray) -> ObjArray:
     return out
 
 
-def _strings(table: pa.Table, column: str) -> ObjArray:
+def column_strings(table: pa.Table, column: str) -> ObjArray:
     """Return a column as a NumPy array of stripped Python strings ('' if the column is absent)."""
     if column not in table.column_names:
         return np.full(table.num_rows, "", dtype=object)
     stripped = pc.utf8_trim_whitespace(table.column(column))
-    return _objects(stripped)
+    return as_objects(stripped)
 
 
-def _encoded(table: pa.Table, column: str) -> tuple[I32Array, pa.Array]:
+def dictionary_column(table: pa.Table, column: str) -> tuple[I32Array, pa.Array]:
     """Return (indices, dictionary) of a dictionary-encoded column, stripped of spaces."""
     chunk = table.column(column).chunk(0) if table.num_rows else None
     if chunk is None:
         return np.empty(0, np.int32), pa.array([], pa.string())
-    indices = _numpy(chunk.indices).astype(np.int32, copy=False)
+    indices = as_numpy(chunk.indices).astype(np.int32, copy=False)
     return indices, pc.utf8_trim_whitespace(chunk.dictionary)
 
 
-def _numbers(values: ObjArray | pa.Array) -> tuple[FloatArray, BoolArray]:
+def parse_numbers(values: ObjArray | pa.Array) -> tuple[FloatArray, BoolArray]:
     """Return (numbers, bad) for strings: NaN where blank; ``bad`` marks non-numbers."""
     arr = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
     numeric = pc.match_substring_regex(arr, r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-    blank = _numpy(pc.equal(arr, ""))
-    ok = _numpy(numeric)
+    blank = as_numpy(pc.equal(arr, ""))
+    ok = as_numpy(numeric)
     out = np.full(len(values), np.nan)
     if ok.any():
-        out[ok] = _numpy(pc.cast(arr.filter(pa.array(ok)), pa.float64()))
+        out[ok] = as_numpy(pc.cast(arr.filter(pa.array(ok)), pa.float64()))
     return out, ~(ok | blank)
 
 
-def _report_rows(
+def report_rows(
     log: ProblemLog,
     file: str,
     bad: BoolArray,
@@ -186,20 +186,20 @@ def _report_rows(
     log.more += max(int(rows.size) - log.limit, 0)
 
 
-def _arrow(table: pa.Table, column: str) -> pa.Array:
+def trimmed_column(table: pa.Table, column: str) -> pa.Array:
     """Return a column as one trimmed arrow string array ('' everywhere if it is absent)."""
     if column not in table.column_names:
         return pa.array([""] * table.num_rows, pa.string())
     return pc.utf8_trim_whitespace(table.column(column).combine_chunks())
 
 
-def _codes(values: pa.Array, choices: Sequence[str]) -> npt.NDArray[np.int8]:
+def choice_codes(values: pa.Array, choices: Sequence[str]) -> npt.NDArray[np.int8]:
     """Return the index of each value in ``choices``, or -1 where it is none of them."""
     found = pc.index_in(values, value_set=pa.array(list(choices), pa.string()))
-    return _numpy(pc.cast(found.fill_null(-1), pa.int8()))
+    return as_numpy(pc.cast(found.fill_null(-1), pa.int8()))
 
 
-def _lookup(ids: ObjArray, values: pa.Array | ObjArray) -> I32Array:
+def lookup_ids(ids: ObjArray, values: pa.Array | ObjArray) -> I32Array:
     """Return the index in ``ids`` of every value, or -1 where it is not there."""
     found = pc.index_in(pa.array(values, pa.string()), value_set=pa.array(ids, pa.string()))
-    return _numpy(pc.cast(found.fill_null(-1), pa.int32())).copy()
+    return as_numpy(pc.cast(found.fill_null(-1), pa.int32())).copy()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from revmentor.analysis.problems import ProblemLog
-from revmentor.analysis.reader.csvio import _numbers, _read, _report_rows, _strings
+from revmentor.analysis.reader.csvio import column_strings, parse_numbers, read_table, report_rows
 from revmentor.analysis.reader.model import (
     DOMAIN_LABELS,
     DOMAINS,
@@ -26,19 +26,19 @@ from revmentor.analysis.reader.model import (
     ObjArray,
 )
 
-_INT_PATTERN = r"^\s*[+-]?\d{1,9}\s*$"
+INT_PATTERN = r"^\s*[+-]?\d{1,9}\s*$"
 
 
-def _read_item_overrides(folder: Path, log: ProblemLog) -> dict[str, Item]:
+def read_item_overrides(folder: Path, log: ProblemLog) -> dict[str, Item]:
     """Return the items declared in the optional ``items.csv``, keyed by name."""
     name = "items.csv"
-    table = _read(folder, name, log, ("item", "type"), ("min", "max", "label"))
+    table = read_table(folder, name, log, ("item", "type"), ("min", "max", "label"))
     if table is None:
         return {}
     out: dict[str, Item] = {}
-    items, kinds, labels = (_strings(table, c) for c in ("item", "type", "label"))
-    lows, bad_low = _numbers(_strings(table, "min"))
-    highs, bad_high = _numbers(_strings(table, "max"))
+    items, kinds, labels = (column_strings(table, c) for c in ("item", "type", "label"))
+    lows, bad_low = parse_numbers(column_strings(table, "min"))
+    highs, bad_high = parse_numbers(column_strings(table, "max"))
     for i, (item, kind) in enumerate(zip(items, kinds, strict=True)):
         if kind not in ITEM_KINDS:
             log.add(
@@ -66,7 +66,7 @@ def _read_item_overrides(folder: Path, log: ProblemLog) -> dict[str, Item]:
     return out
 
 
-def _infer_item(name: str, int_share: float, values: set[str], distinct: int) -> Item:
+def infer_item(name: str, int_share: float, values: set[str], distinct: int) -> Item:
     """Return the item ``name`` with its kind inferred from its name and answers.
 
     ``<scale>.<domain>`` is a 1-5 grid answer; an item most of whose answers are whole
@@ -87,7 +87,7 @@ def _infer_item(name: str, int_share: float, values: set[str], distinct: int) ->
     return Item(name, "category", name, None, None, None, label)
 
 
-def _item_value_pairs(
+def item_value_pairs(
     item_idx: I32Array, val_idx: I32Array, n_values: int
 ) -> tuple[IntArray, IntArray, IntArray, Callable[[], IntArray]]:
     """Return the distinct (item, answer) pairs with their counts.
@@ -117,7 +117,7 @@ def _item_value_pairs(
     )
 
 
-def _classify_items(
+def classify_items(
     folder: Path,
     log: ProblemLog,
     names: list[str],
@@ -129,7 +129,7 @@ def _classify_items(
     item_idx: I32Array,
 ) -> list[Item]:
     """Return one :class:`Item` per distinct item name, declared or inferred."""
-    declared = _read_item_overrides(folder, log)
+    declared = read_item_overrides(folder, log)
     n_items = len(names)
     per_item = np.bincount(pair_items, weights=pair_counts, minlength=n_items)
     int_pairs = is_int[pair_values]
@@ -149,7 +149,7 @@ def _classify_items(
             continue
         share = float(int_per_item[j] / per_item[j]) if per_item[j] else 0.0
         values = {v for v in values_of.get(j, set()) if v}
-        items.append(_infer_item(item_name, share, values, len(values)))
+        items.append(infer_item(item_name, share, values, len(values)))
     for j, item in enumerate(items):
         _scale, dot, domain = item.name.partition(".")
         if item.kind != "domain" and dot and item.name not in declared:
@@ -165,7 +165,7 @@ def _classify_items(
     return items
 
 
-def _check_values(
+def check_values(
     log: ProblemLog,
     name: str,
     items: list[Item],
@@ -207,5 +207,5 @@ def _check_values(
             return f"'{shown}' is not a whole number{span} ('{it.name}')"
         return f"{shown} is out of range for '{it.name}': give a whole number{span}"
 
-    _report_rows(log, name, not_int[row_pair], "value", describe, "not a number")
-    _report_rows(log, name, out_of_range[row_pair], "value", describe, "out of range")
+    report_rows(log, name, not_int[row_pair], "value", describe, "not a number")
+    report_rows(log, name, out_of_range[row_pair], "value", describe, "out of range")

@@ -10,8 +10,6 @@ import numpy as np
 import numpy.typing as npt
 
 ROLES: tuple[str, str] = ("mentor", "mentee")
-
-
 DOMAINS: tuple[str, ...] = (
     "technology",
     "clinical_practice",
@@ -21,8 +19,6 @@ DOMAINS: tuple[str, ...] = (
     "strengths",
     "areas_for_improvement",
 )
-
-
 DOMAIN_LABELS: dict[str, str] = {
     "technology": "Use of technology",
     "clinical_practice": "Clinical practice",
@@ -32,33 +28,15 @@ DOMAIN_LABELS: dict[str, str] = {
     "strengths": "Strengths",
     "areas_for_improvement": "Areas for improvement",
 }
-
-
 ItemKind = Literal["domain", "ordinal", "yesno", "category", "text"]
-
-
 ITEM_KINDS: tuple[str, ...] = ("domain", "ordinal", "yesno", "category", "text")
-
-
 YES_NO = {"yes": True, "no": False, "y": True, "n": False, "true": True, "false": False}
-
-
 MISSING = np.iinfo(np.int32).min
 """Stands for "no whole number" in an int32 value array."""
-
-
 IntArray = npt.NDArray[np.int64] | npt.NDArray[np.int32]
-
-
 I32Array = npt.NDArray[np.int32]
-
-
 FloatArray = npt.NDArray[np.float64]
-
-
 BoolArray = npt.NDArray[np.bool_]
-
-
 ObjArray = npt.NDArray[np.object_]
 
 

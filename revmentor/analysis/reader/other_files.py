@@ -10,28 +10,28 @@ import pyarrow.compute as pc
 
 from revmentor.analysis.problems import ProblemLog
 from revmentor.analysis.reader.csvio import (
-    _lookup,
-    _numbers,
-    _objects,
-    _read,
-    _report_rows,
-    _strings,
+    as_objects,
+    column_strings,
+    lookup_ids,
+    parse_numbers,
+    read_table,
+    report_rows,
 )
 from revmentor.analysis.reader.model import ROLES, YES_NO, I32Array, Participants, Study
-from revmentor.analysis.reader.responses import _Answers, answer_keys
+from revmentor.analysis.reader.responses import Answers, answer_keys
 
 
-def _read_sessions(folder: Path, log: ProblemLog, people: Participants, study: Study) -> None:
+def read_sessions(folder: Path, log: ProblemLog, people: Participants, study: Study) -> None:
     """Fill ``study.session_*`` from ``sessions.csv`` if present."""
     name = "sessions.csv"
-    table = _read(folder, name, log, ("mentor_id", "mentee_id", "duration_minutes"))
+    table = read_table(folder, name, log, ("mentor_id", "mentee_id", "duration_minutes"))
     if table is None:
         return
-    mentor, mentee = _pair_columns(log, name, table, people)
-    raw = _strings(table, "duration_minutes")
-    minutes, bad = _numbers(raw)
+    mentor, mentee = pair_columns(log, name, table, people)
+    raw = column_strings(table, "duration_minutes")
+    minutes, bad = parse_numbers(raw)
     bad |= np.isnan(minutes) | (minutes <= 0)
-    _report_rows(
+    report_rows(
         log,
         name,
         bad,
@@ -42,15 +42,15 @@ def _read_sessions(folder: Path, log: ProblemLog, people: Participants, study: S
     study.session_mentor, study.session_mentee, study.session_minutes = mentor, mentee, minutes
 
 
-def _pair_columns(
+def pair_columns(
     log: ProblemLog, name: str, table: pa.Table, people: Participants
 ) -> tuple[I32Array, I32Array]:
     """Return the participant indexes of ``mentor_id`` and ``mentee_id``, checking roles."""
     out: list[I32Array] = []
     for column, role in (("mentor_id", 0), ("mentee_id", 1)):
-        raw = _strings(table, column)
-        idx = _lookup(people.ids, raw)
-        _report_rows(
+        raw = column_strings(table, column)
+        idx = lookup_ids(people.ids, raw)
+        report_rows(
             log,
             name,
             idx < 0,
@@ -59,7 +59,7 @@ def _pair_columns(
             f"unknown {column}",
         )
         wrong = (idx >= 0) & (people.role[np.maximum(idx, 0)] != role)
-        _report_rows(
+        report_rows(
             log,
             name,
             wrong,
@@ -71,37 +71,41 @@ def _pair_columns(
     return out[0], out[1]
 
 
-def _read_willingness(folder: Path, log: ProblemLog, people: Participants, study: Study) -> None:
+def read_willingness(folder: Path, log: ProblemLog, people: Participants, study: Study) -> None:
     """Fill ``study.willing_*`` from ``willingness.csv`` if present."""
     name = "willingness.csv"
-    table = _read(folder, name, log, ("mentor_id", "mentee_id", "willing"), ("own_supervisor",))
+    table = read_table(
+        folder, name, log, ("mentor_id", "mentee_id", "willing"), ("own_supervisor",)
+    )
     if table is None:
         return
-    mentor, mentee = _pair_columns(log, name, table, people)
-    raw = _strings(table, "willing")
-    lowered = _objects(pc.utf8_lower(pa.array(raw, pa.string())))
+    mentor, mentee = pair_columns(log, name, table, people)
+    raw = column_strings(table, "willing")
+    lowered = as_objects(pc.utf8_lower(pa.array(raw, pa.string())))
     known = np.isin(lowered, np.array(list(YES_NO), dtype=object))
-    _report_rows(log, name, ~known, "willing", lambda i: f"'{raw[i]}' is not yes or no", "willing")
+    report_rows(log, name, ~known, "willing", lambda i: f"'{raw[i]}' is not yes or no", "willing")
     willing = np.isin(lowered, np.array([k for k, v in YES_NO.items() if v], dtype=object))
     study.willing_mentor, study.willing_mentee, study.willing = mentor, mentee, willing
 
 
-def _read_codes(folder: Path, log: ProblemLog, answers: _Answers, study: Study) -> None:
+def read_codes(folder: Path, log: ProblemLog, answers: Answers, study: Study) -> None:
     """Fill ``study.code*`` from ``codes.csv`` and ``codebook.csv`` if present."""
-    book = _read(folder, "codebook.csv", log, ("code",), ("label", "parent", "description"))
+    book = read_table(folder, "codebook.csv", log, ("code",), ("label", "parent", "description"))
     if book is not None:
-        for code, label in zip(_strings(book, "code"), _strings(book, "label"), strict=True):
+        for code, label in zip(
+            column_strings(book, "code"), column_strings(book, "label"), strict=True
+        ):
             study.code_labels[str(code)] = str(label) or str(code)
     name = "codes.csv"
-    table = _read(folder, name, log, ("participant_id", "role", "timepoint", "item", "code"))
+    table = read_table(folder, name, log, ("participant_id", "role", "timepoint", "item", "code"))
     if table is None:
         return
     people = study.participants
     raw_pid, raw_role, raw_tp, raw_item, raw_code = (
-        _strings(table, c) for c in ("participant_id", "role", "timepoint", "item", "code")
+        column_strings(table, c) for c in ("participant_id", "role", "timepoint", "item", "code")
     )
-    pidx = _lookup(people.ids, raw_pid)
-    _report_rows(
+    pidx = lookup_ids(people.ids, raw_pid)
+    report_rows(
         log,
         name,
         pidx < 0,
@@ -110,9 +114,9 @@ def _read_codes(folder: Path, log: ProblemLog, answers: _Answers, study: Study) 
         "unknown participant",
     )
     role_ok = np.isin(raw_role, np.array(ROLES, dtype=object))
-    _report_rows(log, name, ~role_ok, "role", lambda i: f"unknown role '{raw_role[i]}'", "role")
-    tpx = _lookup(np.array(answers.timepoints, dtype=object), raw_tp)
-    itx = _lookup(np.array([it.name for it in answers.items], dtype=object), raw_item)
+    report_rows(log, name, ~role_ok, "role", lambda i: f"unknown role '{raw_role[i]}'", "role")
+    tpx = lookup_ids(np.array(answers.timepoints, dtype=object), raw_tp)
+    itx = lookup_ids(np.array([it.name for it in answers.items], dtype=object), raw_item)
     n_tp = max(len(answers.timepoints), 1)
     known = (pidx >= 0) & (tpx >= 0) & (itx >= 0)
     keys = answer_keys(
@@ -120,7 +124,7 @@ def _read_codes(folder: Path, log: ProblemLog, answers: _Answers, study: Study) 
     )
     exists = np.zeros(len(pidx), bool)
     exists[known] = answers.exists(keys[known])
-    _report_rows(
+    report_rows(
         log,
         name,
         role_ok & (pidx >= 0) & ~exists,
@@ -131,10 +135,10 @@ def _read_codes(folder: Path, log: ProblemLog, answers: _Answers, study: Study) 
         ),
         "no answer",
     )
-    _report_rows(log, name, raw_code == "", "code", lambda i: "code is empty", "blank code")
+    report_rows(log, name, raw_code == "", "code", lambda i: "code is empty", "blank code")
     if study.code_labels:
         unknown = ~np.isin(raw_code, np.array(list(study.code_labels), dtype=object))
-        _report_rows(
+        report_rows(
             log,
             name,
             unknown & (raw_code != ""),
@@ -148,4 +152,4 @@ def _read_codes(folder: Path, log: ProblemLog, answers: _Answers, study: Study) 
     ]
     study.code_participant = pidx
     study.code_timepoint = tpx
-    study.code_index = _lookup(np.array(study.codes, dtype=object), raw_code)
+    study.code_index = lookup_ids(np.array(study.codes, dtype=object), raw_code)

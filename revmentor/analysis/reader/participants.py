@@ -9,27 +9,27 @@ import pyarrow.compute as pc
 
 from revmentor.analysis.problems import ProblemLog
 from revmentor.analysis.reader.csvio import (
-    _arrow,
-    _codes,
-    _numbers,
-    _numpy,
-    _objects,
-    _read,
-    _report_rows,
+    as_numpy,
+    as_objects,
+    choice_codes,
+    parse_numbers,
+    read_table,
+    report_rows,
+    trimmed_column,
 )
 from revmentor.analysis.reader.model import ROLES, YES_NO, FloatArray, Participants
 
 
-def _read_participants(folder: Path, log: ProblemLog) -> Participants | None:
+def read_participants(folder: Path, log: ProblemLog) -> Participants | None:
     """Return participants sorted by role, or ``None`` if the file is unusable."""
     name = "participants.csv"
     optional = ("sex", "age", "years_as_consultant", "previous_mentor", "status")
-    table = _read(folder, name, log, ("participant_id", "role"), optional, must_exist=True)
+    table = read_table(folder, name, log, ("participant_id", "role"), optional, must_exist=True)
     if table is None:
         return None
-    id_col, roles = _arrow(table, "participant_id"), _arrow(table, "role")
-    role_code = _codes(roles, ROLES)
-    _report_rows(
+    id_col, roles = trimmed_column(table, "participant_id"), trimmed_column(table, "role")
+    role_code = choice_codes(roles, ROLES)
+    report_rows(
         log,
         name,
         role_code < 0,
@@ -37,13 +37,13 @@ def _read_participants(folder: Path, log: ProblemLog) -> Participants | None:
         lambda i: f"unknown role '{roles[i].as_py()}'; use mentor or mentee",
         "role",
     )
-    blank = _numpy(pc.equal(id_col, ""))
-    _report_rows(log, name, blank, "participant_id", lambda i: "participant_id is empty", "blank")
+    blank = as_numpy(pc.equal(id_col, ""))
+    report_rows(log, name, blank, "participant_id", lambda i: "participant_id is empty", "blank")
     counts = pc.value_counts(id_col)
     repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     if len(repeated):
-        dup = _numpy(pc.is_in(id_col, value_set=repeated))
-        _report_rows(
+        dup = as_numpy(pc.is_in(id_col, value_set=repeated))
+        report_rows(
             log,
             name,
             dup & ~blank,
@@ -51,9 +51,9 @@ def _read_participants(folder: Path, log: ProblemLog) -> Participants | None:
             lambda i: f"participant '{id_col[i].as_py()}' appears more than once",
             "duplicate",
         )
-    status = _arrow(table, "status")
-    status_code = _codes(status, ("active", "withdrawn", ""))
-    _report_rows(
+    status = trimmed_column(table, "status")
+    status_code = choice_codes(status, ("active", "withdrawn", ""))
+    report_rows(
         log,
         name,
         status_code < 0,
@@ -63,9 +63,9 @@ def _read_participants(folder: Path, log: ProblemLog) -> Participants | None:
     )
     columns: dict[str, FloatArray] = {}
     for column in ("age", "years_as_consultant"):
-        raw = _arrow(table, column)
-        columns[column], bad = _numbers(raw)
-        _report_rows(
+        raw = trimmed_column(table, column)
+        columns[column], bad = parse_numbers(raw)
+        report_rows(
             log,
             name,
             bad,
@@ -73,12 +73,12 @@ def _read_participants(folder: Path, log: ProblemLog) -> Participants | None:
             lambda i, raw=raw: f"'{raw[i].as_py()}' is not a number",  # type: ignore[misc]
             column,
         )
-    prev = _arrow(table, "previous_mentor")
-    answer = _codes(pc.utf8_lower(prev), list(YES_NO))
+    prev = trimmed_column(table, "previous_mentor")
+    answer = choice_codes(pc.utf8_lower(prev), list(YES_NO))
     flags = np.array([int(v) for v in YES_NO.values()], np.int8)
     prev_code = np.where(answer >= 0, flags[np.maximum(answer, 0)], -1).astype(np.int8)
-    is_blank = _numpy(pc.equal(prev, ""))
-    _report_rows(
+    is_blank = as_numpy(pc.equal(prev, ""))
+    report_rows(
         log,
         name,
         (prev_code < 0) & ~is_blank,
@@ -87,12 +87,12 @@ def _read_participants(folder: Path, log: ProblemLog) -> Participants | None:
         "previous_mentor",
     )
     by_role = np.argsort(role_code, kind="stable")
-    sex = _arrow(table, "sex").dictionary_encode()
+    sex = trimmed_column(table, "sex").dictionary_encode()
     return Participants(
-        ids=_objects(id_col)[by_role],
+        ids=as_objects(id_col)[by_role],
         role=role_code[by_role],
         withdrawn=(status_code == 1)[by_role],
-        sex=_numpy(sex.indices).astype(np.int32)[by_role],
+        sex=as_numpy(sex.indices).astype(np.int32)[by_role],
         sex_names=[str(x) for x in sex.dictionary.to_pylist()],
         age=columns["age"][by_role],
         years_as_consultant=columns["years_as_consultant"][by_role],

@@ -18,19 +18,19 @@ import pyarrow.compute as pc
 
 from revmentor.analysis.problems import ProblemLog
 from revmentor.analysis.reader.csvio import (
-    _encoded,
-    _header,
-    _numpy,
-    _objects,
-    _read,
-    _report_rows,
-    _strings,
+    as_numpy,
+    as_objects,
+    column_strings,
+    dictionary_column,
+    read_header,
+    read_table,
+    report_rows,
 )
 from revmentor.analysis.reader.items import (
-    _INT_PATTERN,
-    _check_values,
-    _classify_items,
-    _item_value_pairs,
+    INT_PATTERN,
+    check_values,
+    classify_items,
+    item_value_pairs,
 )
 from revmentor.analysis.reader.model import (
     MISSING,
@@ -44,14 +44,14 @@ from revmentor.analysis.reader.model import (
 )
 
 
-def _read_timepoints(folder: Path, log: ProblemLog) -> tuple[list[str], dict[str, str]] | None:
+def read_timepoints(folder: Path, log: ProblemLog) -> tuple[list[str], dict[str, str]] | None:
     """Return the time points of ``timepoints.csv`` in order with their labels, or ``None``."""
     name = "timepoints.csv"
-    table = _read(folder, name, log, ("timepoint",), ("label",))
+    table = read_table(folder, name, log, ("timepoint",), ("label",))
     if table is None:
         return None
-    names = [str(x) for x in _strings(table, "timepoint")]
-    labels = [str(x) for x in _strings(table, "label")]
+    names = [str(x) for x in column_strings(table, "timepoint")]
+    labels = [str(x) for x in column_strings(table, "label")]
     seen: set[str] = set()
     for i, tp in enumerate(names):
         if tp in seen or not tp:
@@ -60,7 +60,7 @@ def _read_timepoints(folder: Path, log: ProblemLog) -> tuple[list[str], dict[str
     return names, {tp: (label or tp) for tp, label in zip(names, labels, strict=True)}
 
 
-def _first_appearance(codes: I32Array, size: int) -> IntArray:
+def first_appearance(codes: I32Array, size: int) -> IntArray:
     """Return, for each code in ``range(size)``, the first row it appears in (or len+1)."""
     first = np.full(size, codes.size + 1, dtype=np.int64)
     np.minimum.at(first, codes, np.arange(codes.size, dtype=np.int64))
@@ -90,7 +90,7 @@ def answer_keys(
     return keys
 
 
-def _duplicates(keys: IntArray, space: int) -> tuple[BoolArray | None, IntArray]:
+def duplicates(keys: IntArray, space: int) -> tuple[BoolArray | None, IntArray]:
     """Return (answered[key] flags or ``None``, rows whose key another row also has).
 
     Linear time when the key space is at most a few times the number of rows: one scatter
@@ -115,7 +115,7 @@ def _duplicates(keys: IntArray, space: int) -> tuple[BoolArray | None, IntArray]
 
 
 @dataclass(slots=True)
-class _Answers:
+class Answers:
     """Intermediate: encoded responses plus what the codes check needs."""
 
     responses: Responses
@@ -125,14 +125,14 @@ class _Answers:
     exists: Callable[[IntArray], BoolArray]
 
 
-def _participant_index(people: Participants, column: pa.ChunkedArray) -> I32Array:
+def participant_index(people: Participants, column: pa.ChunkedArray) -> I32Array:
     """Return the participant index of every row's id, -1 for ids not in participants.csv."""
     # One call over all chunks builds the hash table of known ids once.
     found = pc.index_in(column, value_set=pa.array(people.ids, pa.string())).fill_null(-1)
-    return _numpy(pc.cast(found, pa.int32())).copy()
+    return as_numpy(pc.cast(found, pa.int32())).copy()
 
 
-def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Answers | None:
+def read_responses(folder: Path, log: ProblemLog, people: Participants) -> Answers | None:
     """Return the encoded answers of ``responses.csv``, recording every problem found.
 
     Checks run on distinct values (a few roles, items, answers) wherever they can, and
@@ -140,28 +140,28 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
     """
     name = "responses.csv"
     columns = ("participant_id", "role", "timepoint", "item", "value")
-    table = _read(folder, name, log, columns, must_exist=True, dictionary=columns[1:])
+    table = read_table(folder, name, log, columns, must_exist=True, dictionary=columns[1:])
     if table is None:
         return None
     raw_pid = table.column("participant_id")
-    role_idx, role_dict = _encoded(table, "role")
-    tp_idx, tp_dict = _encoded(table, "timepoint")
-    item_idx, item_dict = _encoded(table, "item")
-    val_idx, val_dict = _encoded(table, "value")
+    role_idx, role_dict = dictionary_column(table, "role")
+    tp_idx, tp_dict = dictionary_column(table, "timepoint")
+    item_idx, item_dict = dictionary_column(table, "item")
+    val_idx, val_dict = dictionary_column(table, "value")
 
     def pid_at(i: int) -> str:
         return str(raw_pid[i].as_py()).strip()
 
-    participant = _participant_index(people, raw_pid)
+    participant = participant_index(people, raw_pid)
     unknown = participant < 0
     if unknown.any():
         # Trimming ten million ids costs more than the lookup; only misses are retried.
         rows = np.flatnonzero(unknown)
         trimmed = pc.utf8_trim_whitespace(raw_pid.take(pa.array(rows)))
-        participant[rows] = _participant_index(people, pa.chunked_array([trimmed]))
+        participant[rows] = participant_index(people, pa.chunked_array([trimmed]))
         unknown = participant < 0
     if unknown.any():
-        _report_rows(
+        report_rows(
             log,
             name,
             unknown,
@@ -172,7 +172,7 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
     role_names = [str(r) for r in role_dict.to_pylist()]
     role_map = np.array([ROLES.index(r) if r in ROLES else -1 for r in role_names], np.int8)
     if (role_map < 0).any():
-        _report_rows(
+        report_rows(
             log,
             name,
             role_map[role_idx] < 0,
@@ -183,7 +183,7 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
     row_role = role_map[role_idx]
     wrong_role = (people.role[participant] != row_role) & (row_role >= 0) & ~unknown
     if wrong_role.any():
-        _report_rows(
+        report_rows(
             log,
             name,
             wrong_role,
@@ -197,20 +197,20 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
 
     # Time points: the order of timepoints.csv, or else of first appearance.
     tp_names = [str(t) for t in tp_dict.to_pylist()]
-    declared = _read_timepoints(folder, log)
+    declared = read_timepoints(folder, log)
     if declared is not None:
         timepoints, labels = declared
         position = {tp: i for i, tp in enumerate(timepoints)}
         tp_map = np.array([position.get(t, -1) for t in tp_names], np.int32)
     else:
-        first = _first_appearance(tp_idx, len(tp_names))
+        first = first_appearance(tp_idx, len(tp_names))
         order = [int(i) for i in np.argsort(first, kind="stable") if tp_names[i]]
         timepoints = [tp_names[i] for i in order]
         labels = {tp: tp for tp in timepoints}
         tp_map = np.full(len(tp_names), -1, np.int32)
         tp_map[order] = np.arange(len(order), dtype=np.int32)
     if (tp_map < 0).any():
-        _report_rows(
+        report_rows(
             log,
             name,
             tp_map[tp_idx] < 0,
@@ -225,16 +225,16 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
     timepoint = np.maximum(tp_map, 0)[tp_idx] if tp_idx.size else tp_idx
 
     # Values: whole numbers are recognised once per distinct answer, not once per row.
-    is_int = np.asarray(_numpy(pc.match_substring_regex(val_dict, _INT_PATTERN)), bool)
+    is_int = np.asarray(as_numpy(pc.match_substring_regex(val_dict, INT_PATTERN)), bool)
     dict_value = np.full(len(val_dict), MISSING, np.int32)
     if is_int.any():
         ints = pc.cast(pc.utf8_trim_whitespace(val_dict.filter(pa.array(is_int))), pa.int32())
-        dict_value[is_int] = _numpy(ints)
-    texts = _objects(val_dict)
-    pair_items, pair_values, pair_counts, pair_of_row = _item_value_pairs(
+        dict_value[is_int] = as_numpy(ints)
+    texts = as_objects(val_dict)
+    pair_items, pair_values, pair_counts, pair_of_row = item_value_pairs(
         item_idx, val_idx, len(texts)
     )
-    items = _classify_items(
+    items = classify_items(
         folder,
         log,
         [str(x) for x in item_dict.to_pylist()],
@@ -245,7 +245,7 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
         texts,
         item_idx,
     )
-    _check_values(
+    check_values(
         log, name, items, pair_items, pair_values, dict_value, texts, pair_of_row, item_idx, val_idx
     )
 
@@ -256,10 +256,10 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
     if log.problems:
         # Rows already rejected must not collide with participant 0 or time point 0.
         valid = np.flatnonzero(~unknown & (tp_map[tp_idx] >= 0))
-        seen, local = _duplicates(keys[valid], space)
+        seen, local = duplicates(keys[valid], space)
         dup_rows: npt.NDArray[np.integer[Any]] = valid[local]
     else:
-        seen, dup_rows = _duplicates(keys, space)
+        seen, dup_rows = duplicates(keys, space)
     first_row: dict[int, int] = {}
     for i in dup_rows[: log.limit * 2]:
         key = int(keys[i])
@@ -291,13 +291,13 @@ def _read_responses(folder: Path, log: ProblemLog, people: Participants) -> _Ans
             return np.asarray(seen[k])
         return np.isin(k, keys)
 
-    return _Answers(responses, items, timepoints, labels, exists)
+    return Answers(responses, items, timepoints, labels, exists)
 
 
-def _read_responses_header_only(folder: Path, log: ProblemLog) -> None:
+def check_responses_header(folder: Path, log: ProblemLog) -> None:
     """Check that ``responses.csv`` exists and has its columns, for a fuller first report."""
     path = folder / "responses.csv"
     if not path.is_file():
         log.add("responses.csv", None, None, f"is missing from {folder}", "file")
         return
-    _header(path, log, ("participant_id", "role", "timepoint", "item", "value"))
+    read_header(path, log, ("participant_id", "role", "timepoint", "item", "value"))
