@@ -34,6 +34,7 @@ def test_lead_recruits_a_mentor_who_consents(new_page: Any, axe: Axe) -> None:
     page.get_by_role("heading", name="Schemes").wait_for()
     axe.check(page)
     page.get_by_role("button", name="Create a scheme").click()
+    page.get_by_role("heading", name="Create a scheme").wait_for()
     axe.check(page)
     page.get_by_label("Name").fill("Gastro reverse mentoring")
     page.get_by_label("Specialty").fill("Gastroenterology")
@@ -43,8 +44,10 @@ def test_lead_recruits_a_mentor_who_consents(new_page: Any, axe: Axe) -> None:
 
     # And add a mentor and invite them
     page.get_by_role("link", name="Participants").first.click()
+    page.get_by_role("heading", name="Participants", exact=True).wait_for()
     axe.check(page)
     page.get_by_role("button", name="Add a participant").click()
+    page.get_by_role("heading", name="Add a participant").wait_for()
     axe.check(page)
     page.get_by_label("Full name").fill("Dr Fatima Farooq")
     page.get_by_label("Email").fill("fatima@nhs.net")
@@ -76,6 +79,7 @@ def test_lead_recruits_a_mentor_who_consents(new_page: Any, axe: Axe) -> None:
     mentor.get_by_role("heading", name="Your tasks").wait_for()
     axe.check(mentor)
     mentor.get_by_role("link", name="Read the information sheet and give consent").click()
+    mentor.get_by_role("heading", name="Information sheet").wait_for()
     axe.check(mentor)
     mentor.get_by_label("I have read the information sheet and agree to take part").check()
     mentor.get_by_role("button", name="Give consent").click()
