@@ -111,7 +111,9 @@ class ParticipantDetailsForm(forms.Form):
         return _yes_no(self.cleaned_data.get("previous_mentoring") or "")
 
 
-class ParticipantAddForm(ParticipantDetailsForm):
+class PersonForm(forms.Form):
+    """Who someone is: the fields shared by adding a participant and a team member."""
+
     full_name = forms.CharField(
         max_length=200, label="Full name", error_messages={"required": "Enter their full name"}
     )
@@ -121,6 +123,9 @@ class ParticipantAddForm(ParticipantDetailsForm):
             "invalid": "Enter an email address in the correct format, like name@nhs.net",
         }
     )
+
+
+class ParticipantAddForm(PersonForm, ParticipantDetailsForm):
     role = forms.ChoiceField(
         choices=ParticipantRole.choices,
         widget=forms.RadioSelect,
@@ -191,16 +196,7 @@ class ConsentForm(forms.Form):
     )
 
 
-class MembershipForm(forms.Form):
-    full_name = forms.CharField(
-        max_length=200, label="Full name", error_messages={"required": "Enter their full name"}
-    )
-    email = forms.EmailField(
-        error_messages={
-            "required": "Enter their email address",
-            "invalid": "Enter an email address in the correct format, like name@nhs.net",
-        }
-    )
+class MembershipForm(PersonForm):
     role = forms.ChoiceField(
         choices=StaffRole.choices,
         widget=forms.RadioSelect,

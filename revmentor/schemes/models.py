@@ -6,8 +6,6 @@ phase moves forward through :data:`PHASE_ORDER`; see ``services.scheme_move_phas
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -298,12 +296,3 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent of {self.participant} (v{self.information_sheet_version})"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "information_sheet_version": self.information_sheet_version,
-            "take_part": self.take_part,
-            "research_use": self.research_use,
-            "given_at": self.given_at.isoformat(),
-            "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
-        }

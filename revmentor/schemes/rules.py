@@ -35,11 +35,6 @@ def is_researcher(user: Any, scheme: Scheme) -> bool:
 
 
 @rules.predicate
-def is_participant(user: Any, scheme: Scheme) -> bool:
-    return roles_in_scheme(user, scheme).participant is not None
-
-
-@rules.predicate
 def may_create_schemes(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -49,4 +44,3 @@ def may_create_schemes(user: Any) -> bool:
 rules.add_perm("schemes.create_scheme", may_create_schemes)
 rules.add_perm("schemes.view_scheme", is_site_admin | is_lead | is_facilitator | is_researcher)
 rules.add_perm("schemes.manage_scheme", is_site_admin | is_lead)
-rules.add_perm("schemes.give_consent", is_participant)

@@ -6,9 +6,6 @@ form → service → presenter → render.
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -29,33 +26,17 @@ from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.services import ServiceError
 
 
-def _scheme(request: AuthedRequest, pk: int, permission: str, *, post_only: bool = False) -> Scheme:
-    """Look the scheme up (404 to outsiders), then check the permission (403).
-
-    For ``post_only`` actions the method is checked last, so that even a GET tells an
-    outsider nothing about which schemes exist.
-    """
+def _scheme(request: AuthedRequest, pk: int, permission: str) -> Scheme:
+    """Look the scheme up (404 to outsiders), then check the permission (403)."""
     scheme = selectors.scheme_for(request.user, pk)
     if not request.user.has_perm(permission, scheme):
         raise PermissionDenied
-    if post_only and request.method != "POST":
-        raise _MethodNotAllowed
     return scheme
 
 
-class _MethodNotAllowed(Exception):
-    pass
-
-
-def _post_only(view: Any) -> Any:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except _MethodNotAllowed:
-            return HttpResponseNotAllowed(["POST"])
-
-    return wrapper
+def _not_post(request: HttpRequest) -> HttpResponse | None:
+    """For POST-only actions, checked after the lookup so a GET tells outsiders nothing."""
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
 
 
 def scheme_list(request: AuthedRequest) -> HttpResponse:
@@ -122,10 +103,11 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@_post_only
 def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
     """Move the scheme on to its next phase, if the guard allows."""
-    scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    if refused := _not_post(request):
+        return refused
     target = services.next_phase(scheme)
     try:
         if target is None or request.POST.get("to") != target.value:
@@ -274,9 +256,10 @@ def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@_post_only
 def participant_invite(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    if refused := _not_post(request):
+        return refused
     participant = selectors.participant_in(scheme, participant_pk)
     try:
         services.participant_invite(actor=request.user, participant=participant)
@@ -287,9 +270,10 @@ def participant_invite(request: AuthedRequest, pk: int, participant_pk: int) -> 
     return redirect("schemes:participants", scheme.pk)
 
 
-@_post_only
 def participants_invite_all(request: AuthedRequest, pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme", post_only=True)
+    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    if refused := _not_post(request):
+        return refused
     count = services.participants_invite_pending(actor=request.user, scheme=scheme)
     if count:
         messages.success(request, f"Invitations have been sent to {count} people")
