@@ -10,14 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from revmentor.instruments import STUDY_DOMAINS
+
 DEFAULT_DOMAINS: list[dict[str, str]] = [
-    {"slug": "technology", "label": "Use of technology"},
-    {"slug": "clinical_practice", "label": "Clinical practice"},
-    {"slug": "approach_to_juniors", "label": "Approach to juniors"},
-    {"slug": "time_management", "label": "Time management"},
-    {"slug": "approachability", "label": "Approachability"},
-    {"slug": "strengths", "label": "Strengths"},
-    {"slug": "areas_for_improvement", "label": "Areas for improvement"},
+    {"slug": domain.slug, "label": domain.label} for domain in STUDY_DOMAINS
 ]
 
 DEFAULT_INFORMATION_SHEET = """\
