@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from revmentor.core.http import AuthedRequest
-from revmentor.schemes import selectors, services
+from revmentor.schemes import presenters, selectors, services
 from revmentor.schemes.forms import ConsentForm
 from revmentor.schemes.models import Participant
 from revmentor.schemes.services import ServiceError
@@ -23,7 +23,11 @@ def _own_participation(request: AuthedRequest, scheme_pk: int) -> Participant:
 def tasks(request: AuthedRequest) -> HttpResponse:
     """Your tasks: in each scheme you take part in, consent comes first."""
     participations = list(selectors.own_participations(request.user))
-    return render(request, "participants/tasks.jinja", {"participations": participations})
+    return render(
+        request,
+        "participants/tasks.jinja",
+        {"participations": participations, "rows": presenters.task_rows(participations)},
+    )
 
 
 def consent(request: AuthedRequest, scheme_pk: int) -> HttpResponse:

@@ -84,7 +84,7 @@ def pipeline(scheme: Scheme) -> list[Stage]:
             status = "done"
         counter = STAGE_COUNTERS.get(key)
         counts = counter(scheme) if counter else []
-        note = f"Opens in {phase.label.lower()}." if not counter and status == "upcoming" else ""
+        note = f"Opens in {phase.label.lower()}." if not counts and status == "upcoming" else ""
         stages.append(Stage(number, title, phase, status, counts, note))
     return stages
 
@@ -111,4 +111,30 @@ def participant_rows(participants: list[Participant]) -> list[ParticipantRow]:
             consent, colour = "Not invited", "white"
         invite = "Re-invite" if p.invited_at else "Invite"
         rows.append(ParticipantRow(p, consent, colour, invite))
+    return rows
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One row of Your tasks, from whichever part of the method it belongs to."""
+
+    title: str
+    href: str
+    status: str  # "completed", or the text of a tag such as "Not started"
+    tag_colour: str = "blue"
+    hint: str = ""
+
+
+# Parts of the method add tasks to Your tasks: each provider gets the user's
+# participations (with ``has_consent``) and returns ``{participant pk: [TaskRow]}`` in a
+# fixed number of queries.
+TASK_PROVIDERS: list[Callable[[list[Participant]], dict[int, list[TaskRow]]]] = []
+
+
+def task_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
+    """Every provider's tasks for each participation, providers in registration order."""
+    rows: dict[int, list[TaskRow]] = {}
+    for provider in TASK_PROVIDERS:
+        for participant_pk, found in provider(participations).items():
+            rows.setdefault(participant_pk, []).extend(found)
     return rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -83,6 +84,14 @@ def scheme_for(user: User, pk: int) -> Scheme:
         return schemes_visible_to(user).get(pk=pk)
     except Scheme.DoesNotExist:
         raise Http404("No such scheme.") from None
+
+
+def scheme_for_action(user: User, pk: int, permission: str) -> Scheme:
+    """The scheme, if the user may see it (else Http404) and has ``permission`` (else 403)."""
+    scheme = scheme_for(user, pk)
+    if not user.has_perm(permission, scheme):
+        raise PermissionDenied
+    return scheme
 
 
 def participant_in(scheme: Scheme, pk: int) -> Participant:

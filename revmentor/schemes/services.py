@@ -28,6 +28,7 @@ from revmentor.schemes.models import (
     SchemeMembership,
     StaffRole,
 )
+from revmentor.schemes.signals import phase_changed
 from revmentor.schemes.tasks import send_invitation
 
 
@@ -136,6 +137,7 @@ def scheme_move_phase(*, actor: User, scheme: Scheme, to_phase: Phase) -> Scheme
     locked.phase = to_phase
     locked.save(update_fields=["phase"])
     _audit(actor, AuditEvent.Action.UPDATE, locked, f"Moved to {to_phase.label}", locked)
+    phase_changed.send(sender=Scheme, scheme=locked, phase=to_phase, actor=actor)
     scheme.phase = locked.phase
     return locked
 

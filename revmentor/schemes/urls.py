@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
+from revmentor.questionnaires.urls import staff_urlpatterns as questionnaire_urls
 from revmentor.schemes import views
 
 app_name = "schemes"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.scheme_edit, name="edit"),
     path("<int:pk>/advance/", views.scheme_advance, name="advance"),
     path("<int:pk>/team/", views.team, name="team"),
+    path("<int:pk>/questionnaires/", include(questionnaire_urls)),
     path("<int:pk>/participants/", views.participant_list, name="participants"),
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.participant_import, name="participant_import"),

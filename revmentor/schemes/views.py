@@ -22,16 +22,8 @@ from revmentor.schemes.forms import (
     SchemeEditForm,
     WithdrawForm,
 )
-from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, StaffRole
 from revmentor.schemes.services import ServiceError
-
-
-def _scheme(request: AuthedRequest, pk: int, permission: str) -> Scheme:
-    """Look the scheme up (404 to outsiders), then check the permission (403)."""
-    scheme = selectors.scheme_for(request.user, pk)
-    if not request.user.has_perm(permission, scheme):
-        raise PermissionDenied
-    return scheme
 
 
 def _not_post(request: HttpRequest) -> HttpResponse | None:
@@ -66,7 +58,7 @@ def scheme_create(request: AuthedRequest) -> HttpResponse:
 
 def scheme_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The scheme dashboard: Figure 1 as a pipeline with counts."""
-    scheme = _scheme(request, pk, "schemes.view_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
     return render(
         request,
         "schemes/detail.jinja",
@@ -80,7 +72,7 @@ def scheme_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     initial = {
         "name": scheme.name,
         "specialty": scheme.specialty,
@@ -105,7 +97,7 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
     """Move the scheme on to its next phase, if the guard allows."""
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     if refused := _not_post(request):
         return refused
     target = services.next_phase(scheme)
@@ -121,7 +113,7 @@ def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def participant_list(request: AuthedRequest, pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.view_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
     participants = list(selectors.participants_of(scheme))
     rows = presenters.participant_rows(participants)
     return render(
@@ -138,7 +130,7 @@ def participant_list(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def participant_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     form = ParticipantAddForm(request.POST or None)
     problem = ""
     if request.method == "POST" and form.is_valid():
@@ -160,7 +152,7 @@ def participant_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def participant_import(request: AuthedRequest, pk: int) -> HttpResponse:
     """Upload a CSV of participants: every row is checked, then all are added or none."""
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     form = ParticipantsImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -194,7 +186,7 @@ def _yes_no_initial(value: bool | None) -> str:
 
 
 def participant_edit(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     participant = selectors.participant_in(scheme, participant_pk)
     initial = {
         "grade": participant.grade,
@@ -229,7 +221,7 @@ def participant_edit(request: AuthedRequest, pk: int, participant_pk: int) -> Ht
 
 def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
     """Link each mentor to their own clinical supervisor, all on one page."""
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     mentors = [p for p in selectors.participants_of(scheme) if p.is_mentor]
     mentees = list(selectors.active_mentees(scheme))
     problem = ""
@@ -257,7 +249,7 @@ def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def participant_invite(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     if refused := _not_post(request):
         return refused
     participant = selectors.participant_in(scheme, participant_pk)
@@ -271,7 +263,7 @@ def participant_invite(request: AuthedRequest, pk: int, participant_pk: int) -> 
 
 
 def participants_invite_all(request: AuthedRequest, pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     if refused := _not_post(request):
         return refused
     count = services.participants_invite_pending(actor=request.user, scheme=scheme)
@@ -283,7 +275,7 @@ def participants_invite_all(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def participant_withdraw(request: AuthedRequest, pk: int, participant_pk: int) -> HttpResponse:
-    scheme = _scheme(request, pk, "schemes.manage_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     participant: Participant = selectors.participant_in(scheme, participant_pk)
     form = WithdrawForm(request.POST or None)
     problem = ""
@@ -308,7 +300,7 @@ def participant_withdraw(request: AuthedRequest, pk: int, participant_pk: int) -
 
 def team(request: AuthedRequest, pk: int) -> HttpResponse:
     """The scheme's staff: leads, facilitators and researchers; leads can add more."""
-    scheme = _scheme(request, pk, "schemes.view_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
     can_manage = request.user.has_perm("schemes.manage_scheme", scheme)
     form = MembershipForm(request.POST or None)
     problem = ""

@@ -12,9 +12,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
+from django.utils import timezone
 
 from revmentor.core.models import User
+from revmentor.questionnaires.models import Response, Stage
+from revmentor.questionnaires.services import response_save_page
 from revmentor.schemes.models import Participant, Scheme
+from tests.factories import ConsentFactory
 
 PERSONAS = [
     "anonymous",
@@ -33,6 +37,7 @@ PERSONAS = [
 VIEW = [302, 200, 200, 200, 200, 404, 403, 403, 404]
 MANAGE = [302, 200, 200, 403, 403, 404, 403, 403, 404]
 POST_ONLY = [302, 405, 405, 403, 403, 404, 403, 403, 404]
+ONLY_MENTOR = [302, 404, 404, 404, 404, 404, 200, 404, 404]
 
 MATRIX: dict[str, tuple[list[int], str]] = {
     # url name: (statuses, which object the URL is about)
@@ -48,6 +53,11 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:advance": (POST_ONLY, "scheme"),
     "schemes:invite_all": (POST_ONLY, "scheme"),
     "schemes:participant_invite": (POST_ONLY, "participant"),
+    "schemes:questionnaires": (VIEW, "scheme"),
+    "schemes:stage_open": (POST_ONLY, "stage"),
+    "schemes:instrument_toggle": (POST_ONLY, "instrument"),
+    "schemes:questionnaire_responses": (MANAGE, "instrument"),
+    "schemes:response_reopen": (POST_ONLY, "response"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
@@ -55,6 +65,11 @@ OTHER: dict[str, tuple[list[int], str]] = {
     "schemes:create": ([302, 200, 200, 403, 403, 403, 403, 403, 403], ""),
     "consent": ([302, 404, 404, 404, 404, 404, 200, 200, 404], "scheme_consent"),
     "consent_withdraw": ([302, 404, 404, 404, 404, 404, 200, 200, 404], "scheme_consent"),
+    # The mentor's open questionnaire: only the mentor may answer it.
+    "questionnaire": (ONLY_MENTOR, "questionnaire"),
+    "questionnaire_page": (ONLY_MENTOR, "questionnaire_page"),
+    "questionnaire_check": (ONLY_MENTOR, "questionnaire"),
+    "questionnaire_submitted": ([302, 404, 404, 404, 404, 404, 302, 404, 404], "questionnaire"),
 }
 
 
@@ -66,6 +81,17 @@ def _user(request: pytest.FixtureRequest, persona: str) -> User | None:
 
 
 def _url(name: str, about: str, scheme: Scheme, participant: Participant) -> str:
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
+    if about == "stage":
+        return reverse(name, args=[scheme.pk, stage.pk])
+    if about == "instrument":
+        return reverse(name, args=[scheme.pk, stage.instruments.get().pk])
+    if about == "response":
+        return reverse(name, args=[scheme.pk, Response.objects.get().pk])
+    if about == "questionnaire":
+        return reverse(name, args=[scheme.pk, "pre_phase1"])
+    if about == "questionnaire_page":
+        return reverse(name, args=[scheme.pk, "pre_phase1", 1])
     if about == "scheme":
         return reverse(name, args=[scheme.pk])
     if about == "participant":
@@ -94,10 +120,17 @@ def test_access(
     expected: int,
     about: str,
 ) -> None:
+    # The mentor has consented and started the questionnaire of an open stage.
+    ConsentFactory(participant=mentor)
+    Stage.objects.filter(scheme=scheme, timepoint="pre_phase1").update(opened_at=timezone.now())
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
+    response_save_page(
+        participant=mentor, stage=stage, section=0, answers={"understanding": "2"}, complete=False
+    )
     client = client_for(_user(request, persona))
     response = client.get(_url(name, about, scheme, mentor))
     assert response.status_code == expected, f"{name} as {persona}"
-    if expected == 302:
+    if expected == 302 and persona == "anonymous":
         assert response["Location"].startswith(reverse("account_login"))
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "revmentor.core",
     "revmentor.schemes",
+    "revmentor.questionnaires",
 ]
 
 MIDDLEWARE = [

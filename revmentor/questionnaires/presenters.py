@@ -1,0 +1,162 @@
+"""Shape questionnaires for pages: Your tasks rows, question pages, answer summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from revmentor.instruments import Domain, Instrument, Item, expand, is_shown
+from revmentor.questionnaires import selectors
+from revmentor.schemes.models import Participant
+from revmentor.schemes.presenters import TaskRow
+
+STATUS = {
+    "not_started": ("Not started", "white"),
+    "draft": ("In progress", "blue"),
+}
+
+
+def questionnaire_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
+    """Your tasks rows for open questionnaires (a TASK_PROVIDERS entry)."""
+    rows: dict[int, list[TaskRow]] = {}
+    by_pk = {p.pk: p for p in participations}
+    for participant_pk, tasks in selectors.tasks_for(participations).items():
+        scheme_id = by_pk[participant_pk].scheme_id
+        for task in tasks:
+            href = reverse("questionnaire", args=[scheme_id, task.stage.timepoint])
+            if task.status == "submitted":
+                rows.setdefault(participant_pk, []).append(TaskRow(task.title, href, "completed"))
+                continue
+            text, colour = STATUS[task.status]
+            hint = ""
+            if task.due:
+                hint = f"{'Overdue: was due' if task.is_overdue else 'Due'} {task.due:%-d %B %Y}"
+            if task.is_overdue:
+                colour = "red"
+            rows.setdefault(participant_pk, []).append(
+                TaskRow(task.title, href, text, colour, hint)
+            )
+    return rows
+
+
+def field_id(name: str) -> str:
+    """The HTML id of an answer's first input (dots are not safe in fragment links)."""
+    return "q-" + name.replace(".", "-").replace("_", "-")
+
+
+@dataclass
+class Question:
+    """One question on a page, ready for the template."""
+
+    item: Item
+    name: str
+    label: str
+    value: str
+    error: str | None
+    id: str
+    rows: list[Question] = field(default_factory=list)  # a grid's domains
+    dependants: list[Question] = field(default_factory=list)  # shown by show_if
+    choices: Sequence[tuple[str, str]] = ()
+
+
+def _question(
+    item: Item, domains: Sequence[Domain], answers: Mapping[str, str], errors: Mapping[str, str]
+) -> Question:
+    slots = expand(item, domains)
+    if item.type == "domain_grid":
+        rows = [
+            Question(
+                item,
+                s.name,
+                s.label,
+                answers.get(s.name, ""),
+                errors.get(s.name),
+                field_id(s.name),
+                choices=item.choices(),
+            )
+            for s in slots
+        ]
+        first_error = next((r.error for r in rows if r.error), None)
+        return Question(
+            item,
+            item.name,
+            item.text,
+            "",
+            first_error,
+            field_id(slots[0].name),
+            rows=rows,
+            choices=item.choices(),
+        )
+    slot = slots[0]
+    return Question(
+        item,
+        slot.name,
+        item.text,
+        answers.get(slot.name, ""),
+        errors.get(slot.name),
+        field_id(slot.name),
+        choices=item.choices(),
+    )
+
+
+def page_questions(
+    definition: Instrument,
+    section: int,
+    domains: Sequence[Domain],
+    answers: Mapping[str, str],
+    errors: Mapping[str, str],
+) -> list[Question]:
+    """The questions of one page; a show_if question sits under the one it depends on."""
+    questions: dict[str, Question] = {}
+    top: list[Question] = []
+    for item in definition.sections[section].items:
+        question = _question(item, domains, answers, errors)
+        questions[item.name] = question
+        parent = questions.get(item.show_if[0]) if item.show_if else None
+        if parent is not None:
+            parent.dependants.append(question)
+        else:
+            top.append(question)
+    return top
+
+
+def error_list(questions: Sequence[Question]) -> list[dict[str, str]]:
+    """The error summary: each error linking to its field."""
+    found = []
+    for question in questions:
+        for q in [question, *question.rows, *question.dependants]:
+            if q.error and not q.rows:
+                found.append({"text": q.error, "href": f"#{q.id}"})
+    return found
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    section: int
+    label: str
+    value: str
+    href_id: str
+
+
+def summary(
+    definition: Instrument, domains: Sequence[Domain], answers: Mapping[str, str]
+) -> list[tuple[str, int, list[SummaryRow]]]:
+    """Check-your-answers rows by page: (page title, page index, rows)."""
+    pages = []
+    for index, section in enumerate(definition.sections):
+        rows = []
+        for item in section.items:
+            if not is_shown(item, answers):
+                continue
+            labels = dict(item.choices())
+            for slot in expand(item, domains):
+                value = answers.get(slot.name, "")
+                shown = labels.get(value, value) if value else "Not answered"
+                if item.unit and value:
+                    shown = f"{value} {item.unit}"
+                label = slot.label if item.type != "domain_grid" else f"{item.text} — {slot.label}"
+                rows.append(SummaryRow(index, label, shown, field_id(slot.name)))
+        pages.append((section.title, index, rows))
+    return pages

@@ -1,0 +1,301 @@
+"""Writes for questionnaires: stages, drafts, submissions, reopening.
+
+Every function is keyword-only and atomic. A submitted response is stored once: the
+database allows one response per participant and stage, and submitting locks the row
+first, so a double click, a resubmitted form or concurrent requests end with one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tasks import default_task_backend
+
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent, User
+from revmentor.instruments import DefinitionError, builtin_instruments, clean_answers
+from revmentor.questionnaires.models import (
+    Answer,
+    InstrumentVersion,
+    Response,
+    SchemeInstrument,
+    Stage,
+)
+from revmentor.questionnaires.tasks import send_stage_reminders
+from revmentor.schemes.models import PHASE_ORDER, Participant, Phase, Scheme
+
+logger = logging.getLogger(__name__)
+
+# The study's time points: (timepoint, label, phase, opens with its phase).
+DEFAULT_STAGES: list[tuple[str, str, Phase, bool]] = [
+    ("pre_phase1", "Before the group interview", Phase.PHASE_1, True),
+    ("post_phase1", "After the group interview", Phase.PHASE_1, False),
+    ("pre_session", "Before the session", Phase.PHASE_2, True),
+    ("post_session", "After the session", Phase.PHASE_2, False),
+]
+DEFAULT_REMINDER_DAYS = [3]
+
+
+class QuestionnaireError(Exception):
+    """The action cannot be done; the message tells the person why."""
+
+
+class AlreadySubmitted(QuestionnaireError):
+    """The response was submitted before; nothing was changed."""
+
+
+def builtin_versions_sync() -> dict[tuple[str, str], InstrumentVersion]:
+    """Store each built-in definition as a version (once); return them by (role, timepoint).
+
+    Raises DefinitionError if a stored version's definition differs from the file with
+    the same version number: a changed questionnaire needs a new version number.
+    """
+    versions = {}
+    for instrument in builtin_instruments():
+        stored, _created = InstrumentVersion.objects.get_or_create(
+            key=instrument.key,
+            version=instrument.version,
+            scheme=None,
+            defaults={
+                "title": instrument.title,
+                "role": instrument.role,
+                "timepoint": instrument.timepoint,
+                "definition": instrument.to_dict(),
+            },
+        )
+        if stored.definition != instrument.to_dict():
+            raise DefinitionError(
+                [f"{instrument.key} version {instrument.version} changed: raise its version"]
+            )
+        versions[(instrument.role, instrument.timepoint)] = stored
+    return versions
+
+
+@transaction.atomic
+def stages_create_defaults(*, scheme: Scheme) -> list[Stage]:
+    """Give a new scheme the study's four stages and its six questionnaires, all on."""
+    versions = builtin_versions_sync()
+    stages = []
+    for position, (timepoint, label, phase, opens) in enumerate(DEFAULT_STAGES, start=1):
+        stage = Stage.objects.create(
+            scheme=scheme,
+            timepoint=timepoint,
+            label=label,
+            phase=phase,
+            position=position,
+            opens_with_phase=opens,
+            reminder_days=list(DEFAULT_REMINDER_DAYS),
+        )
+        for (role, version_timepoint), version in sorted(versions.items()):
+            if version_timepoint == timepoint:
+                SchemeInstrument.objects.create(
+                    scheme=scheme, stage=stage, role=role, version=version
+                )
+        stages.append(stage)
+    return stages
+
+
+def _schedule_reminders(stage: Stage) -> None:
+    if not default_task_backend.supports_defer:
+        logger.warning("The task backend cannot defer tasks: no reminders for %s", stage)
+        return
+    assert stage.opened_at is not None
+    for days in sorted(set(stage.reminder_days)):
+        send_stage_reminders.using(run_after=stage.opened_at + timedelta(days=days)).enqueue(
+            stage.pk
+        )
+
+
+@transaction.atomic
+def stage_open(*, actor: User | None, stage: Stage) -> Stage:
+    """Open a stage so its questionnaires appear in Your tasks; schedule its reminders.
+
+    Raises QuestionnaireError if it is already open or its phase has not started.
+    """
+    locked = Stage.objects.select_for_update().select_related("scheme").get(pk=stage.pk)
+    if locked.is_open:
+        raise QuestionnaireError(f"“{locked.label}” is already open.")
+    if PHASE_ORDER.index(Phase(locked.scheme.phase)) < PHASE_ORDER.index(Phase(locked.phase)):
+        raise QuestionnaireError(
+            f"“{locked.label}” opens in {Phase(locked.phase).label.lower()}, which has not started."
+        )
+    locked.opened_at = timezone.now()
+    locked.save(update_fields=["opened_at"])
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        summary=f"Opened questionnaires: {locked.label}",
+        scheme_id=locked.scheme_id,
+    )
+    _schedule_reminders(locked)
+    stage.opened_at = locked.opened_at
+    return locked
+
+
+def stages_open_with_phase(*, actor: User | None, scheme: Scheme, phase: Phase) -> int:
+    """Open the stages that open with ``phase``; return how many opened."""
+    stages = Stage.objects.filter(
+        scheme=scheme, phase=phase, opens_with_phase=True, opened_at__isnull=True
+    )
+    opened = 0
+    for stage in stages:
+        stage_open(actor=actor, stage=stage)
+        opened += 1
+    return opened
+
+
+@transaction.atomic
+def scheme_instrument_set_enabled(
+    *, actor: User, scheme_instrument: SchemeInstrument, enabled: bool
+) -> SchemeInstrument:
+    """Switch a questionnaire on or off for the scheme; answers already given are kept."""
+    scheme_instrument.enabled = enabled
+    scheme_instrument.save(update_fields=["enabled"])
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=scheme_instrument,
+        summary=f"Switched {'on' if enabled else 'off'}: {scheme_instrument.version.title}",
+        scheme_id=scheme_instrument.scheme_id,
+    )
+    return scheme_instrument
+
+
+def instrument_for(participant: Participant, stage: Stage) -> SchemeInstrument:
+    """The questionnaire this participant answers at this stage, if it is open to them.
+
+    Raises QuestionnaireError saying why not: stage not open, no consent, withdrawn, or
+    no questionnaire for their role here.
+    """
+    if not participant.is_active:
+        raise QuestionnaireError("You have withdrawn from this scheme.")
+    if not stage.is_open:
+        raise QuestionnaireError("This questionnaire is not open yet.")
+    if participant.current_consent() is None:
+        raise QuestionnaireError("Give your consent before you answer questionnaires.")
+    found = (
+        SchemeInstrument.objects.select_related("version", "scheme")
+        .filter(stage=stage, role=participant.role, enabled=True)
+        .first()
+    )
+    if found is None:
+        raise QuestionnaireError("There is no questionnaire for you at this stage.")
+    return found
+
+
+def _response(participant: Participant, stage: Stage, instrument: SchemeInstrument) -> Response:
+    try:
+        with transaction.atomic():
+            response, _ = Response.objects.get_or_create(
+                participant=participant,
+                stage=stage,
+                defaults={"scheme_instrument": instrument, "version": instrument.version},
+            )
+    except IntegrityError:  # created by a concurrent request a moment ago
+        response = Response.objects.get(participant=participant, stage=stage)
+    return response
+
+
+def _store(response: Response, names: Sequence[str], clean: Mapping[str, str]) -> None:
+    """Replace the answers named in ``names`` with ``clean`` in two queries."""
+    Answer.objects.filter(response=response, name__in=names).exclude(name__in=list(clean)).delete()
+    Answer.objects.bulk_create(
+        [Answer(response=response, name=name, value=value) for name, value in clean.items()],
+        update_conflicts=True,
+        unique_fields=["response", "name"],
+        update_fields=["value"],
+    )
+    Response.objects.filter(pk=response.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def response_save_page(
+    *,
+    participant: Participant,
+    stage: Stage,
+    section: int,
+    answers: Mapping[str, str],
+    complete: bool,
+) -> dict[str, str]:
+    """Save the answers to one page of a draft; return errors by answer name.
+
+    With ``complete`` (Continue) the page's required questions must be answered and
+    nothing is saved if any answer is wrong. Without it (Save as draft) the answers that
+    are right are saved and the wrong ones are reported.
+    """
+    instrument = instrument_for(participant, stage)
+    response = _response(participant, stage, instrument)
+    locked = Response.objects.select_for_update().get(pk=response.pk)
+    if locked.is_submitted:
+        raise AlreadySubmitted("You have already submitted this questionnaire.")
+    domains = instrument.domains()
+    definition = locked.version.instrument
+    items = definition.sections[section].items
+    names = [a.name for a in definition.answerables(domains) if a.item in items]
+    previous = dict(locked.answers.values_list("name", "value"))
+    clean, errors = clean_answers(
+        definition, domains, {**previous, **answers}, only=items, complete=complete
+    )
+    if complete and errors:
+        return errors
+    _store(locked, names, clean)
+    return errors
+
+
+@transaction.atomic
+def response_submit(*, participant: Participant, stage: Stage) -> Response:
+    """Submit the participant's answers at this stage, once.
+
+    Raises AlreadySubmitted if it was submitted before (nothing changes), and
+    QuestionnaireError listing what is missing if required answers are not given.
+    """
+    instrument = instrument_for(participant, stage)
+    response = _response(participant, stage, instrument)
+    locked = Response.objects.select_for_update().get(pk=response.pk)
+    if locked.is_submitted:
+        raise AlreadySubmitted("You have already submitted this questionnaire.")
+    definition = locked.version.instrument
+    domains = instrument.domains()
+    answers = dict(locked.answers.values_list("name", "value"))
+    clean, errors = clean_answers(definition, domains, answers, complete=True)
+    if errors:
+        raise QuestionnaireError(f"Answer every question before you submit ({len(errors)} to go).")
+    # Drop answers to questions no longer shown (e.g. concerns text after answering no).
+    Answer.objects.filter(response=locked).exclude(name__in=list(clean)).delete()
+    locked.status = Response.Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit.record(
+        actor=participant.user,
+        action=AuditEvent.Action.CREATE,
+        obj=locked,
+        summary=f"Submitted {locked.version.title}",
+        scheme_id=stage.scheme_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def response_reopen(*, actor: User, response: Response) -> Response:
+    """Reopen a submitted response so its participant can change it (audited)."""
+    locked = Response.objects.select_for_update().get(pk=response.pk)
+    if not locked.is_submitted:
+        raise QuestionnaireError("This questionnaire has not been submitted, so it is open.")
+    locked.status = Response.Status.DRAFT
+    locked.submitted_at = None
+    locked.reopened_at = timezone.now()
+    locked.reopened_by = actor
+    locked.save(update_fields=["status", "submitted_at", "reopened_at", "reopened_by"])
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        summary="Reopened a submitted questionnaire",
+        scheme_id=locked.stage.scheme_id,
+    )
+    return locked

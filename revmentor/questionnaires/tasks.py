@@ -1,0 +1,56 @@
+"""Reminder emails for questionnaires, run by the task worker when they fall due."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django_tasks import task
+
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_stage_reminders(stage_id: int) -> int:
+    """Email everyone who should answer at this stage and has not submitted yet.
+
+    Withdrawn people, people without current consent and people who have submitted are
+    never reminded. Returns how many emails were sent.
+    """
+    from revmentor.questionnaires import selectors
+    from revmentor.questionnaires.models import Stage
+
+    stage = Stage.objects.select_related("scheme").filter(pk=stage_id).first()
+    if stage is None or not stage.is_open:
+        return 0
+    sent = 0
+    for participant, version in selectors.outstanding(stage):
+        context = {
+            "participant": participant,
+            "scheme": stage.scheme,
+            "title": version.title,
+            "link": f"{settings.SITE_URL}{reverse('tasks')}",
+            "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
+        }
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}reminder: {version.title}",
+            message=render_to_string("emails/questionnaire_reminder.txt", context),
+            from_email=None,
+            recipient_list=[participant.user.email],
+        )
+        audit.record(
+            actor=None,
+            action=AuditEvent.Action.SEND,
+            obj=participant,
+            summary=f"Sent reminder: {version.title}",
+            scheme_id=stage.scheme_id,
+        )
+        sent += 1
+    logger.info("Sent %s questionnaire reminders for stage %s", sent, stage_id)
+    return sent

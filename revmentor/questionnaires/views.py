@@ -1,0 +1,262 @@
+"""Questionnaire pages: answering (participants) and running them (leads).
+
+Answering works without JavaScript: each page is an ordinary form with Continue and
+Save as draft; a check-your-answers page submits once.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+
+from revmentor.core.http import AuthedRequest
+from revmentor.instruments import expand
+from revmentor.questionnaires import presenters, selectors, services
+from revmentor.questionnaires.models import SchemeInstrument, Stage
+from revmentor.questionnaires.services import AlreadySubmitted, QuestionnaireError
+from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Participant
+
+
+def _open(
+    request: AuthedRequest, scheme_pk: int, timepoint: str
+) -> tuple[Participant, Stage, SchemeInstrument]:
+    participant = (
+        scheme_selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
+    )
+    if participant is None:
+        raise Http404("You do not take part in this scheme.")
+    stage = selectors.stage_for(scheme_pk, timepoint)
+    try:
+        instrument = services.instrument_for(participant, stage)
+    except QuestionnaireError as error:
+        raise Http404(str(error)) from None
+    return participant, stage, instrument
+
+
+def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> HttpResponse:
+    return render(
+        request,
+        "questionnaires/already_submitted.jinja",
+        {"stage": stage, "title": title, "page_title": "Already submitted"},
+    )
+
+
+def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
+    """The questionnaire's front page: what it is, when it is due, where you are."""
+    participant, stage, instrument = _open(request, scheme_pk, timepoint)
+    current = selectors.state(participant, instrument)
+    if current.submitted:
+        return redirect("questionnaire_submitted", scheme_pk, timepoint)
+    domains = instrument.domains()
+    pages = [
+        (
+            section.title,
+            any(a.name in current.answers for item in section.items for a in expand(item, domains)),
+        )
+        for section in current.definition.sections
+    ]
+    resume = next((i for i, (_t, started) in enumerate(pages) if not started), 0)
+    return render(
+        request,
+        "questionnaires/start.jinja",
+        {
+            "page_title": current.definition.title,
+            "stage": stage,
+            "definition": current.definition,
+            "pages": pages,
+            "resume": resume,
+            "started": bool(current.answers),
+            "due": selectors.due_date(stage),
+        },
+    )
+
+
+def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) -> HttpResponse:
+    """One page of questions. Continue checks the page; Save as draft keeps what is right."""
+    participant, stage, instrument = _open(request, scheme_pk, timepoint)
+    current = selectors.state(participant, instrument)
+    sections = current.definition.sections
+    if not 1 <= number <= len(sections):
+        raise Http404("No such page.")
+    if current.submitted:
+        return _already_submitted(request, stage, current.definition.title)
+    domains = instrument.domains()
+    index = number - 1
+    answers = dict(current.answers)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        posted = {
+            slot.name: request.POST.get(slot.name, "")
+            for item in sections[index].items
+            for slot in expand(item, domains)
+        }
+        draft = "save_draft" in request.POST
+        try:
+            errors = services.response_save_page(
+                participant=participant,
+                stage=stage,
+                section=index,
+                answers=posted,
+                complete=not draft,
+            )
+        except AlreadySubmitted:
+            return _already_submitted(request, stage, current.definition.title)
+        answers.update(posted)
+        if draft and not errors:
+            messages.success(
+                request, "Your answers have been saved. You can come back to them at any time"
+            )
+            return redirect("tasks")
+        if draft:
+            messages.info(
+                request, "The answers that were complete have been saved. Check the ones below"
+            )
+        elif not errors:
+            if number < len(sections):
+                return redirect("questionnaire_page", scheme_pk, timepoint, number + 1)
+            return redirect("questionnaire_check", scheme_pk, timepoint)
+    questions = presenters.page_questions(current.definition, index, domains, answers, errors)
+    return render(
+        request,
+        "questionnaires/page.jinja",
+        {
+            "page_title": f"{sections[index].title} – {current.definition.title}",
+            "stage": stage,
+            "definition": current.definition,
+            "section": sections[index],
+            "number": number,
+            "total": len(sections),
+            "questions": questions,
+            "errors": presenters.error_list(questions),
+        },
+    )
+
+
+def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
+    """Check your answers, then submit (once)."""
+    participant, stage, instrument = _open(request, scheme_pk, timepoint)
+    current = selectors.state(participant, instrument)
+    if current.submitted:
+        return _already_submitted(request, stage, current.definition.title)
+    problem = ""
+    if request.method == "POST":
+        try:
+            services.response_submit(participant=participant, stage=stage)
+        except AlreadySubmitted:
+            return _already_submitted(request, stage, current.definition.title)
+        except QuestionnaireError as error:
+            problem = str(error)
+        else:
+            return redirect("questionnaire_submitted", scheme_pk, timepoint)
+    return render(
+        request,
+        "questionnaires/check.jinja",
+        {
+            "page_title": f"Check your answers – {current.definition.title}",
+            "stage": stage,
+            "definition": current.definition,
+            "pages": presenters.summary(current.definition, instrument.domains(), current.answers),
+            "problem": problem,
+        },
+    )
+
+
+def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
+    """Confirmation, and the participant's own answers (nobody else's)."""
+    participant, stage, instrument = _open(request, scheme_pk, timepoint)
+    current = selectors.state(participant, instrument)
+    if not current.submitted:
+        return redirect("questionnaire", scheme_pk, timepoint)
+    return render(
+        request,
+        "questionnaires/submitted.jinja",
+        {
+            "page_title": f"Submitted – {current.definition.title}",
+            "stage": stage,
+            "definition": current.definition,
+            "response": current.response,
+            "pages": presenters.summary(current.definition, instrument.domains(), current.answers),
+        },
+    )
+
+
+# Leads ---------------------------------------------------------------------------------
+
+
+def manage(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The scheme's questionnaires: stages to open, instruments on or off, completion."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
+    return render(
+        request,
+        "questionnaires/manage.jinja",
+        {
+            "page_title": f"Questionnaires – {scheme.name}",
+            "scheme": scheme,
+            "stages": selectors.stages_of(scheme),
+            "completion": selectors.completion(scheme),
+            "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
+        },
+    )
+
+
+def stage_open(request: AuthedRequest, pk: int, stage_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    stage = selectors.stage_in(scheme, stage_pk)
+    try:
+        services.stage_open(actor=request.user, stage=stage)
+    except QuestionnaireError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"“{stage.label}” questionnaires are open")
+    return redirect("schemes:questionnaires", scheme.pk)
+
+
+def instrument_toggle(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    instrument = selectors.instrument_in(scheme, instrument_pk)
+    enabled = request.POST.get("enabled") == "1"
+    services.scheme_instrument_set_enabled(
+        actor=request.user, scheme_instrument=instrument, enabled=enabled
+    )
+    messages.success(
+        request,
+        f"{instrument.version.title} ({instrument.get_role_display().lower()}s) is "
+        f"{'on' if enabled else 'off'}",
+    )
+    return redirect("schemes:questionnaires", scheme.pk)
+
+
+def responses(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+    """Who has answered one questionnaire (not what they answered)."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    instrument = selectors.instrument_in(scheme, instrument_pk)
+    return render(
+        request,
+        "questionnaires/responses.jinja",
+        {
+            "page_title": instrument.version.title,
+            "scheme": scheme,
+            "instrument": instrument,
+            "responses": selectors.responses_of(scheme, instrument),
+        },
+    )
+
+
+def response_reopen(request: AuthedRequest, pk: int, response_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    response = selectors.response_in(scheme, response_pk)
+    try:
+        services.response_reopen(actor=request.user, response=response)
+    except QuestionnaireError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The questionnaire of {response.participant.user} is open again")
+    return redirect("schemes:questionnaire_responses", scheme.pk, response.scheme_instrument_id)
