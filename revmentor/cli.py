@@ -37,6 +37,8 @@ def _serve(args: argparse.Namespace) -> int:
     _use_settings("revmentor.config.settings.production")
     from gunicorn.app.wsgiapp import run
 
+    from revmentor.core.worker import task_worker
+
     sys.argv = [
         "gunicorn",
         "revmentor.config.wsgi:application",
@@ -48,7 +50,11 @@ def _serve(args: argparse.Namespace) -> int:
         "-",
         *args.gunicorn_args,
     ]
-    run()
+    if args.no_worker:
+        run()
+    else:
+        with task_worker():
+            run()
     return 0
 
 
@@ -79,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = subparsers.add_parser("serve", help="serve in production with gunicorn")
     serve.add_argument("--bind", default="127.0.0.1:8000", help="address:port to listen on")
     serve.add_argument("--workers", type=int, default=3, help="worker processes (default 3)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a task worker (run `revmentor manage db_worker` elsewhere)",
+    )
     serve.add_argument("gunicorn_args", nargs=argparse.REMAINDER, help="more gunicorn options")
     serve.set_defaults(func=_serve)
 

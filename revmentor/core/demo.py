@@ -14,6 +14,7 @@ from django.urls import reverse
 from sesame.utils import get_query_string
 
 from revmentor.core.models import User
+from revmentor.core.worker import task_worker
 from revmentor.schemes import services
 from revmentor.schemes.models import (
     Grade,
@@ -21,6 +22,7 @@ from revmentor.schemes.models import (
     OrganisationMember,
     Participant,
     ParticipantRole,
+    Phase,
     Scheme,
     SchemeMembership,
     Sex,
@@ -132,6 +134,8 @@ def seed() -> Scheme:
         services.consent_give(participant=participant, take_part=True, research_use=True)
     for participant in Participant.objects.filter(scheme=scheme).mentors().order_by("pk")[1:]:
         services.consent_give(participant=participant, take_part=True, research_use=True)
+    # Phase 1 opens the mentors' first questionnaire.
+    services.scheme_move_phase(actor=staff["lead"], scheme=scheme, to_phase=Phase.PHASE_1)
     return scheme
 
 
@@ -166,5 +170,6 @@ def run_demo(*, port: int, serve: bool) -> int:
     print(f"\nStaff can also sign in at {base_url}/accounts/login/ with password {DEMO_PASSWORD}")
     print("Emails (invitations, sign-in codes) are printed below, in this terminal.\n")
     if serve:
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        with task_worker():
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
     return 0

@@ -1,4 +1,4 @@
-"""Errors shared by the interchange modules (FHIR, REDCap): every problem in plain words.
+"""What the interchange modules (FHIR, REDCap) share: errors in plain words, the scale shape.
 
 Pure: nothing here imports Django.
 """
@@ -6,10 +6,10 @@ Pure: nothing here imports Django.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from revmentor.instruments import DefinitionError
+from revmentor.instruments import LIKERT_VALUES, DefinitionError
 
 
 class InterchangeProblem(ValueError):
@@ -62,3 +62,23 @@ def explain_definition_error(
         field = f" ({rest.lstrip('.')})" if rest else ""
         problems.append(f"{describe(name)}{field}: {message}")
     return ImportProblem(problems)
+
+
+def likert_ends(options: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """Return ``(low, high)`` if ``options`` are our five-point scale, else None.
+
+    The scale is exactly the codes ``1``..``5`` in order, labelled ``1 – <low>``,
+    ``2``, ``3``, ``4``, ``5 – <high>`` (an en dash or a hyphen, as REDCap writes them).
+    """
+    if tuple(code for code, _ in options) != LIKERT_VALUES:
+        return None
+    labels = [label.strip() for _, label in options]
+    if labels[1:4] != ["2", "3", "4"]:
+        return None
+    ends = []
+    for code, label in ((1, labels[0]), (5, labels[4])):
+        match = re.match(rf"^{code}\s*[–-]\s*(\S.*)$", label)
+        if match is None:
+            return None
+        ends.append(match.group(1).strip())
+    return ends[0], ends[1]

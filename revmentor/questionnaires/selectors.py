@@ -117,7 +117,7 @@ def _eligible(scheme_id: int) -> Q:
 
 def outstanding(stage: Stage) -> list[tuple[Participant, InstrumentVersion]]:
     """Active, consented participants who should answer at this stage and have not submitted."""
-    pairs = []
+    pairs: list[tuple[Participant, InstrumentVersion]] = []
     instruments = SchemeInstrument.objects.filter(stage=stage, enabled=True).select_related(
         "version"
     )
@@ -161,7 +161,7 @@ def completion(scheme: Scheme) -> list[Completion]:
         .values_list("role", "n")
     )
     return [
-        Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0))  # type: ignore[attr-defined]
+        Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0))
         for i in instruments
     ]
 

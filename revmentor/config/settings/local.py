@@ -12,3 +12,5 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The demo runs a real task worker (started by `revmentor demo`), as production does.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from revmentor.core.models import User
+from revmentor.questionnaires import services
+from revmentor.questionnaires.models import Answer, Response, Stage
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from tests.factories import ConsentFactory, ParticipantFactory
+from tests.questionnaires.conftest import FULL_MENTOR_PRE
+
+ClientFor = Callable[[User | None], Client]
+
+
+def _page(stage: Stage, number: int) -> str:
+    return reverse("questionnaire_page", args=[stage.scheme_id, stage.timepoint, number])
+
+
+def test_your_tasks_lists_the_open_questionnaire_with_its_due_date(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    body = client_for(consented_mentor.user).get(reverse("tasks")).content.decode()
+    assert "Before the group interview" in body
+    assert "Not started" in body and "Due " in body
+
+
+def test_continue_without_answers_shows_an_error_summary_linking_to_each_field(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    body = (
+        client_for(consented_mentor.user)
+        .post(_page(open_stage, 1), {"continue": "1"})
+        .content.decode()
+    )
+    assert "There is a problem" in body
+    assert 'href="#q-understanding"' in body and 'id="q-understanding"' in body
+    assert "Select how well you understand reverse mentoring" in body
+
+
+def test_a_whole_questionnaire_is_answered_checked_and_submitted(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+    for number in range(1, 5):
+        response = client.post(_page(open_stage, number), {**FULL_MENTOR_PRE, "continue": "1"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    check = reverse("questionnaire_check", args=[open_stage.scheme_id, "pre_phase1"])
+    assert response["Location"] == check
+    assert "The hierarchy" in client.get(check).content.decode()
+    done = client.post(check)
+    assert done["Location"] == reverse(
+        "questionnaire_submitted", args=[open_stage.scheme_id, "pre_phase1"]
+    )
+    assert "Questionnaire submitted" in client.get(done["Location"]).content.decode()
+    # A second submit (double click, back button) changes nothing and says so.
+    again = client.post(check)
+    assert again.status_code == 200
+    assert "You have already submitted this questionnaire" in again.content.decode()
+    assert Response.objects.get().status == "submitted"
+    assert Answer.objects.count() == len(FULL_MENTOR_PRE)
+
+
+def test_save_as_draft_then_resume_where_you_left_off(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+    response = client.post(_page(open_stage, 1), {"understanding": "4", "save_draft": "1"})
+    assert response["Location"] == reverse("tasks")
+    assert "In progress" in client.get(reverse("tasks")).content.decode()
+    page = client.get(_page(open_stage, 1)).content.decode()
+    assert 'value="4" checked' in page
+
+
+def test_another_mentor_cannot_see_my_answers(
+    client_for: ClientFor,
+    open_stage: Stage,
+    consented_mentor: Participant,
+    other_mentor: Participant,
+) -> None:
+    services.response_save_page(
+        participant=consented_mentor,
+        stage=open_stage,
+        section=0,
+        answers={"understanding": "4", "concerns": "yes", "concerns_text": "Secret worry"},
+        complete=True,
+    )
+    ConsentFactory(participant=other_mentor)
+    client = client_for(other_mentor.user)
+    for number in (1, 2):
+        assert "Secret worry" not in client.get(_page(open_stage, number)).content.decode()
+    check = reverse("questionnaire_check", args=[open_stage.scheme_id, "pre_phase1"])
+    assert "Secret worry" not in client.get(check).content.decode()
+
+
+def test_lead_sees_completion_and_can_open_the_next_stage(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    open_stage: Stage,
+    consented_mentor: Participant,
+) -> None:
+    client = client_for(lead)
+    body = client.get(reverse("schemes:questionnaires", args=[scheme.pk])).content.decode()
+    assert "0 of 1" in body
+    stage = Stage.objects.get(scheme=scheme, timepoint="post_phase1")
+    response = client.post(reverse("schemes:stage_open", args=[scheme.pk, stage.pk]))
+    assert response.status_code == 302
+    stage.refresh_from_db()
+    assert stage.opened_at is None  # the scheme is still in set-up: phase 1 has not started
+
+
+def test_lead_switches_a_questionnaire_off_and_it_leaves_your_tasks(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    open_stage: Stage,
+    consented_mentor: Participant,
+) -> None:
+    instrument = open_stage.instruments.get()
+    client_for(lead).post(
+        reverse("schemes:instrument_toggle", args=[scheme.pk, instrument.pk]), {"enabled": "0"}
+    )
+    body = client_for(consented_mentor.user).get(reverse("tasks")).content.decode()
+    assert "Before the group interview" not in body
+
+
+def _tasks_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("tasks")).status_code == 200
+    return len(queries)
+
+
+def _submit_queries(participant: Participant, stage: Stage) -> int:
+    for index in range(4):
+        services.response_save_page(
+            participant=participant,
+            stage=stage,
+            section=index,
+            answers=FULL_MENTOR_PRE,
+            complete=True,
+        )
+    with CaptureQueriesContext(connection) as queries:
+        services.response_submit(participant=participant, stage=stage)
+    return len(queries)
+
+
+def test_query_counts_of_your_tasks_and_submit_are_the_same_at_10_and_500_participants(
+    client_for: ClientFor, scheme: Scheme, open_stage: Stage
+) -> None:
+    def grow_to(size: int) -> list[Participant]:
+        while Participant.objects.filter(scheme=scheme).count() < size:
+            ConsentFactory(
+                participant=ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR)
+            )
+        return list(Participant.objects.filter(scheme=scheme).order_by("pk"))
+
+    small = grow_to(10)
+    at_10 = (_tasks_queries(client_for(small[0].user)), _submit_queries(small[1], open_stage))
+    large = grow_to(500)
+    at_500 = (_tasks_queries(client_for(large[0].user)), _submit_queries(large[2], open_stage))
+    assert at_10 == at_500
