@@ -160,10 +160,7 @@ def completion(scheme: Scheme) -> list[Completion]:
         .annotate(n=Count("pk"))
         .values_list("role", "n")
     )
-    return [
-        Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0))
-        for i in instruments
-    ]
+    return [Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0)) for i in instruments]
 
 
 def responses_of(scheme: Scheme, instrument: SchemeInstrument) -> list[Response]:
