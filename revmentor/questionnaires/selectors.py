@@ -203,3 +203,12 @@ def response_in(scheme: Scheme, pk: int) -> Response:
     if found is None:
         raise Http404("No such response in this scheme.")
     return found
+
+
+def instruments_of(scheme: Scheme) -> list[SchemeInstrument]:
+    """The scheme's questionnaires in stage order."""
+    return list(
+        SchemeInstrument.objects.filter(scheme=scheme)
+        .select_related("version", "stage", "scheme")
+        .order_by("stage__position", "role")
+    )

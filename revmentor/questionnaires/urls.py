@@ -19,4 +19,13 @@ staff_urlpatterns = [
     path("<int:instrument_pk>/toggle/", views.instrument_toggle, name="instrument_toggle"),
     path("<int:instrument_pk>/responses/", views.responses, name="questionnaire_responses"),
     path("responses/<int:response_pk>/reopen/", views.response_reopen, name="response_reopen"),
+    path("<int:instrument_pk>/fhir.json", views.export_fhir, name="export_fhir"),
+    path(
+        "<int:instrument_pk>/responses.fhir.json",
+        views.export_fhir_responses,
+        name="export_fhir_responses",
+    ),
+    path("redcap.csv", views.export_redcap, name="export_redcap"),
+    path("responses.csv", views.export_responses_csv, name="export_responses_csv"),
+    path("import/", views.import_instrument, name="import_instrument"),
 ]

@@ -12,11 +12,13 @@ from django.shortcuts import redirect, render
 
 from revmentor.core.http import AuthedRequest
 from revmentor.instruments import expand
-from revmentor.questionnaires import presenters, selectors, services
+from revmentor.instruments.problems import ImportProblem
+from revmentor.questionnaires import interchange, presenters, selectors, services
+from revmentor.questionnaires.forms import InstrumentImportForm
 from revmentor.questionnaires.models import SchemeInstrument, Stage
 from revmentor.questionnaires.services import AlreadySubmitted, QuestionnaireError
 from revmentor.schemes import selectors as scheme_selectors
-from revmentor.schemes.models import Participant
+from revmentor.schemes.models import Participant, Phase
 
 
 def _open(
@@ -197,6 +199,7 @@ def manage(request: AuthedRequest, pk: int) -> HttpResponse:
             "stages": selectors.stages_of(scheme),
             "completion": selectors.completion(scheme),
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
+            "can_export": request.user.has_perm("schemes.export_research", scheme),
         },
     )
 
@@ -260,3 +263,74 @@ def response_reopen(request: AuthedRequest, pk: int, response_pk: int) -> HttpRe
     else:
         messages.success(request, f"The questionnaire of {response.participant.user} is open again")
     return redirect("schemes:questionnaire_responses", scheme.pk, response.scheme_instrument_id)
+
+
+# Interchange ---------------------------------------------------------------------------
+
+
+def _download(content: str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def export_fhir(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+    """One questionnaire as a FHIR Questionnaire (JSON)."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
+    instrument = selectors.instrument_in(scheme, instrument_pk)
+    name = f"{instrument.version.key}-v{instrument.version.version}.fhir.json"
+    return _download(interchange.questionnaire_json(instrument), name, "application/fhir+json")
+
+
+def export_redcap(request: AuthedRequest, pk: int) -> HttpResponse:
+    """All the scheme's questionnaires as a REDCap data dictionary (CSV)."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
+    content = interchange.data_dictionary(scheme, selectors.instruments_of(scheme))
+    return _download(content, "revmentor-data-dictionary.csv", "text/csv; charset=utf-8")
+
+
+def export_responses_csv(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Submitted answers as ``responses.csv`` of the study data folder (pseudonymised)."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    content = interchange.responses_csv(actor=request.user, scheme=scheme)
+    return _download(content, "responses.csv", "text/csv; charset=utf-8")
+
+
+def export_fhir_responses(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+    """Submitted answers to one questionnaire as FHIR QuestionnaireResponses (a Bundle)."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    instrument = selectors.instrument_in(scheme, instrument_pk)
+    content = interchange.responses_bundle(actor=request.user, instrument=instrument)
+    name = f"{instrument.version.key}-responses.fhir.json"
+    return _download(content, name, "application/fhir+json")
+
+
+def import_instrument(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a custom questionnaire from a REDCap data dictionary or a FHIR Questionnaire."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    form = InstrumentImportForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            imported = interchange.instrument_import(
+                actor=request.user,
+                scheme=scheme,
+                content=data["content"],
+                kind=data["kind"],
+                role=data["role"],
+                label=data["label"],
+                phase=Phase(data["phase"]),
+            )
+        except ImportProblem as problem:
+            problems = problem.problems
+        else:
+            messages.success(
+                request, f"“{imported.version.title}” has been added as “{imported.stage.label}”"
+            )
+            return redirect("schemes:questionnaires", scheme.pk)
+    return render(
+        request,
+        "questionnaires/import.jinja",
+        {"page_title": "Add a questionnaire", "scheme": scheme, "form": form, "problems": problems},
+    )

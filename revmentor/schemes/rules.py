@@ -44,3 +44,4 @@ def may_create_schemes(user: Any) -> bool:
 rules.add_perm("schemes.create_scheme", may_create_schemes)
 rules.add_perm("schemes.view_scheme", is_site_admin | is_lead | is_facilitator | is_researcher)
 rules.add_perm("schemes.manage_scheme", is_site_admin | is_lead)
+rules.add_perm("schemes.export_research", is_site_admin | is_lead | is_researcher)

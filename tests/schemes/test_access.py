@@ -37,6 +37,7 @@ PERSONAS = [
 VIEW = [302, 200, 200, 200, 200, 404, 403, 403, 404]
 MANAGE = [302, 200, 200, 403, 403, 404, 403, 403, 404]
 POST_ONLY = [302, 405, 405, 403, 403, 404, 403, 403, 404]
+RESEARCH = [302, 200, 200, 403, 200, 404, 403, 403, 404]
 ONLY_MENTOR = [302, 404, 404, 404, 404, 404, 200, 404, 404]
 
 MATRIX: dict[str, tuple[list[int], str]] = {
@@ -58,6 +59,11 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:instrument_toggle": (POST_ONLY, "instrument"),
     "schemes:questionnaire_responses": (MANAGE, "instrument"),
     "schemes:response_reopen": (POST_ONLY, "response"),
+    "schemes:export_fhir": (VIEW, "instrument"),
+    "schemes:export_redcap": (VIEW, "scheme"),
+    "schemes:export_responses_csv": (RESEARCH, "scheme"),
+    "schemes:export_fhir_responses": (RESEARCH, "instrument"),
+    "schemes:import_instrument": (MANAGE, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
