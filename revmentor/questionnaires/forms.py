@@ -53,3 +53,29 @@ class InstrumentImportForm(forms.Form):
                 self.add_error("file", "Save the file as UTF-8 and upload it again")
             data["kind"] = "fhir" if name.endswith(".json") else "redcap"
         return data
+
+
+class RemindersForm(forms.Form):
+    reminder_days = forms.CharField(
+        max_length=60,
+        label="Send reminders this many days after a questionnaire opens",
+        help_text="Separate several with commas, for example 3, 7. Leave empty for none.",
+        required=False,
+    )
+    due_days = forms.IntegerField(
+        min_value=1,
+        max_value=90,
+        label="Questionnaires are due this many days after they open",
+        error_messages={
+            "required": "Enter after how many days questionnaires are due",
+            "invalid": "Enter a whole number of days, like 7",
+            "min_value": "Enter 1 day or more",
+            "max_value": "Enter 90 days or fewer",
+        },
+    )
+
+    def clean_reminder_days(self) -> list[int]:
+        parts = [p.strip() for p in self.cleaned_data["reminder_days"].split(",") if p.strip()]
+        if not all(p.isdigit() and 1 <= int(p) <= 90 for p in parts):
+            raise forms.ValidationError("Enter whole numbers of days from 1 to 90, like 3, 7")
+        return sorted({int(p) for p in parts})

@@ -299,3 +299,24 @@ def response_reopen(*, actor: User, response: Response) -> Response:
         scheme_id=locked.stage.scheme_id,
     )
     return locked
+
+
+@transaction.atomic
+def reminders_set(*, actor: User, scheme: Scheme, reminder_days: list[int], due_days: int) -> int:
+    """Set when questionnaires are due and when reminders go, for the scheme's stages.
+
+    Applies to stages not yet open (reminders of open stages are already queued).
+    Returns how many stages changed.
+    """
+    days = sorted({d for d in reminder_days if d > 0})
+    changed = Stage.objects.filter(scheme=scheme, opened_at__isnull=True).update(
+        reminder_days=days, due_days=due_days
+    )
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=scheme,
+        summary=f"Set questionnaire reminders to {days} days, due after {due_days} days",
+        scheme_id=scheme.pk,
+    )
+    return changed

@@ -28,4 +28,5 @@ staff_urlpatterns = [
     path("redcap.csv", views.export_redcap, name="export_redcap"),
     path("responses.csv", views.export_responses_csv, name="export_responses_csv"),
     path("import/", views.import_instrument, name="import_instrument"),
+    path("reminders/", views.reminders, name="questionnaire_reminders"),
 ]

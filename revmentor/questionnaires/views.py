@@ -14,7 +14,7 @@ from revmentor.core.http import AuthedRequest
 from revmentor.instruments import expand
 from revmentor.instruments.problems import ImportProblem
 from revmentor.questionnaires import interchange, presenters, selectors, services
-from revmentor.questionnaires.forms import InstrumentImportForm
+from revmentor.questionnaires.forms import InstrumentImportForm, RemindersForm
 from revmentor.questionnaires.models import SchemeInstrument, Stage
 from revmentor.questionnaires.services import AlreadySubmitted, QuestionnaireError
 from revmentor.schemes import selectors as scheme_selectors
@@ -333,4 +333,26 @@ def import_instrument(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "questionnaires/import.jinja",
         {"page_title": "Add a questionnaire", "scheme": scheme, "form": form, "problems": problems},
+    )
+
+
+def reminders(request: AuthedRequest, pk: int) -> HttpResponse:
+    """When questionnaires are due and when reminders are sent, for stages not yet open."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    stages = selectors.stages_of(scheme)
+    upcoming = [s for s in stages if not s.is_open]
+    first = upcoming[0] if upcoming else stages[0]
+    initial = {
+        "reminder_days": ", ".join(map(str, first.reminder_days)),
+        "due_days": first.due_days,
+    }
+    form = RemindersForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.reminders_set(actor=request.user, scheme=scheme, **form.cleaned_data)
+        messages.success(request, "Reminder settings saved")
+        return redirect("schemes:questionnaires", scheme.pk)
+    return render(
+        request,
+        "questionnaires/reminders.jinja",
+        {"page_title": "Reminders", "scheme": scheme, "form": form, "upcoming": upcoming},
     )

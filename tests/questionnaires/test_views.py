@@ -164,3 +164,26 @@ def test_query_counts_of_your_tasks_and_submit_are_the_same_at_10_and_500_partic
     large = grow_to(500)
     at_500 = (_tasks_queries(client_for(large[0].user)), _submit_queries(large[2], open_stage))
     assert at_10 == at_500
+
+
+def test_lead_sets_reminder_days_for_stages_not_yet_open(
+    client_for: ClientFor, lead: User, scheme: Scheme, open_stage: Stage
+) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:questionnaire_reminders", args=[scheme.pk]),
+        {"reminder_days": "7, 3, 3", "due_days": "10"},
+    )
+    assert response.status_code == 302
+    days = dict(Stage.objects.filter(scheme=scheme).values_list("timepoint", "reminder_days"))
+    assert days["post_phase1"] == [3, 7]
+    assert days["pre_phase1"] == [3]  # already open: its reminders are queued
+
+
+def test_bad_reminder_days_say_what_to_enter(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    response = client_for(lead).post(
+        reverse("schemes:questionnaire_reminders", args=[scheme.pk]),
+        {"reminder_days": "soon", "due_days": "7"},
+    )
+    assert "Enter whole numbers of days from 1 to 90" in response.content.decode()

@@ -64,6 +64,7 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:export_responses_csv": (RESEARCH, "scheme"),
     "schemes:export_fhir_responses": (RESEARCH, "instrument"),
     "schemes:import_instrument": (MANAGE, "scheme"),
+    "schemes:questionnaire_reminders": (MANAGE, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
