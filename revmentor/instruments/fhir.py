@@ -39,7 +39,6 @@ from fhir.resources.questionnaire import Questionnaire
 from fhir.resources.questionnaireresponse import QuestionnaireResponse
 
 from revmentor.instruments import (
-    LIKERT_VALUES,
     DefinitionError,
     Domain,
     Instrument,
@@ -162,10 +161,11 @@ def _validated(model: Any, resource: JSON) -> JSON:
 
 
 def _pydantic_problems(error: pydantic.ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in detail['loc']) or 'resource'}: {detail['msg']}"
-        for detail in error.errors()
-    ]
+    problems = []
+    for detail in error.errors():
+        where = ".".join(str(p) for p in detail["loc"]) or "resource"
+        problems.append(f"{where}: {' '.join(detail['msg'].split())}")
+    return problems
 
 
 def _question(

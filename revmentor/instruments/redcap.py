@@ -121,9 +121,7 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 _OPTION_VALUE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _CHARLIMIT = re.compile(r"@CHARLIMIT\s*=\s*['\"]?(\d+)")
 _OWN_TAG = re.compile(r"@REVMENTOR-(ERROR|UNIT)=")
-_BRANCHING = re.compile(
-    r"""^\s*\[([a-z][a-z0-9_]*)\]\s*=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+))\s*$"""
-)
+_BRANCHING = re.compile(r"""^\s*\[([a-z][a-z0-9_]*)\]\s*=\s*(?:'([^']*)'|"([^"]*)"|(-?\d+))\s*$""")
 
 _REJECTED_TYPES = {
     "file": "revmentor does not store files; remove the field",
@@ -390,8 +388,9 @@ def data_dictionary_to_instruments(
 def _read(csv_text: str) -> tuple[list[_Field], list[str]]:
     table = list(csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline="")))
     if not table or "variable" not in (table[0][0].lower() if table[0] else ""):
-        return [], ["this is not a REDCap data dictionary: its first column must be "
-                    "'Variable / Field Name'"]
+        return [], [
+            "this is not a REDCap data dictionary: its first column must be 'Variable / Field Name'"
+        ]
     if len(table[0]) < MATRIX + 1:
         return [], [
             f"this is not a REDCap data dictionary: it has {len(table[0])} columns, and "
