@@ -229,20 +229,27 @@ def response_save_page(
     are right are saved and the wrong ones are reported.
     """
     instrument = instrument_for(participant, stage)
-    response = _response(participant, stage, instrument)
-    locked = Response.objects.select_for_update().get(pk=response.pk)
-    if locked.is_submitted:
+    existing = (
+        Response.objects.select_related("version")
+        .filter(participant=participant, stage=stage)
+        .first()
+    )
+    if existing is not None and existing.is_submitted:
         raise AlreadySubmitted("You have already submitted this questionnaire.")
     domains = instrument.domains()
-    definition = locked.version.instrument
+    definition = (existing.version if existing else instrument.version).instrument
     items = definition.sections[section].items
     names = [a.name for a in definition.answerables(domains) if a.item in items]
-    previous = dict(locked.answers.values_list("name", "value"))
+    previous = dict(existing.answers.values_list("name", "value")) if existing else {}
     clean, errors = clean_answers(
         definition, domains, {**previous, **answers}, only=items, complete=complete
     )
     if complete and errors:
-        return errors
+        return errors  # nothing stored, not even an empty draft
+    response = _response(participant, stage, instrument)
+    locked = Response.objects.select_for_update().get(pk=response.pk)
+    if locked.is_submitted:
+        raise AlreadySubmitted("You have already submitted this questionnaire.")
     _store(locked, names, clean)
     return errors
 

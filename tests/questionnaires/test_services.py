@@ -194,3 +194,13 @@ def test_reminders_go_to_those_who_have_not_submitted_only(
     assert send_stage_reminders.call(open_stage.pk) == 1
     assert [m.to for m in mail.outbox] == [[other_mentor.user.email]]
     assert "Before the group interview" in mail.outbox[0].subject
+
+
+def test_a_failed_continue_stores_no_empty_draft(
+    open_stage: Stage, consented_mentor: Participant
+) -> None:
+    errors = services.response_save_page(
+        participant=consented_mentor, stage=open_stage, section=0, answers={}, complete=True
+    )
+    assert set(errors) == {"understanding", "concerns"}
+    assert not Response.objects.exists()
