@@ -92,6 +92,15 @@ class Scheme(models.Model):
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     information_sheet = models.TextField(default=DEFAULT_INFORMATION_SHEET)
     information_sheet_version = models.CharField(max_length=20, default="1.0")
+    retention_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="After this date transcripts and identifiers are deleted.",
+    )
+    release_documents_to_mentees = models.BooleanField(
+        default=False,
+        help_text="Mentees may read their feedback document after their session.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

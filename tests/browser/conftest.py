@@ -50,6 +50,8 @@ class Axe:
         self.pages_checked: list[str] = []
 
     def check(self, page: Any) -> None:
+        # Check the page as people meet it: after the NHS.UK JavaScript has run.
+        page.wait_for_function("() => document.documentElement.dataset.revmentorReady === 'true'")
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "

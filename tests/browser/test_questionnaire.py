@@ -64,6 +64,7 @@ class QuestionnaireAxe(Axe):
     """
 
     def check(self, page: Any) -> None:
+        page.wait_for_function("() => document.documentElement.dataset.revmentorReady === 'true'")
         page.evaluate(
             """(reveals) => document.querySelectorAll(reveals).forEach((input) => {
                 input.dataset.ariaExpanded = input.getAttribute("aria-expanded");

@@ -2,3 +2,5 @@
 import { initAll } from "../nhsuk/nhsuk-frontend.min.js";
 
 initAll();
+// Lets tests (and anything else) know the page has finished enhancing itself.
+document.documentElement.dataset.revmentorReady = "true";
