@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from revmentor.core import views as core_views
+from revmentor.feedback import urls as feedback_urls
 from revmentor.questionnaires import urls as questionnaire_urls
 from revmentor.schemes import participant_views
 
@@ -21,6 +22,7 @@ urlpatterns = [
         "tasks/<int:scheme_pk>/questionnaires/",
         include(questionnaire_urls.participant_urlpatterns),
     ),
+    path("tasks/<int:scheme_pk>/", include(feedback_urls.participant_urlpatterns)),
     path("schemes/", include("revmentor.schemes.urls")),
     path("sign-in/link/", core_views.sign_in_link, name="sign_in_link"),
     path("accounts/", include("allauth.urls")),

@@ -15,6 +15,8 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from revmentor.core.models import User
+from revmentor.feedback.models import Contribution
+from revmentor.feedback.services import document_compile, interview_for, transcript_set
 from revmentor.questionnaires.models import Response, Stage
 from revmentor.questionnaires.services import response_save_page
 from revmentor.schemes.models import Participant, Scheme
@@ -37,6 +39,9 @@ PERSONAS = [
 VIEW = [302, 200, 200, 200, 200, 404, 403, 403, 404]
 MANAGE = [302, 200, 200, 403, 403, 404, 403, 403, 404]
 POST_ONLY = [302, 405, 405, 403, 403, 404, 403, 403, 404]
+FACILITATE = [302, 200, 200, 200, 403, 404, 403, 403, 404]
+FACILITATE_POST = [302, 405, 405, 405, 403, 404, 403, 403, 404]
+NOBODY = [302, 404, 404, 404, 404, 404, 404, 404, 404]
 RESEARCH = [302, 200, 200, 403, 200, 404, 403, 403, 404]
 ONLY_MENTOR = [302, 404, 404, 404, 404, 404, 200, 404, 404]
 
@@ -65,6 +70,17 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:export_fhir_responses": (RESEARCH, "instrument"),
     "schemes:import_instrument": (MANAGE, "scheme"),
     "schemes:questionnaire_reminders": (MANAGE, "scheme"),
+    "schemes:interview": (FACILITATE, "scheme"),
+    "schemes:interview_notes": (FACILITATE, "mentee"),
+    "schemes:contribution_merge": (FACILITATE_POST, "contribution"),
+    "schemes:interview_transcript": (FACILITATE, "scheme"),
+    "schemes:documents": (FACILITATE, "scheme"),
+    "schemes:document": (FACILITATE, "mentee"),
+    "schemes:document_compile": (FACILITATE_POST, "mentee"),
+    "schemes:document_approve": (POST_ONLY, "mentee"),
+    "schemes:document_pdf": (FACILITATE, "mentee"),
+    "schemes:willingness": (VIEW, "scheme"),
+    "schemes:willingness_csv": (RESEARCH, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
@@ -77,6 +93,12 @@ OTHER: dict[str, tuple[list[int], str]] = {
     "questionnaire_page": (ONLY_MENTOR, "questionnaire_page"),
     "questionnaire_check": (ONLY_MENTOR, "questionnaire"),
     "questionnaire_submitted": ([302, 404, 404, 404, 404, 404, 302, 404, 404], "questionnaire"),
+    "own_willingness": (ONLY_MENTOR, "scheme_consent"),
+    "own_feedback": (ONLY_MENTOR, "scheme_consent"),
+    "own_feedback_mentee": (ONLY_MENTOR, "mentee"),
+    # Documents are released by allocation (not yet published here): nobody else reads them.
+    "released_document": (NOBODY, "mentee"),
+    "released_document_pdf": (NOBODY, "mentee"),
 }
 
 
@@ -103,6 +125,10 @@ def _url(name: str, about: str, scheme: Scheme, participant: Participant) -> str
         return reverse(name, args=[scheme.pk])
     if about == "participant":
         return reverse(name, args=[scheme.pk, participant.pk])
+    if about == "mentee":
+        return reverse(name, args=[scheme.pk, participant.supervisor_id])
+    if about == "contribution":
+        return reverse(name, args=[scheme.pk, Contribution.objects.get().pk])
     if about == "scheme_consent":
         return reverse(name, kwargs={"scheme_pk": scheme.pk})
     return reverse(name)
@@ -134,6 +160,11 @@ def test_access(
     response_save_page(
         participant=mentor, stage=stage, section=0, answers={"understanding": "2"}, complete=False
     )
+    # Phase 1: notes, an online contribution, a compiled document and a transcript exist.
+    interview = interview_for(scheme)
+    transcript_set(actor=None, interview=interview, text="Transcript")  # type: ignore[arg-type]
+    Contribution.objects.create(mentor=mentor, mentee=mentor.supervisor, domain="technology", text="x")
+    document_compile(actor=None, mentee=mentor.supervisor)  # type: ignore[arg-type]
     client = client_for(_user(request, persona))
     response = client.get(_url(name, about, scheme, mentor))
     assert response.status_code == expected, f"{name} as {persona}"

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "revmentor.core",
     "revmentor.schemes",
     "revmentor.questionnaires",
+    "revmentor.feedback",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,35 @@
+"""Feedback documents as accessible HTML and as an A4 PDF (WeasyPrint).
+
+A document is built from the group's notes only, so it can name no mentor.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from revmentor.feedback.models import DocumentVersion
+from revmentor.schemes.models import Participant
+
+
+def context(mentee: Participant, version: DocumentVersion) -> dict[str, object]:
+    return {
+        "mentee": mentee,
+        "scheme": mentee.scheme,
+        "version": version,
+        "sections": [s for s in version.sections if s["text"].strip()],
+        "printed": timezone.localdate(),
+    }
+
+
+def html(mentee: Participant, version: DocumentVersion) -> str:
+    """The document as a standalone, printable HTML page (also the PDF's source)."""
+    return render_to_string("feedback/document_print.jinja", context(mentee, version))
+
+
+def pdf(mentee: Participant, version: DocumentVersion) -> bytes:
+    """The document as an A4 PDF."""
+    from weasyprint import HTML
+
+    result: bytes = HTML(string=html(mentee, version)).write_pdf()
+    return result

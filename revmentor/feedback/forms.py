@@ -1,0 +1,63 @@
+"""Forms for phase 1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from revmentor.schemes.models import Participant
+
+
+class InterviewForm(forms.Form):
+    held_on = forms.DateField(
+        required=False,
+        label="Date of the group interview",
+        help_text="For example, 15 3 2027 or 2027-03-15",
+        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
+        error_messages={"invalid": "Enter the date like 2027-03-15"},
+    )
+    facilitator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=Participant.objects.none(), required=False, empty_label="Not recorded"
+    )
+    mentors_present = forms.ModelMultipleChoiceField(
+        queryset=Participant.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Mentors present",
+    )
+
+    def __init__(self, *args: Any, staff: Any, mentors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["facilitator"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["mentors_present"].queryset = mentors  # type: ignore[attr-defined]
+
+
+class TranscriptForm(forms.Form):
+    file = forms.FileField(
+        label="Transcript (a plain text file)",
+        error_messages={"required": "Choose a text file to upload"},
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".txt"):
+            raise forms.ValidationError("The transcript must be a plain text file ending in .txt")
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError("The transcript must be smaller than 1 MB")
+        try:
+            return str(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "Save the transcript as UTF-8 text and upload it again"
+            ) from None
+
+
+class RetentionForm(forms.Form):
+    retention_date = forms.DateField(
+        required=False,
+        label="Delete the transcript and identifiers after",
+        help_text="For example, 2028-03-31",
+        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
+        error_messages={"invalid": "Enter the date like 2028-03-31"},
+    )

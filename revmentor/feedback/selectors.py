@@ -1,0 +1,135 @@
+"""Reads for phase 1, scoped to the scheme and to what each person may see."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from revmentor.core.models import User
+from revmentor.feedback.models import (
+    Contribution,
+    DocumentVersion,
+    FeedbackDocument,
+    GroupInterview,
+    Note,
+)
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+
+# Later parts of the method release a mentee's document to more readers: each function
+# answers whether ``user`` may read the approved document about ``mentee`` (for example
+# the mentor allocated to deliver it, once allocation is published).
+DOCUMENT_RELEASES: list[Callable[[User, Participant], bool]] = []
+
+
+def mentee_in(scheme: Scheme, pk: int) -> Participant:
+    found = (
+        Participant.objects.select_related("user", "scheme")
+        .filter(scheme=scheme, pk=pk, role=ParticipantRole.MENTEE)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such mentee in this scheme.")
+    return found
+
+
+def mentees_of(scheme: Scheme) -> list[Participant]:
+    """The scheme's mentees (withdrawn ones too: their phase 1 data stay)."""
+    return list(
+        Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )
+
+
+def notes_of(interview: GroupInterview, mentee: Participant) -> dict[str, str]:
+    return dict(
+        Note.objects.filter(interview=interview, mentee=mentee).values_list("domain", "text")
+    )
+
+
+def noted_mentees(interview: GroupInterview) -> set[int]:
+    """Mentees with any notes."""
+    return set(
+        Note.objects.filter(interview=interview)
+        .exclude(text="")
+        .values_list("mentee_id", flat=True)
+    )
+
+
+def unmerged_contributions(mentee: Participant, *, seed: int | None = None) -> list[Contribution]:
+    """Contributions about a mentee not yet in the notes, shuffled so their order does
+    not hint at who wrote them. Authors are not loaded."""
+    found = list(
+        Contribution.objects.filter(mentee=mentee, merged_at__isnull=True).only(
+            "pk", "domain", "text", "mentee_id"
+        )
+    )
+    random.Random(seed).shuffle(found)  # noqa: S311 (an order, not a secret)
+    return found
+
+
+def contribution_in(scheme: Scheme, pk: int) -> Contribution:
+    found = Contribution.objects.filter(mentee__scheme=scheme, pk=pk).first()
+    if found is None:
+        raise Http404("No such contribution in this scheme.")
+    return found
+
+
+def own_contributions(mentor: Participant, mentee: Participant) -> dict[str, Contribution]:
+    return {c.domain: c for c in Contribution.objects.filter(mentor=mentor, mentee=mentee)}
+
+
+def own_contribution_counts(mentor: Participant) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for mentee_id in Contribution.objects.filter(mentor=mentor).values_list("mentee_id", flat=True):
+        counts[mentee_id] = counts.get(mentee_id, 0) + 1
+    return counts
+
+
+def documents_of(scheme: Scheme) -> dict[int, FeedbackDocument]:
+    """Each mentee's document, with its approved version, keyed by mentee pk."""
+    return {
+        d.mentee_id: d
+        for d in FeedbackDocument.objects.filter(mentee__scheme=scheme).select_related("approved")
+    }
+
+
+def latest_versions(scheme: Scheme) -> dict[int, DocumentVersion]:
+    latest: dict[int, DocumentVersion] = {}
+    for version in (
+        DocumentVersion.objects.filter(document__mentee__scheme=scheme)
+        .select_related("document")
+        .order_by("number")
+    ):
+        latest[version.document.mentee_id] = version
+    return latest
+
+
+def latest_version(mentee: Participant) -> DocumentVersion | None:
+    return DocumentVersion.objects.filter(document__mentee=mentee).order_by("-number").first()
+
+
+def approved_version(mentee: Participant) -> DocumentVersion | None:
+    document = FeedbackDocument.objects.select_related("approved").filter(mentee=mentee).first()
+    return document.approved if document else None
+
+
+def released_to(user: User, mentee: Participant) -> bool:
+    """Whether anyone outside the facilitator and lead may read this mentee's document."""
+    return any(release(user, mentee) for release in DOCUMENT_RELEASES)
+
+
+def staff_of(scheme: Scheme) -> QuerySet[User]:
+    """People with a staff role in the scheme (to choose the facilitator from)."""
+    return User.objects.filter(scheme_memberships__scheme=scheme).distinct().order_by("full_name")
+
+
+def mentors_of(scheme: Scheme) -> QuerySet[Participant]:
+    return (
+        Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTOR)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )

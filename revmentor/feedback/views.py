@@ -1,0 +1,380 @@
+"""Phase 1 pages: the group interview, online feedback, feedback documents.
+
+Staff pages: scoped lookup (404 to outsiders) → permission (403) → form → service →
+render. Mentors see only their own contributions; nobody is shown who wrote what.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+
+from revmentor.core import audit
+from revmentor.core.http import AuthedRequest
+from revmentor.core.models import AuditEvent
+from revmentor.feedback import documents as rendering
+from revmentor.feedback import selectors, services
+from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
+from revmentor.feedback.models import DocumentVersion
+from revmentor.feedback.services import FeedbackError
+from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+
+FACILITATE = "schemes.facilitate"
+MANAGE = "schemes.manage_scheme"
+
+
+def _not_post(request: AuthedRequest) -> HttpResponse | None:
+    return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
+
+
+def interview(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The group interview: when, who, which mentors; links to each mentee's notes."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    record = services.interview_for(scheme)
+    staff = selectors.staff_of(scheme)
+    mentors = selectors.mentors_of(scheme)
+    initial = {
+        "held_on": record.held_on,
+        "facilitator": record.facilitator_id,
+        "mentors_present": list(record.mentors_present.values_list("pk", flat=True)),
+    }
+    form = InterviewForm(request.POST or None, initial=initial, staff=staff, mentors=mentors)
+    form.fields["mentors_present"].label_from_instance = lambda p: p.user.full_name  # type: ignore[attr-defined]
+    form.fields["facilitator"].label_from_instance = lambda u: u.full_name or u.email  # type: ignore[attr-defined]
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interview_update(actor=request.user, interview=record, **form.cleaned_data)
+        except FeedbackError as error:
+            problem = str(error)
+        else:
+            messages.success(request, "Group interview details saved")
+            return redirect("schemes:interview", scheme.pk)
+    mentees = selectors.mentees_of(scheme)
+    noted = selectors.noted_mentees(record)
+    return render(
+        request,
+        "feedback/interview.jinja",
+        {
+            "page_title": f"Group interview – {scheme.name}",
+            "scheme": scheme,
+            "interview": record,
+            "form": form,
+            "problem": problem,
+            "mentees": [(m, m.pk in noted) for m in mentees],
+            "can_manage": request.user.has_perm(MANAGE, scheme),
+            "retention_form": RetentionForm(initial={"retention_date": scheme.retention_date}),
+            "transcript_form": TranscriptForm(),
+        },
+    )
+
+
+def notes(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
+    """The group's notes on one mentee, domain by domain; saves as the facilitator types."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    mentee = selectors.mentee_in(scheme, mentee_pk)
+    record = services.interview_for(scheme)
+    domains = [(d["slug"], d["label"]) for d in scheme.domains]
+    texts = selectors.notes_of(record, mentee)
+    problem = ""
+    if request.method == "POST":
+        posted = {slug: request.POST[slug] for slug, _l in domains if slug in request.POST}
+        try:
+            services.notes_save(actor=request.user, interview=record, mentee=mentee, texts=posted)
+        except FeedbackError as error:
+            if request.headers.get("X-Autosave"):
+                return JsonResponse({"saved": False, "error": str(error)}, status=400)
+            problem = str(error)
+            texts.update(posted)
+        else:
+            if request.headers.get("X-Autosave"):
+                return JsonResponse({"saved": True})
+            messages.success(request, f"Notes on {mentee.user.full_name} saved")
+            return redirect("schemes:interview_notes", scheme.pk, mentee.pk)
+    return render(
+        request,
+        "feedback/notes.jinja",
+        {
+            "page_title": f"Notes on {mentee.user.full_name}",
+            "scheme": scheme,
+            "mentee": mentee,
+            "domains": [(slug, label, texts.get(slug, "")) for slug, label in domains],
+            "contributions": selectors.unmerged_contributions(mentee),
+            "labels": dict(domains),
+            "problem": problem,
+        },
+    )
+
+
+def contribution_merge(request: AuthedRequest, pk: int, contribution_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    if refused := _not_post(request):
+        return refused
+    contribution = selectors.contribution_in(scheme, contribution_pk)
+    try:
+        services.contribution_merge(actor=request.user, contribution=contribution)
+    except FeedbackError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Added to the group's notes")
+    return redirect("schemes:interview_notes", scheme.pk, contribution.mentee_id)
+
+
+def transcript(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Read, attach or remove the transcript (facilitator and lead only); set retention."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    record = services.interview_for(scheme)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "retention":
+            if not request.user.has_perm(MANAGE, scheme):
+                raise PermissionDenied
+            form = RetentionForm(request.POST)
+            if form.is_valid():
+                services.retention_set(actor=request.user, scheme=scheme, **form.cleaned_data)
+                messages.success(request, "Retention date saved")
+            else:
+                messages.error(request, str(form.errors["retention_date"][0]))
+        elif action == "remove":
+            services.transcript_set(actor=request.user, interview=record, text="")
+            messages.success(request, "The transcript has been removed")
+        else:
+            upload = TranscriptForm(request.POST, request.FILES)
+            if upload.is_valid():
+                services.transcript_set(
+                    actor=request.user, interview=record, text=upload.cleaned_data["file"]
+                )
+                messages.success(request, "The transcript has been attached")
+            else:
+                messages.error(request, str(upload.errors["file"][0]))
+        return redirect("schemes:interview", scheme.pk)
+    if not record.transcript:
+        raise Http404("There is no transcript.")
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=record,
+        summary="Read the transcript",
+        scheme_id=scheme.pk,
+        request=request,
+    )
+    return HttpResponse(record.transcript, content_type="text/plain; charset=utf-8")
+
+
+def documents(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Every mentee's feedback document and where it is: not started, draft, approved."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    docs = selectors.documents_of(scheme)
+    latest = selectors.latest_versions(scheme)
+    rows = []
+    for mentee in selectors.mentees_of(scheme):
+        document = docs.get(mentee.pk)
+        version = latest.get(mentee.pk)
+        approved = document.approved if document else None
+        rows.append((mentee, version, approved))
+    return render(
+        request,
+        "feedback/documents.jinja",
+        {
+            "page_title": f"Feedback documents – {scheme.name}",
+            "scheme": scheme,
+            "rows": rows,
+            "can_manage": request.user.has_perm(MANAGE, scheme),
+        },
+    )
+
+
+def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
+    """Read and edit one document; each save is a new version, approval keeps its own."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    mentee = selectors.mentee_in(scheme, mentee_pk)
+    latest = selectors.latest_version(mentee)
+    problem = ""
+    if request.method == "POST":
+        texts = {d["slug"]: request.POST.get(d["slug"], "") for d in scheme.domains}
+        try:
+            services.document_edit(actor=request.user, mentee=mentee, texts=texts)
+        except FeedbackError as error:
+            problem = str(error)
+        else:
+            messages.success(request, "A new version of the document has been saved")
+            return redirect("schemes:document", scheme.pk, mentee.pk)
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=mentee,
+        summary="Read a feedback document",
+        scheme_id=scheme.pk,
+        request=request,
+    )
+    return render(
+        request,
+        "feedback/document.jinja",
+        {
+            "page_title": f"Feedback for {mentee.user.full_name}",
+            "scheme": scheme,
+            "mentee": mentee,
+            "version": latest,
+            "approved": selectors.approved_version(mentee),
+            "sections": rendering.context(mentee, latest)["sections"] if latest else [],
+            "problem": problem,
+            "can_manage": request.user.has_perm(MANAGE, scheme),
+        },
+    )
+
+
+def document_compile(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    if refused := _not_post(request):
+        return refused
+    mentee = selectors.mentee_in(scheme, mentee_pk)
+    services.document_compile(actor=request.user, mentee=mentee)
+    messages.success(request, "The document has been compiled from the group's notes")
+    return redirect("schemes:document", scheme.pk, mentee.pk)
+
+
+def document_approve(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, MANAGE)
+    if refused := _not_post(request):
+        return refused
+    mentee = selectors.mentee_in(scheme, mentee_pk)
+    number = request.POST.get("version", "")
+    try:
+        services.document_approve(
+            actor=request.user, mentee=mentee, number=int(number) if number.isdigit() else 0
+        )
+    except FeedbackError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The document for {mentee.user.full_name} is approved")
+    return redirect("schemes:document", scheme.pk, mentee.pk)
+
+
+def _pdf_response(mentee: Participant, version: DocumentVersion) -> HttpResponse:
+    response = HttpResponse(rendering.pdf(mentee, version), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="feedback-{mentee.pk}-v{version.number}.pdf"'
+    )
+    return response
+
+
+def document_pdf(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
+    """The latest version as an A4 PDF, for the facilitator and lead."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    mentee = selectors.mentee_in(scheme, mentee_pk)
+    version = selectors.latest_version(mentee)
+    if version is None:
+        raise Http404("The document has not been started.")
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=mentee,
+        summary="Downloaded a feedback document",
+        scheme_id=scheme.pk,
+        request=request,
+    )
+    return _pdf_response(mentee, version)
+
+
+# Participants ---------------------------------------------------------------------------
+
+
+def _own(request: AuthedRequest, scheme_pk: int) -> Participant:
+    participant = (
+        scheme_selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
+    )
+    if participant is None:
+        raise Http404("You do not take part in this scheme.")
+    return participant
+
+
+def _own_mentor(request: AuthedRequest, scheme_pk: int) -> Participant:
+    mentor = _own(request, scheme_pk)
+    if mentor.role != ParticipantRole.MENTOR or not mentor.is_active or not mentor.has_consent:  # type: ignore[attr-defined]
+        raise Http404("Only mentors taking part add feedback.")
+    return mentor
+
+
+def own_feedback_list(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
+    """A mentor's online feedback: the mentees, and how many domains they have written."""
+    mentor = _own_mentor(request, scheme_pk)
+    counts = selectors.own_contribution_counts(mentor)
+    mentees = [m for m in selectors.mentees_of(mentor.scheme) if m.is_active]
+    return render(
+        request,
+        "feedback/own_list.jinja",
+        {
+            "page_title": "Your feedback",
+            "scheme": mentor.scheme,
+            "mentor": mentor,
+            "mentees": [(m, counts.get(m.pk, 0)) for m in mentees],
+        },
+    )
+
+
+def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
+    """A mentor writes their own feedback on one mentee, by domain. Only they see it."""
+    mentor = _own_mentor(request, scheme_pk)
+    scheme: Scheme = mentor.scheme
+    mentee = selectors.mentee_in(scheme, mentee_pk)
+    domains = [(d["slug"], d["label"]) for d in scheme.domains]
+    own = selectors.own_contributions(mentor, mentee)
+    problem = ""
+    if request.method == "POST":
+        texts = {
+            slug: request.POST.get(slug, "")
+            for slug, _l in domains
+            if slug not in own or own[slug].merged_at is None
+        }
+        try:
+            services.contributions_save(mentor=mentor, mentee=mentee, texts=texts)
+        except FeedbackError as error:
+            problem = str(error)
+        else:
+            messages.success(request, f"Your feedback on {mentee.user.full_name} has been saved")
+            return redirect("own_feedback", scheme.pk)
+    return render(
+        request,
+        "feedback/own_mentee.jinja",
+        {
+            "page_title": f"Your feedback on {mentee.user.full_name}",
+            "scheme": scheme,
+            "mentee": mentee,
+            "domains": [(slug, label, own.get(slug)) for slug, label in domains],
+            "problem": problem,
+            "open": scheme.phase == "phase_1",
+        },
+    )
+
+
+def _released(
+    request: AuthedRequest, scheme_pk: int, mentee_pk: int
+) -> tuple[Participant, DocumentVersion]:
+    participant = _own(request, scheme_pk)
+    mentee = selectors.mentee_in(participant.scheme, mentee_pk)
+    version = selectors.approved_version(mentee)
+    if version is None or not selectors.released_to(request.user, mentee):
+        raise Http404("This document has not been released to you.")
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=mentee,
+        summary="Read a released feedback document",
+        scheme_id=scheme_pk,
+        request=request,
+    )
+    return mentee, version
+
+
+def released_document(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
+    """The approved document, for the mentor who delivers it (and the mentee, if allowed)."""
+    mentee, version = _released(request, scheme_pk, mentee_pk)
+    return HttpResponse(rendering.html(mentee, version))
+
+
+def released_document_pdf(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
+    mentee, version = _released(request, scheme_pk, mentee_pk)
+    return _pdf_response(mentee, version)

@@ -1,0 +1,378 @@
+"""Willingness to mentor: each mentor says, for each mentee, whether they would mentor them.
+
+Step 3 of the method: mentors say which mentees they are willing to mentor, their own
+clinical supervisor included or not; allocation (step 5) pairs people only within these
+answers. A withdrawn person's answers stay in the database but no longer count: the
+matrix, the summary and ``willingness.csv`` leave them out.
+
+Services are keyword-only, atomic and audited, and raise :class:`WillingnessError` with
+a message for the person. Selectors and the small presenters for the pages live here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent, User
+from revmentor.feedback.models import Willingness
+from revmentor.schemes.models import (
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    Phase,
+    Scheme,
+)
+from revmentor.schemes.services import ServiceError
+
+# Willingness can be given or changed while the group interview runs and until the
+# allocation is made; after that it would no longer be the basis of the pairs.
+OPEN_PHASES: frozenset[str] = frozenset({Phase.PHASE_1, Phase.ALLOCATION})
+
+CSV_COLUMNS = ("mentor_id", "mentee_id", "willing", "own_supervisor")
+
+
+class WillingnessError(ServiceError):
+    """Willingness cannot be recorded; ``str(error)`` tells the mentor why."""
+
+
+def is_open(scheme: Scheme) -> bool:
+    """Whether mentors may give or change their willingness in the scheme's phase."""
+    return scheme.phase in OPEN_PHASES
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+# Services ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def willingness_set(*, mentor: Participant, choices: Mapping[int, bool]) -> int:
+    """Record, for every active mentee of the mentor's scheme, whether they would mentor them.
+
+    ``choices`` maps each mentee's participant pk to willing (True) or not (False). Every
+    active mentee of the scheme must be answered, and nobody else: a mentee of another
+    scheme, a withdrawn mentee or a mentor is refused. Answering again updates the
+    stored answers (one row per mentor and mentee, never two). Returns the number of
+    answers stored.
+
+    Raises WillingnessError, changing nothing, if the person is not a mentor, has
+    withdrawn, has not consented (or withdrew consent), if the scheme is not in phase 1
+    or allocation, or if ``choices`` does not answer exactly the scheme's active mentees.
+    Runs in a fixed number of queries whatever the number of mentees.
+    """
+    # Locking the mentor's row serialises two submissions of the same form (a double
+    # click), so their upserts cannot race on the one-row-per-pair constraint.
+    locked = (
+        Participant.objects.select_for_update(of=("self",))
+        .with_consent()
+        .select_related("scheme", "user")
+        .filter(pk=mentor.pk)
+        .first()
+    )
+    if locked is None or locked.role != ParticipantRole.MENTOR:
+        raise WillingnessError("Only mentors can say whom they are willing to mentor.")
+    if not locked.is_active:
+        raise WillingnessError(
+            "You have withdrawn from this scheme, so you cannot say whom you are willing to mentor."
+        )
+    if not getattr(locked, "has_consent", False):
+        raise WillingnessError(
+            "Give your consent to take part before you say whom you are willing to mentor."
+        )
+    scheme = locked.scheme
+    if not is_open(scheme):
+        raise WillingnessError(
+            "You can say whom you are willing to mentor only during phase 1 or allocation. "
+            f"This scheme is in {Phase(scheme.phase).label.lower()}."
+        )
+    mentees = set(
+        Participant.objects.filter(
+            scheme=scheme, role=ParticipantRole.MENTEE, status=ParticipantStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    if not mentees:
+        raise WillingnessError("There are no mentees in this scheme yet.")
+    if set(choices) - mentees:
+        raise WillingnessError(
+            "You can only answer for mentees of this scheme who are still taking part."
+        )
+    missing = len(mentees - set(choices))
+    if missing:
+        raise WillingnessError(
+            "Say whether you would be willing to mentor every mentee. "
+            f"{missing} {'is' if missing == 1 else 'are'} not answered."
+        )
+    Willingness.objects.bulk_create(
+        [
+            Willingness(mentor=locked, mentee_id=mentee_pk, willing=bool(willing))
+            for mentee_pk, willing in choices.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["mentor", "mentee"],
+        update_fields=["willing", "updated_at"],
+    )
+    willing = sum(1 for value in choices.values() if value)
+    audit.record(
+        actor=locked.user,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        summary=f"Recorded willingness: willing to mentor {willing} of {len(choices)} mentees",
+        scheme_id=scheme.pk,
+    )
+    return len(choices)
+
+
+@transaction.atomic
+def willingness_export(*, actor: User, scheme: Scheme, ids: Callable[[Participant], str]) -> str:
+    """``willingness.csv`` of the study data folder for the scheme, recorded as an export.
+
+    ``ids`` gives each participant's research ID, so the file holds no name or email.
+    See :func:`willingness_rows` for which rows it holds.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    rows = willingness_rows(scheme, ids)
+    writer.writerows(rows)
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        obj=scheme,
+        summary=f"Exported willingness.csv ({len(rows)} rows)",
+        scheme_id=scheme.pk,
+    )
+    return out.getvalue()
+
+
+# Selectors -----------------------------------------------------------------------------
+
+
+def own_choices(mentor: Participant) -> dict[int, bool]:
+    """The mentor's stored answers: ``{mentee participant pk: willing}``.
+
+    Only the mentor's own answers; mentees they have not answered about are absent.
+    """
+    return dict(Willingness.objects.filter(mentor=mentor).values_list("mentee_id", "willing"))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One mentor's answer about one mentee."""
+
+    mentee: Participant
+    willing: bool | None  # None: not answered
+    own_supervisor: bool
+
+    @property
+    def label(self) -> str:
+        return "Not answered" if self.willing is None else "Yes" if self.willing else "No"
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One active mentor and their answers, one cell per active mentee."""
+
+    mentor: Participant
+    cells: list[Cell]
+
+    @property
+    def answered(self) -> bool:
+        """Whether the mentor has answered about every active mentee."""
+        return all(cell.willing is not None for cell in self.cells)
+
+    @property
+    def willing_count(self) -> int:
+        return sum(1 for cell in self.cells if cell.willing)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Active mentors (rows) by active mentees (columns), with each answer."""
+
+    mentees: list[Participant]
+    rows: list[MatrixRow]
+
+    @property
+    def answered(self) -> list[MatrixRow]:
+        return [row for row in self.rows if row.answered]
+
+
+def matrix(scheme: Scheme) -> Matrix:
+    """Every active mentor's answer about every active mentee of the scheme.
+
+    Withdrawn mentors and mentees are left out (their answers stay stored). A cell is
+    ``None`` where the mentor has not answered about that mentee (for example a mentee
+    added after they answered). Each cell says whether the mentee is the mentor's own
+    clinical supervisor. Three queries, whatever the size of the scheme; every
+    participant's ``scheme`` is the given scheme object, so research IDs cost no query.
+    """
+    active = scheme.participants.filter(status=ParticipantStatus.ACTIVE).select_related("user")
+    mentors = list(active.filter(role=ParticipantRole.MENTOR).order_by("user__full_name", "pk"))
+    mentees = list(active.filter(role=ParticipantRole.MENTEE).order_by("user__full_name", "pk"))
+    answers = {
+        (mentor_id, mentee_id): willing
+        for mentor_id, mentee_id, willing in Willingness.objects.filter(
+            mentor__scheme=scheme,
+            mentor__status=ParticipantStatus.ACTIVE,
+            mentee__status=ParticipantStatus.ACTIVE,
+        ).values_list("mentor_id", "mentee_id", "willing")
+    }
+    rows = [
+        MatrixRow(
+            mentor=mentor,
+            cells=[
+                Cell(
+                    mentee=mentee,
+                    willing=answers.get((mentor.pk, mentee.pk)),
+                    own_supervisor=mentor.supervisor_id == mentee.pk,
+                )
+                for mentee in mentees
+            ],
+        )
+        for mentor in mentors
+    ]
+    return Matrix(mentees=mentees, rows=rows)
+
+
+def _how_many(count: int, of: int, *, first: bool) -> str:
+    """What a group of mentors is willing to do, in words ("willing to mentor 3 of 5").
+
+    The first line of the summary names the mentees ("all 5 mentees"); later lines
+    leave the word out, as the paper does ("2 are willing to mentor 3 of 5").
+    """
+    noun = " mentees" if first else ""
+    if of == 1:
+        return f"{'' if count else 'not '}willing to mentor the only mentee"
+    if count == 0:
+        return f"not willing to mentor any of the {of}{noun}"
+    if count == of:
+        return f"willing to mentor all {of}{noun}"
+    return f"willing to mentor {count} of {of}{noun}"
+
+
+def summary_of(result: Matrix) -> list[str]:
+    """The study's willingness figures, in plain English, from a :func:`matrix`.
+
+    Only mentors who have answered about every active mentee are counted; they are
+    grouped by how many mentees they are willing to mentor, the largest group first
+    (ties: more mentees first), as the paper reports them: "3 of 6 mentors are willing
+    to mentor all 5 mentees", "2 are willing to mentor 3 of 5", "1 is willing to mentor
+    4 of 5". A last line says how many mentors have not answered yet. No mentors, or no
+    mentees, give an empty list.
+    """
+    n_mentees = len(result.mentees)
+    if not result.rows or not n_mentees:
+        return []
+    answered = result.answered
+    groups = Counter(row.willing_count for row in answered)
+    lines = []
+    ordered = sorted(groups.items(), key=lambda item: (-item[1], -item[0]))
+    for position, (count, people) in enumerate(ordered):
+        verb = "is" if people == 1 else "are"
+        first = position == 0
+        who = f"{people} of {len(answered)} mentors {verb}" if first else f"{people} {verb}"
+        lines.append(f"{who} {_how_many(count, n_mentees, first=first)}")
+    waiting = len(result.rows) - len(answered)
+    if waiting:
+        verb = "has" if waiting == 1 else "have"
+        lines.append(f"{waiting} of {len(result.rows)} mentors {verb} not answered yet")
+    return lines
+
+
+def summary(scheme: Scheme) -> list[str]:
+    """The study's willingness figures for the scheme; see :func:`summary_of`."""
+    return summary_of(matrix(scheme))
+
+
+def willingness_rows(
+    scheme: Scheme, ids: Callable[[Participant], str]
+) -> list[tuple[str, str, str, str]]:
+    """Rows of ``willingness.csv``: ``(mentor_id, mentee_id, willing, own_supervisor)``.
+
+    ``willing`` and ``own_supervisor`` are ``yes``/``no``; the IDs come from ``ids`` (a
+    research ID, never a name or email). As in :func:`matrix`, only active mentors and
+    mentees are included, since a withdrawn person's willingness no longer counts and an
+    allocation read from this file must not pair them; pairs not answered have no row.
+    Rows are sorted by the IDs, so their order says nothing about names.
+    """
+    result = matrix(scheme)
+    return sorted(
+        (
+            ids(row.mentor),
+            ids(cell.mentee),
+            _yes_no(cell.willing),
+            _yes_no(cell.own_supervisor),
+        )
+        for row in result.rows
+        for cell in row.cells
+        if cell.willing is not None
+    )
+
+
+# Presenters for the mentor's page -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """One yes/no question on the mentor's page: would you mentor this mentee?"""
+
+    mentee: Participant
+    own_supervisor: bool
+    value: str  # "yes", "no" or "" (not answered)
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"mentee-{self.mentee.pk}"
+
+    @property
+    def label(self) -> str:
+        return f"Would you be willing to mentor {self.mentee.user.full_name}?"
+
+    @property
+    def hint(self) -> str:
+        return "Your own clinical supervisor" if self.own_supervisor else ""
+
+
+def questions(
+    mentor: Participant,
+    mentees: list[Participant],
+    values: Mapping[int, bool | None],
+    *,
+    check: bool = False,
+) -> list[Question]:
+    """One question per mentee, answered from ``values``; with ``check``, unanswered
+    questions carry the error that says what to do."""
+    out = []
+    for mentee in mentees:
+        value = values.get(mentee.pk)
+        error = ""
+        if check and value is None:
+            error = f"Select yes if you would be willing to mentor {mentee.user.full_name}"
+        out.append(
+            Question(
+                mentee=mentee,
+                own_supervisor=mentor.supervisor_id == mentee.pk,
+                value="" if value is None else _yes_no(value),
+                error=error,
+            )
+        )
+    return out
+
+
+def posted_choices(post: Mapping[str, str], mentees: list[Participant]) -> dict[int, bool | None]:
+    """Read the form: ``{mentee pk: True/False}``, None where no (or no valid) answer."""
+    choices: dict[int, bool | None] = {}
+    for mentee in mentees:
+        raw = post.get(f"mentee-{mentee.pk}", "")
+        choices[mentee.pk] = {"yes": True, "no": False}.get(raw)
+    return choices

@@ -1,0 +1,97 @@
+"""Willingness pages: a mentor's own answers, the lead's matrix, and willingness.csv.
+
+Each view: scoped lookup (404 to outsiders) → permission (403 to read-only users) →
+form → service → presenter → render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+
+from revmentor.core.http import AuthedRequest
+from revmentor.feedback import willingness
+from revmentor.feedback.willingness import WillingnessError
+from revmentor.questionnaires.interchange import pseudonym
+from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Participant, ParticipantRole
+
+
+def _own_mentor(request: AuthedRequest, scheme_pk: int) -> Participant:
+    """The user's own participation as an active, consented mentor, or Http404."""
+    participant = (
+        scheme_selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
+    )
+    if (
+        participant is None
+        or participant.role != ParticipantRole.MENTOR
+        or not participant.is_active
+        or not getattr(participant, "has_consent", False)
+    ):
+        raise Http404("You are not a mentor in this scheme.")
+    return participant
+
+
+def own(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
+    """A mentor says, for each mentee, whether they would be willing to mentor them."""
+    mentor = _own_mentor(request, scheme_pk)
+    scheme = mentor.scheme
+    mentees = list(scheme_selectors.active_mentees(scheme))
+    values: dict[int, bool | None] = dict(willingness.own_choices(mentor))
+    problem = ""
+    check = False
+    if request.method == "POST":
+        values = willingness.posted_choices(request.POST, mentees)
+        check = True
+        if all(value is not None for value in values.values()):
+            try:
+                willingness.willingness_set(
+                    mentor=mentor,
+                    choices={pk: bool(value) for pk, value in values.items()},
+                )
+            except WillingnessError as error:
+                problem = str(error)
+            else:
+                messages.success(request, "Thank you. Your answers have been saved")
+                return redirect("tasks")
+    questions = willingness.questions(mentor, mentees, values, check=check)
+    return render(
+        request,
+        "feedback/willingness_own.jinja",
+        {
+            "page_title": "Whom you are willing to mentor",
+            "scheme": scheme,
+            "questions": questions,
+            "errors": [{"text": q.error, "href": f"#{q.name}"} for q in questions if q.error],
+            "problem": problem,
+            "is_open": willingness.is_open(scheme),
+        },
+    )
+
+
+def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Staff: every active mentor's willingness for every active mentee, and the figures."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
+    result = willingness.matrix(scheme)
+    return render(
+        request,
+        "feedback/willingness_matrix.jinja",
+        {
+            "page_title": f"Willingness to mentor – {scheme.name}",
+            "scheme": scheme,
+            "matrix": result,
+            "summary": willingness.summary_of(result),
+            "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
+            "can_export": request.user.has_perm("schemes.export_research", scheme),
+        },
+    )
+
+
+def export_csv(request: AuthedRequest, pk: int) -> HttpResponse:
+    """``willingness.csv`` of the study data folder, pseudonymised and audited."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    content = willingness.willingness_export(actor=request.user, scheme=scheme, ids=pseudonym)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="willingness.csv"'
+    return response
