@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from sesame.utils import get_query_string
 
 from revmentor.core.models import User
@@ -136,7 +137,46 @@ def seed() -> Scheme:
         services.consent_give(participant=participant, take_part=True, research_use=True)
     # Phase 1 opens the mentors' first questionnaire.
     services.scheme_move_phase(actor=staff["lead"], scheme=scheme, to_phase=Phase.PHASE_1)
+    _phase_1(scheme, staff["lead"], staff["facilitator"])
     return scheme
+
+
+# What the group said, in the study's seven domains (synthetic).
+NOTES = {
+    "technology": "Confident with the electronic record; could use the new bleep app more.",
+    "clinical_practice": "Thorough and safe; explains decisions on ward rounds.",
+    "approach_to_juniors": "Supportive, though can seem rushed when the list is long.",
+    "time_management": "Clinics often overrun; starting ward rounds on time would help.",
+    "approachability": "Easy to approach in person; less so by email.",
+    "strengths": "Teaching at the bedside; calm in emergencies.",
+    "areas_for_improvement": "Give feedback to juniors more often, not only at assessments.",
+}
+# The study's willingness: 3 mentors willing to mentor all 5 mentees, 2 willing to
+# mentor 3 of 5 and 1 willing to mentor 4 of 5.
+WILLING_COUNTS = [5, 5, 5, 3, 3, 4]
+
+
+def _phase_1(scheme: Scheme, lead: User, facilitator: User) -> None:
+    from revmentor.feedback import services as phase_1
+    from revmentor.feedback.willingness import willingness_set
+
+    mentors = list(Participant.objects.filter(scheme=scheme).mentors().order_by("pk"))
+    mentees = list(Participant.objects.filter(scheme=scheme).mentees().order_by("pk"))
+    interview = phase_1.interview_for(scheme)
+    phase_1.interview_update(
+        actor=facilitator,
+        interview=interview,
+        held_on=timezone.localdate(),
+        facilitator=facilitator,
+        mentors_present=mentors[1:],
+    )
+    for index, mentee in enumerate(mentees):
+        phase_1.notes_save(actor=facilitator, interview=interview, mentee=mentee, texts=NOTES)
+        phase_1.document_compile(actor=facilitator, mentee=mentee)
+        if index < 3:
+            phase_1.document_approve(actor=lead, mentee=mentee, number=1)
+    for mentor, count in zip(mentors[1:], WILLING_COUNTS[1:], strict=True):
+        willingness_set(mentor=mentor, choices={m.pk: i < count for i, m in enumerate(mentees)})
 
 
 def sign_in_links(scheme: Scheme, base_url: str) -> list[tuple[str, str, str]]:

@@ -41,3 +41,41 @@ def test_every_printed_sign_in_link_works(db: object) -> None:
         assert int(client.session["_auth_user_id"]) == User.objects.get(email=email).pk
         landing = client.get(response["Location"], follow=True)
         assert landing.status_code == 200
+
+
+def test_no_document_of_the_demo_names_any_mentor(db: object, tmp_path: object) -> None:
+    import subprocess
+    from pathlib import Path
+
+    from revmentor.feedback import documents, selectors
+    from revmentor.feedback.models import DocumentVersion
+
+    scheme = demo.seed()
+    mentors = list(
+        Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTOR).select_related(
+            "user"
+        )
+    )
+    versions = list(
+        DocumentVersion.objects.filter(document__mentee__scheme=scheme).select_related(
+            "document__mentee__user", "document__mentee__scheme__organisation"
+        )
+    )
+    assert len(versions) == 5
+    assert sum(1 for v in versions if v.approved_at) == 3
+    for version in versions:
+        mentee = version.document.mentee
+        html = documents.html(mentee, version)
+        pdf = Path(str(tmp_path)) / f"{version.pk}.pdf"
+        pdf.write_bytes(documents.pdf(mentee, version))
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert mentee.user.full_name in html and "Teaching at the bedside" in text
+        for mentor in mentors:
+            for rendered in (html, text):
+                assert mentor.user.full_name not in rendered
+                assert mentor.user.email not in rendered
+                surname = mentor.user.full_name.split()[-1]
+                assert surname not in rendered
+    assert selectors.approved_version(versions[0].document.mentee) is not None

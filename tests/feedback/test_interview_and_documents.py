@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from revmentor.core.models import User
+from revmentor.feedback import selectors, services
+from revmentor.feedback.models import Contribution, DocumentVersion, Note
+from revmentor.feedback.services import FeedbackError
+from revmentor.schemes.models import Participant, Phase, Scheme
+from tests.factories import ConsentFactory
+
+ClientFor = Callable[[User | None], Client]
+
+
+@pytest.fixture
+def phase_1(scheme: Scheme) -> Scheme:
+    scheme.phase = Phase.PHASE_1
+    scheme.save()
+    return scheme
+
+
+def test_notes_autosave_one_field_at_a_time(
+    client_for: ClientFor, facilitator: User, scheme: Scheme, mentee: Participant
+) -> None:
+    client = client_for(facilitator)
+    url = reverse("schemes:interview_notes", args=[scheme.pk, mentee.pk])
+    response = client.post(url, {"technology": "Uses the EPR well"}, HTTP_X_AUTOSAVE="1")
+    assert response.json() == {"saved": True}
+    client.post(url, {"strengths": "Kind to juniors"}, HTTP_X_AUTOSAVE="1")
+    assert selectors.notes_of(services.interview_for(scheme), mentee) == {
+        "technology": "Uses the EPR well",
+        "strengths": "Kind to juniors",
+    }
+
+
+def test_notes_save_without_javascript_and_follow_the_schemes_own_domains(
+    client_for: ClientFor, facilitator: User, scheme: Scheme, mentee: Participant
+) -> None:
+    scheme.domains = [{"slug": "teaching", "label": "Teaching"}]
+    scheme.save()
+    client = client_for(facilitator)
+    url = reverse("schemes:interview_notes", args=[scheme.pk, mentee.pk])
+    page = client.get(url).content.decode()
+    assert "Teaching" in page and "Use of technology" not in page
+    assert client.post(url, {"teaching": "Clear"}).status_code == 302
+    assert Note.objects.get().text == "Clear"
+    with pytest.raises(FeedbackError, match="Unknown domain"):
+        services.notes_save(
+            actor=facilitator,
+            interview=services.interview_for(scheme),
+            mentee=mentee,
+            texts={"technology": "x"},
+        )
+
+
+def test_a_mentor_sees_only_their_own_contributions(
+    client_for: ClientFor,
+    phase_1: Scheme,
+    mentor: Participant,
+    other_mentor: Participant,
+    mentee: Participant,
+) -> None:
+    ConsentFactory(participant=mentor)
+    ConsentFactory(participant=other_mentor)
+    services.contributions_save(
+        mentor=mentor, mentee=mentee, texts={"technology": "Mine: fast typist"}
+    )
+    services.contributions_save(
+        mentor=other_mentor, mentee=mentee, texts={"technology": "Theirs: slow"}
+    )
+    url = reverse("own_feedback_mentee", args=[phase_1.pk, mentee.pk])
+    mine = client_for(mentor.user).get(url).content.decode()
+    assert "Mine: fast typist" in mine and "Theirs: slow" not in mine
+    theirs = client_for(other_mentor.user).get(url).content.decode()
+    assert "Theirs: slow" in theirs and "Mine: fast typist" not in theirs
+
+
+def test_the_facilitator_sees_contributions_without_names_and_merges_them(
+    client_for: ClientFor,
+    facilitator: User,
+    phase_1: Scheme,
+    mentor: Participant,
+    mentee: Participant,
+) -> None:
+    ConsentFactory(participant=mentor)
+    services.contributions_save(
+        mentor=mentor, mentee=mentee, texts={"technology": "Great with apps"}
+    )
+    client = client_for(facilitator)
+    page = client.get(
+        reverse("schemes:interview_notes", args=[phase_1.pk, mentee.pk])
+    ).content.decode()
+    assert "Great with apps" in page
+    assert mentor.user.full_name not in page and mentor.user.email not in page
+    contribution = Contribution.objects.get()
+    client.post(reverse("schemes:contribution_merge", args=[phase_1.pk, contribution.pk]))
+    assert Note.objects.get(mentee=mentee, domain="technology").text == "Great with apps"
+    assert selectors.unmerged_contributions(mentee) == []
+    with pytest.raises(FeedbackError, match="already"):
+        services.contribution_merge(actor=facilitator, contribution=contribution)
+
+
+def test_contributions_are_closed_outside_phase_1(
+    scheme: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    with pytest.raises(FeedbackError, match="only during phase 1"):
+        services.contributions_save(mentor=mentor, mentee=mentee, texts={"technology": "x"})
+
+
+def test_documents_are_versioned_and_the_approved_version_is_kept(
+    client_for: ClientFor, facilitator: User, lead: User, scheme: Scheme, mentee: Participant
+) -> None:
+    interview = services.interview_for(scheme)
+    services.notes_save(
+        actor=facilitator,
+        interview=interview,
+        mentee=mentee,
+        texts={"technology": "Good", "strengths": "Calm"},
+    )
+    client_for(facilitator).post(reverse("schemes:document_compile", args=[scheme.pk, mentee.pk]))
+    first = DocumentVersion.objects.get()
+    assert [s["text"] for s in first.sections if s["text"]] == ["Good", "Calm"]
+    # The facilitator cannot approve; the lead can.
+    assert (
+        client_for(facilitator)
+        .post(reverse("schemes:document_approve", args=[scheme.pk, mentee.pk]), {"version": "1"})
+        .status_code
+        == 403
+    )
+    client_for(lead).post(
+        reverse("schemes:document_approve", args=[scheme.pk, mentee.pk]), {"version": "1"}
+    )
+    assert selectors.approved_version(mentee) == first
+    # Editing makes version 2; version 1 stays approved and unchanged.
+    client_for(facilitator).post(
+        reverse("schemes:document", args=[scheme.pk, mentee.pk]),
+        {"technology": "Very good", "strengths": "Calm"},
+    )
+    assert selectors.latest_version(mentee).number == 2  # type: ignore[union-attr]
+    first.refresh_from_db()
+    assert first.sections[0]["text"] == "Good" and selectors.approved_version(mentee) == first
+    # Approving an out-of-date version is refused.
+    with pytest.raises(FeedbackError, match="changed since"):
+        services.document_approve(actor=lead, mentee=mentee, number=1)
+
+
+def test_an_empty_document_cannot_be_approved(
+    lead: User, scheme: Scheme, mentee: Participant
+) -> None:
+    services.document_compile(actor=lead, mentee=mentee)
+    with pytest.raises(FeedbackError, match="empty"):
+        services.document_approve(actor=lead, mentee=mentee, number=1)
+
+
+def test_the_pdf_is_a4_and_says_it_is_the_groups_feedback(
+    client_for: ClientFor, facilitator: User, scheme: Scheme, mentee: Participant, tmp_path: object
+) -> None:
+    import subprocess
+    from pathlib import Path
+
+    services.notes_save(
+        actor=facilitator,
+        interview=services.interview_for(scheme),
+        mentee=mentee,
+        texts={"clinical_practice": "Thorough ward rounds"},
+    )
+    services.document_compile(actor=facilitator, mentee=mentee)
+    response = client_for(facilitator).get(
+        reverse("schemes:document_pdf", args=[scheme.pk, mentee.pk])
+    )
+    assert response["Content-Type"] == "application/pdf"
+    pdf = Path(str(tmp_path)) / "doc.pdf"
+    pdf.write_bytes(response.content)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "feedback of the group" in text and "Thorough ward rounds" in text
+
+
+def test_a_document_is_not_released_to_mentees_or_mentors_yet(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    services.notes_save(
+        actor=lead,
+        interview=services.interview_for(scheme),
+        mentee=mentee,
+        texts={"technology": "x"},
+    )
+    services.document_compile(actor=lead, mentee=mentee)
+    services.document_approve(actor=lead, mentee=mentee, number=1)
+    for person in (mentee.user, mentor.user):
+        assert (
+            client_for(person)
+            .get(reverse("released_document", args=[scheme.pk, mentee.pk]))
+            .status_code
+            == 404
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_the_transcript_is_deleted_by_the_worker_after_the_retention_date(
+    lead: User, scheme: Scheme
+) -> None:
+    interview = services.interview_for(scheme)
+    services.transcript_set(actor=lead, interview=interview, text="Everything said")
+    retention = timezone.localdate() + timedelta(days=30)
+    services.retention_set(actor=lead, scheme=scheme, retention_date=retention)
+    with time_machine.travel(timezone.now() + timedelta(days=29), tick=False):
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    interview.refresh_from_db()
+    assert interview.transcript == "Everything said"
+    with time_machine.travel(timezone.now() + timedelta(days=32), tick=False):
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    interview.refresh_from_db()
+    assert interview.transcript == "" and isinstance(retention, date)
+
+
+def test_only_the_facilitator_and_lead_read_the_transcript(
+    client_for: ClientFor, lead: User, facilitator: User, researcher: User, scheme: Scheme
+) -> None:
+    services.transcript_set(actor=lead, interview=services.interview_for(scheme), text="Verbatim")
+    url = reverse("schemes:interview_transcript", args=[scheme.pk])
+    assert client_for(facilitator).get(url).content.decode() == "Verbatim"
+    assert client_for(lead).get(url).status_code == 200
+    assert client_for(researcher).get(url).status_code == 403
+
+
+def test_mentors_find_phase_1_tasks_and_the_dashboard_counts_them(
+    client_for: ClientFor, lead: User, phase_1: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    body = client_for(mentor.user).get(reverse("tasks")).content.decode()
+    assert "Say which consultants you are willing to mentor" in body
+    assert "Add your feedback online" in body
+    services.notes_save(
+        actor=lead,
+        interview=services.interview_for(phase_1),
+        mentee=mentee,
+        texts={"technology": "x"},
+    )
+    dashboard = client_for(lead).get(reverse("schemes:detail", args=[phase_1.pk])).content.decode()
+    assert "<strong>1</strong> of 1 mentees have notes" in dashboard
