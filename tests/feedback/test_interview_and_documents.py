@@ -16,6 +16,7 @@ from revmentor.feedback.models import Contribution, DocumentVersion, Note
 from revmentor.feedback.services import FeedbackError
 from revmentor.schemes.models import Participant, Phase, Scheme
 from tests.factories import ConsentFactory
+from tests.pdfs import pdf_info, pdf_text
 
 ClientFor = Callable[[User | None], Client]
 
@@ -162,11 +163,8 @@ def test_an_empty_document_cannot_be_approved(
 
 
 def test_the_pdf_is_a4_and_says_it_is_the_groups_feedback(
-    client_for: ClientFor, facilitator: User, scheme: Scheme, mentee: Participant, tmp_path: object
+    client_for: ClientFor, facilitator: User, scheme: Scheme, mentee: Participant
 ) -> None:
-    import subprocess
-    from pathlib import Path
-
     services.notes_save(
         actor=facilitator,
         interview=services.interview_for(scheme),
@@ -178,13 +176,8 @@ def test_the_pdf_is_a4_and_says_it_is_the_groups_feedback(
         reverse("schemes:document_pdf", args=[scheme.pk, mentee.pk])
     )
     assert response["Content-Type"] == "application/pdf"
-    pdf = Path(str(tmp_path)) / "doc.pdf"
-    pdf.write_bytes(response.content)
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "595.276 x 841.89 pts (A4)" in info
-    text = subprocess.run(
-        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    assert "595.276 x 841.89 pts (A4)" in pdf_info(response.content)
+    text = pdf_text(response.content)
     assert "feedback of the group" in text and "Thorough ward rounds" in text
 
 
