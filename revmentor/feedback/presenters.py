@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from revmentor.feedback import willingness
 from revmentor.feedback.models import Contribution, FeedbackDocument, Note, Willingness
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow
@@ -21,19 +22,32 @@ def mentor_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
     ]
     if not mentors:
         return {}
-    answered = set(
-        Willingness.objects.filter(mentor__in=mentors).values_list("mentor_id", flat=True)
-    )
+    # Done means answered about every active mentee (one added later reopens the task).
+    active_mentees: dict[int, set[int]] = {}
+    for scheme_id, mentee_id in Participant.objects.filter(
+        scheme_id__in={m.scheme_id for m in mentors},
+        role=ParticipantRole.MENTEE,
+        status="active",
+    ).values_list("scheme_id", "pk"):
+        active_mentees.setdefault(scheme_id, set()).add(mentee_id)
+    given: dict[int, set[int]] = {}
+    for mentor_id, mentee_id in Willingness.objects.filter(mentor__in=mentors).values_list(
+        "mentor_id", "mentee_id"
+    ):
+        given.setdefault(mentor_id, set()).add(mentee_id)
+    answered = {
+        m.pk for m in mentors if active_mentees.get(m.scheme_id, set()) <= given.get(m.pk, set())
+    }
     contributed = set(
         Contribution.objects.filter(mentor__in=mentors).values_list("mentor_id", flat=True)
     )
     rows: dict[int, list[TaskRow]] = {}
     for mentor in mentors:
-        willingness = reverse("own_willingness", args=[mentor.scheme_id])
+        willingness_href = reverse("own_willingness", args=[mentor.scheme_id])
         found = [
             TaskRow(
                 "Say which consultants you are willing to mentor",
-                willingness,
+                willingness_href,
                 "completed" if mentor.pk in answered else "Not started",
                 "white",
             )
@@ -55,23 +69,20 @@ def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
     """Dashboard counts for the group interview step."""
     if scheme.phase == Phase.SETUP:
         return []
-    mentees = Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE).count()
+    mentees = Participant.objects.filter(
+        scheme=scheme, role=ParticipantRole.MENTEE, status="active"
+    ).count()
     noted = (
-        Note.objects.filter(interview__scheme=scheme)
+        Note.objects.filter(interview__scheme=scheme, mentee__status="active")
         .exclude(text="")
         .values("mentee")
         .distinct()
         .count()
     )
     approved = FeedbackDocument.objects.filter(
-        mentee__scheme=scheme, approved__isnull=False
+        mentee__scheme=scheme, mentee__status="active", approved__isnull=False
     ).count()
-    willing = (
-        Willingness.objects.filter(mentor__scheme=scheme, mentor__status="active")
-        .values("mentor")
-        .distinct()
-        .count()
-    )
+    willing = len(willingness.matrix(scheme).answered)
     return [
         (f"of {mentees} mentees have notes", noted),
         (f"of {mentees} documents approved", approved),

@@ -72,7 +72,7 @@ def own(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
 
 def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
     """Staff: every active mentor's willingness for every active mentee, and the figures."""
-    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
     result = willingness.matrix(scheme)
     return render(
         request,

@@ -46,3 +46,5 @@ rules.add_perm("schemes.view_scheme", is_site_admin | is_lead | is_facilitator |
 rules.add_perm("schemes.manage_scheme", is_site_admin | is_lead)
 rules.add_perm("schemes.export_research", is_site_admin | is_lead | is_researcher)
 rules.add_perm("schemes.facilitate", is_site_admin | is_lead | is_facilitator)
+# Names and emails of participants: not for researchers, who see pseudonymised data only.
+rules.add_perm("schemes.see_people", is_site_admin | is_lead | is_facilitator)

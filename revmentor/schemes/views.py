@@ -113,7 +113,7 @@ def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def participant_list(request: AuthedRequest, pk: int) -> HttpResponse:
-    scheme = selectors.scheme_for_action(request.user, pk, "schemes.view_scheme")
+    scheme = selectors.scheme_for_action(request.user, pk, "schemes.see_people")
     participants = list(selectors.participants_of(scheme))
     rows = presenters.participant_rows(participants)
     return render(

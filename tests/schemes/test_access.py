@@ -48,7 +48,7 @@ ONLY_MENTOR = [302, 404, 404, 404, 404, 404, 200, 404, 404]
 MATRIX: dict[str, tuple[list[int], str]] = {
     # url name: (statuses, which object the URL is about)
     "schemes:detail": (VIEW, "scheme"),
-    "schemes:participants": (VIEW, "scheme"),
+    "schemes:participants": (FACILITATE, "scheme"),
     "schemes:team": (VIEW, "scheme"),
     "schemes:edit": (MANAGE, "scheme"),
     "schemes:participant_add": (MANAGE, "scheme"),
@@ -79,7 +79,7 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:document_compile": (FACILITATE_POST, "mentee"),
     "schemes:document_approve": (POST_ONLY, "mentee"),
     "schemes:document_pdf": (FACILITATE, "mentee"),
-    "schemes:willingness": (VIEW, "scheme"),
+    "schemes:willingness": (FACILITATE, "scheme"),
     "schemes:willingness_csv": (RESEARCH, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
