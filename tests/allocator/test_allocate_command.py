@@ -135,7 +135,7 @@ def test_bad_participants_file_names_its_row_and_column(
 
 def test_runs_as_a_module_in_its_own_process(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "revmentor.allocator", str(_folder(tmp_path)), "--json", str(out)],
         capture_output=True,
         text=True,
@@ -148,7 +148,7 @@ def test_runs_as_a_module_in_its_own_process(tmp_path: Path) -> None:
 
 def test_module_exits_non_zero_on_bad_input(tmp_path: Path) -> None:
     path = _folder(tmp_path, "mentor_id,mentee_id,willing\nM1,E1,perhaps\n")
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "revmentor.allocator", str(path), "--seed", "1"],
         capture_output=True,
         text=True,

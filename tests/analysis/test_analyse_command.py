@@ -165,7 +165,7 @@ def test_runs_as_a_module_without_django(paper_study: Path, tmp_path: Path) -> N
         "    assert not any(m == 'django' or m.startswith('django.') for m in sys.modules)\n"
         "    raise\n"
     )
-    done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+    done = subprocess.run(
         [sys.executable, "-c", probe, str(paper_study), "--json", str(out)],
         env=env,
         capture_output=True,

@@ -163,7 +163,9 @@ def test_access(
     # Phase 1: notes, an online contribution, a compiled document and a transcript exist.
     interview = interview_for(scheme)
     transcript_set(actor=None, interview=interview, text="Transcript")  # type: ignore[arg-type]
-    Contribution.objects.create(mentor=mentor, mentee=mentor.supervisor, domain="technology", text="x")
+    Contribution.objects.create(
+        mentor=mentor, mentee=mentor.supervisor, domain="technology", text="x"
+    )
     document_compile(actor=None, mentee=mentor.supervisor)  # type: ignore[arg-type]
     client = client_for(_user(request, persona))
     response = client.get(_url(name, about, scheme, mentor))
