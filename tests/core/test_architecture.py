@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
+
+from revmentor.core.models import User
+from revmentor.schemes.models import Scheme
 
 PACKAGE = Path(__file__).resolve().parents[2] / "revmentor"
 PURE = ["analysis", "allocator"]
@@ -39,3 +45,15 @@ def test_views_do_not_use_model_managers() -> None:
         if ".objects" in path.read_text(encoding="utf-8"):
             offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == [], "views must read through selectors and write through services"
+
+
+def test_not_found_and_forbidden_pages_use_the_service_layout(
+    client_for: Callable[[User | None], Client], outsider: User, facilitator: User, scheme: Scheme
+) -> None:
+    missing = client_for(outsider).get(reverse("schemes:detail", args=[scheme.pk]))
+    assert missing.status_code == 404
+    assert "Page not found" in missing.content.decode()
+    assert "nhsuk-header" in missing.content.decode()
+    refused = client_for(facilitator).get(reverse("schemes:edit", args=[scheme.pk]))
+    assert refused.status_code == 403
+    assert "You cannot do this" in refused.content.decode()
