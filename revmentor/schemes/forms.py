@@ -58,6 +58,10 @@ class SchemeEditForm(forms.Form):
     information_sheet_version = forms.CharField(
         max_length=20, error_messages={"required": "Enter the version of the information sheet"}
     )
+    release_documents_to_mentees = forms.BooleanField(
+        required=False,
+        label="Mentees may read their feedback document after their one-to-one session",
+    )
 
     def clean_domains(self) -> list[dict[str, str]]:
         labels = [line.strip() for line in self.cleaned_data["domains"].splitlines()]

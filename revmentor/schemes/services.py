@@ -67,6 +67,7 @@ def scheme_update(
     domains: list[dict[str, str]],
     information_sheet: str,
     information_sheet_version: str,
+    release_documents_to_mentees: bool = False,
 ) -> Scheme:
     """Update a scheme's details. Domains can change only while it is in set-up.
 
@@ -80,6 +81,7 @@ def scheme_update(
     scheme.domains = domains
     scheme.information_sheet = information_sheet
     scheme.information_sheet_version = information_sheet_version
+    scheme.release_documents_to_mentees = release_documents_to_mentees
     scheme.save()
     _audit(actor, AuditEvent.Action.UPDATE, scheme, "Updated scheme details", scheme)
     return scheme

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from revmentor.allocation.urls import staff_urlpatterns as allocation_urls
 from revmentor.feedback.urls import staff_urlpatterns as phase_1_urls
 from revmentor.questionnaires.urls import staff_urlpatterns as questionnaire_urls
 from revmentor.schemes import views
@@ -17,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/team/", views.team, name="team"),
     path("<int:pk>/questionnaires/", include(questionnaire_urls)),
     path("<int:pk>/phase-1/", include(phase_1_urls)),
+    path("<int:pk>/allocation/", include(allocation_urls)),
     path("<int:pk>/participants/", views.participant_list, name="participants"),
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.participant_import, name="participant_import"),

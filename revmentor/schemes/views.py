@@ -79,6 +79,7 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "domains": "\n".join(d["label"] for d in scheme.domains),
         "information_sheet": scheme.information_sheet,
         "information_sheet_version": scheme.information_sheet_version,
+        "release_documents_to_mentees": scheme.release_documents_to_mentees,
     }
     form = SchemeEditForm(request.POST or None, initial=initial)
     problem = ""

@@ -15,6 +15,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from revmentor.core.models import User
+from revmentor.allocation.models import Allocation
 from revmentor.feedback.models import Contribution
 from revmentor.feedback.services import document_compile, interview_for, transcript_set
 from revmentor.questionnaires.models import Response, Stage
@@ -81,6 +82,10 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:document_pdf": (FACILITATE, "mentee"),
     "schemes:willingness": (FACILITATE, "scheme"),
     "schemes:willingness_csv": (RESEARCH, "scheme"),
+    "schemes:allocation": (FACILITATE, "scheme"),
+    "schemes:allocation_publish": (POST_ONLY, "allocation"),
+    "schemes:allocation_verify": (FACILITATE_POST, "allocation"),
+    "schemes:allocation_record": (FACILITATE, "allocation"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
@@ -109,6 +114,13 @@ def _user(request: pytest.FixtureRequest, persona: str) -> User | None:
     return value.user if isinstance(value, Participant) else value
 
 
+def _allocation(scheme: Scheme) -> Allocation:
+    found = Allocation.objects.filter(scheme=scheme).first()
+    return found or Allocation.objects.create(
+        scheme=scheme, number=1, seed=1, algorithm="x", inputs_sha256="0" * 64, record={}
+    )
+
+
 def _url(name: str, about: str, scheme: Scheme, participant: Participant) -> str:
     stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
     if about == "stage":
@@ -129,6 +141,8 @@ def _url(name: str, about: str, scheme: Scheme, participant: Participant) -> str
         return reverse(name, args=[scheme.pk, participant.supervisor_id])
     if about == "contribution":
         return reverse(name, args=[scheme.pk, Contribution.objects.get().pk])
+    if about == "allocation":
+        return reverse(name, args=[scheme.pk, _allocation(scheme).pk])
     if about == "scheme_consent":
         return reverse(name, kwargs={"scheme_pk": scheme.pk})
     return reverse(name)

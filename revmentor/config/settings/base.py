@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "revmentor.schemes",
     "revmentor.questionnaires",
     "revmentor.feedback",
+    "revmentor.allocation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,34 @@
+"""Forms for running an allocation."""
+
+from __future__ import annotations
+
+from django import forms
+
+from revmentor.allocation.models import Allocation
+
+
+class RunForm(forms.Form):
+    own_supervisor = forms.ChoiceField(
+        choices=Allocation.Rule.choices,
+        initial=Allocation.Rule.ALLOW,
+        widget=forms.RadioSelect,
+        label="Pairing a mentor with their own clinical supervisor",
+    )
+    capacity = forms.IntegerField(
+        min_value=1,
+        max_value=5,
+        initial=1,
+        label="How many mentors each mentee can meet",
+        error_messages={
+            "required": "Enter how many mentors each mentee can meet",
+            "invalid": "Enter a whole number, like 1",
+            "min_value": "Enter 1 or more",
+            "max_value": "Enter 5 or fewer",
+        },
+    )
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Why are you running it again?",
+        help_text="Needed when you replace a draft; kept with the record.",
+    )

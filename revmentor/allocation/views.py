@@ -1,0 +1,87 @@
+"""The lead's allocation page: run, review, re-run with a reason, publish, verify."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+
+from revmentor.allocation import selectors, services
+from revmentor.allocation.forms import RunForm
+from revmentor.allocation.services import AllocationError
+from revmentor.core.http import AuthedRequest
+from revmentor.schemes import selectors as scheme_selectors
+
+
+def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Review the current allocation (pairs, unmatched and why, seed) or run one."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
+    can_manage = request.user.has_perm("schemes.manage_scheme", scheme)
+    form = RunForm(request.POST or None)
+    problem = ""
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                made = services.allocation_run(
+                    actor=request.user, scheme=scheme, **form.cleaned_data
+                )
+            except AllocationError as error:
+                problem = str(error)
+            else:
+                messages.success(request, f"Allocation {made.number} drawn with seed {made.seed}")
+                return redirect("schemes:allocation", scheme.pk)
+    shown = selectors.current(scheme)
+    return render(
+        request,
+        "allocation/allocation.jinja",
+        {
+            "page_title": f"Allocation – {scheme.name}",
+            "scheme": scheme,
+            "allocation": shown,
+            "pairs": selectors.pairs_of(shown) if shown else [],
+            "unmatched": selectors.unmatched_of(shown) if shown else [],
+            "history": selectors.history(scheme),
+            "form": form,
+            "problem": problem,
+            "can_manage": can_manage,
+        },
+    )
+
+
+def publish(request: AuthedRequest, pk: int, allocation_pk: int) -> HttpResponse:
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    chosen = selectors.allocation_in(scheme, allocation_pk)
+    try:
+        services.allocation_publish(actor=request.user, allocation=chosen)
+    except AllocationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The allocation is published and every pair has been told")
+    return redirect("schemes:allocation", scheme.pk)
+
+
+def verify(request: AuthedRequest, pk: int, allocation_pk: int) -> HttpResponse:
+    """Re-run an allocation from its record and say whether it gives the same pairs."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    chosen = selectors.allocation_in(scheme, allocation_pk)
+    ok, message = services.allocation_verify(actor=request.user, allocation=chosen)
+    (messages.success if ok else messages.error)(request, f"Allocation {chosen.number}: {message}")
+    return redirect("schemes:allocation", scheme.pk)
+
+
+def record(request: AuthedRequest, pk: int, allocation_pk: int) -> HttpResponse:
+    """The allocation's full record as JSON, for an auditor to re-run with `revmentor allocate`."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
+    chosen = selectors.allocation_in(scheme, allocation_pk)
+    response = HttpResponse(json.dumps(chosen.record, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="allocation-{chosen.number}.json"'
+    return response
