@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
-from revmentor.core.models import User
 from revmentor.allocation.models import Allocation
+from revmentor.core.models import User
 from revmentor.feedback.models import Contribution
 from revmentor.feedback.services import document_compile, interview_for, transcript_set
 from revmentor.questionnaires.models import Response, Stage
