@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from revmentor.allocation.models import Allocation
 from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import services
 from revmentor.schemes.models import (
@@ -59,7 +60,20 @@ def test_phases_move_forward_one_step_at_a_time_and_record_who_moved_them(
         Phase.PHASE_1,
         lead,
     )
-    for phase in (Phase.ALLOCATION, Phase.PHASE_2, Phase.ANALYSIS, Phase.CLOSED):
+    services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.ALLOCATION)
+    # Phase 2 needs a published allocation (its guard is added by the allocation room).
+    with pytest.raises(ServiceError, match="Publish the allocation"):
+        services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_2)
+    Allocation.objects.create(
+        scheme=scheme,
+        number=1,
+        seed=1,
+        algorithm="x",
+        inputs_sha256="0" * 64,
+        record={},
+        status=Allocation.Status.PUBLISHED,
+    )
+    for phase in (Phase.PHASE_2, Phase.ANALYSIS, Phase.CLOSED):
         services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=phase)
     with pytest.raises(ServiceError, match="closed"):
         services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.CLOSED)
