@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from revmentor.core import views as core_views
 from revmentor.feedback import urls as feedback_urls
+from revmentor.meetings import urls as meeting_urls
 from revmentor.questionnaires import urls as questionnaire_urls
 from revmentor.schemes import participant_views
 
@@ -23,6 +24,7 @@ urlpatterns = [
         include(questionnaire_urls.participant_urlpatterns),
     ),
     path("tasks/<int:scheme_pk>/", include(feedback_urls.participant_urlpatterns)),
+    path("tasks/<int:scheme_pk>/", include(meeting_urls.participant_urlpatterns)),
     path("schemes/", include("revmentor.schemes.urls")),
     path("sign-in/link/", core_views.sign_in_link, name="sign_in_link"),
     path("accounts/", include("allauth.urls")),

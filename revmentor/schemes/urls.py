@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from revmentor.allocation.urls import staff_urlpatterns as allocation_urls
 from revmentor.feedback.urls import staff_urlpatterns as phase_1_urls
+from revmentor.meetings.urls import staff_urlpatterns as meeting_urls
 from revmentor.questionnaires.urls import staff_urlpatterns as questionnaire_urls
 from revmentor.schemes import views
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/questionnaires/", include(questionnaire_urls)),
     path("<int:pk>/phase-1/", include(phase_1_urls)),
     path("<int:pk>/allocation/", include(allocation_urls)),
+    path("<int:pk>/meetings/", include(meeting_urls)),
     path("<int:pk>/participants/", views.participant_list, name="participants"),
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.participant_import, name="participant_import"),

@@ -86,6 +86,8 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:allocation_publish": (POST_ONLY, "allocation"),
     "schemes:allocation_verify": (FACILITATE_POST, "allocation"),
     "schemes:allocation_record": (FACILITATE, "allocation"),
+    "schemes:meetings": (FACILITATE, "scheme"),
+    "schemes:sessions_csv": (RESEARCH, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
@@ -104,6 +106,9 @@ OTHER: dict[str, tuple[list[int], str]] = {
     # Documents are released by allocation (not yet published here): nobody else reads them.
     "released_document": (NOBODY, "mentee"),
     "released_document_pdf": (NOBODY, "mentee"),
+    # Sessions: only the two people of a published pair (none is published here).
+    "own_meeting": (NOBODY, "scheme_consent"),
+    "own_meeting_ics": (NOBODY, "mentee"),
 }
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "revmentor.questionnaires",
     "revmentor.feedback",
     "revmentor.allocation",
+    "revmentor.meetings",
 ]
 
 MIDDLEWARE = [

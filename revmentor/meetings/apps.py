@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    """Phase 2 sessions: each published pair arranges, holds in confidence and logs one."""
+
+    name = "revmentor.meetings"
+    label = "meetings"
+    verbose_name = "Phase 2: one-to-one sessions"
+
+    def ready(self) -> None:
+        from revmentor.feedback.selectors import DOCUMENT_RELEASES
+        from revmentor.meetings import presenters, selectors
+        from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS
+
+        if presenters.session_rows not in TASK_PROVIDERS:
+            TASK_PROVIDERS.append(presenters.session_rows)
+        STAGE_COUNTERS["sessions"] = presenters.session_counts
+        if selectors.mentee_session_held not in DOCUMENT_RELEASES:
+            DOCUMENT_RELEASES.append(selectors.mentee_session_held)

@@ -1,0 +1,80 @@
+"""Forms for sessions: proposing a time and place, and logging what happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES
+
+
+class ProposeForm(forms.Form):
+    """Date, time and place of the session. ``starts_at`` is built in the UK time zone."""
+
+    date = forms.DateField(
+        label="Date",
+        help_text="For example, 2027-03-15 or 15 3 2027",
+        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
+        error_messages={
+            "required": "Enter the date of the session",
+            "invalid": "Enter the date like 2027-03-15",
+        },
+    )
+    time = forms.TimeField(
+        label="Start time",
+        help_text="Use the 24-hour clock, for example 14:30",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        error_messages={
+            "required": "Enter the start time of the session",
+            "invalid": "Enter the start time like 14:30",
+        },
+    )
+    place = forms.CharField(
+        label="Where — a room or a video link",
+        help_text="For example, Seminar room 2, or a Microsoft Teams link. "
+        "Do not write anything about what you will talk about.",
+        max_length=MAX_PLACE,
+        error_messages={
+            "required": "Enter where you will meet: a room or a video link",
+            "max_length": f"Where you will meet must be {MAX_PLACE} characters or fewer",
+        },
+    )
+
+    def starts_at(self) -> datetime:
+        """The start as an aware datetime (call after ``is_valid``)."""
+        data = self.cleaned_data
+        return timezone.make_aware(datetime.combine(data["date"], data["time"]))
+
+
+class LogForm(forms.Form):
+    held = forms.TypedChoiceField(
+        label="Did the session take place?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if the session took place"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="How long did it last? (minutes)",
+        help_text=f"In minutes, from {MIN_MINUTES} to {MAX_MINUTES}. For example, 45",
+        required=False,
+        min_value=MIN_MINUTES,
+        max_value=MAX_MINUTES,
+        error_messages={
+            "invalid": "Enter how long the session lasted as a number of minutes, like 45",
+            "min_value": f"How long the session lasted must be at least {MIN_MINUTES} minute",
+            "max_value": f"How long the session lasted must be {MAX_MINUTES} minutes or fewer",
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        missing = data.get("held") is True and data.get("duration_minutes") is None
+        if missing and "duration_minutes" not in self.errors:
+            self.add_error("duration_minutes", "Enter how long the session lasted, in minutes")
+        if data.get("held") is False:
+            data["duration_minutes"] = None
+        return data

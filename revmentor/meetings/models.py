@@ -1,0 +1,100 @@
+"""A pair's one-to-one session: when and where it is, and whether it took place.
+
+The session is held in confidence and never recorded. This model keeps only what the
+method allows: the arrangements, that it happened and how long it lasted. There is no
+field for what was said, and ``tests/meetings/test_no_content_fields.py`` fails if one is
+added.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from revmentor.allocation.models import Pair
+from revmentor.schemes.models import Participant
+
+MAX_PLACE = 200
+MIN_MINUTES = 1
+MAX_MINUTES = 600
+
+
+class Meeting(models.Model):
+    """The session of one published pair (at most one per pair)."""
+
+    pair = models.OneToOneField(Pair, on_delete=models.CASCADE, related_name="meeting")
+    starts_at = models.DateTimeField("Proposed start", null=True, blank=True)
+    place = models.CharField(
+        "Where — a room or a video link",
+        max_length=MAX_PLACE,
+        blank=True,
+        help_text="A room or a video link only: never what the session is about.",
+    )
+    # Each new time raises the sequence, so calendars replace the old invite.
+    sequence = models.PositiveIntegerField(default=0)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    held = models.BooleanField("The session took place", null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    logged_at = models.DateTimeField(null=True, blank=True)
+    logged_by = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("pair",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True)
+                | Q(duration_minutes__gte=MIN_MINUTES, duration_minutes__lte=MAX_MINUTES),
+                name="meeting_duration_in_range",
+            ),
+            # A held session has a duration; one not held (or not logged) has none.
+            # Written so that a NULL ``held`` cannot make the check pass by being unknown.
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(held__isnull=False, held=True),
+                name="meeting_duration_only_when_held",
+            ),
+            models.CheckConstraint(
+                condition=Q(held__isnull=True) | Q(held=False) | Q(duration_minutes__isnull=False),
+                name="meeting_held_has_duration",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(starts_at__isnull=False),
+                name="meeting_confirmed_has_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session of {self.pair}"
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.starts_at is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def is_logged(self) -> bool:
+        return self.held is not None
+
+    @property
+    def is_online(self) -> bool:
+        """Whether the place is a video link rather than a room."""
+        return looks_like_link(self.place)
+
+
+def looks_like_link(place: str) -> bool:
+    """Whether ``place`` is a web address (``https://…``, ``www.…``): an online session."""
+    text = place.strip().lower()
+    return text.startswith(("http://", "https://", "www.")) or (
+        " " not in text and "." in text and "/" in text
+    )

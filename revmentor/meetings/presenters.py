@@ -1,0 +1,185 @@
+"""Sessions on the dashboard, in Your tasks and on the staff list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from revmentor.allocation.models import Allocation, Pair
+from revmentor.meetings.models import Meeting
+from revmentor.meetings.selectors import meeting_of
+from revmentor.meetings.services import LOG_PHASES
+from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.presenters import TaskRow
+
+TASK_TITLE = "Arrange and log your one-to-one session"
+MENTEE_ROLE = "the consultant you will give the group's feedback to"
+
+
+def _date(meeting: Meeting) -> str:
+    assert meeting.starts_at is not None
+    return f"{timezone.localtime(meeting.starts_at):%-d %B %Y at %H:%M}"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a pair's session is, in words and as a tag colour."""
+
+    label: str
+    colour: str
+    outstanding: bool
+
+
+def status_of(meeting: Meeting | None) -> Status:
+    """Not arranged, proposed, arranged for a date, held (with minutes) or not held."""
+    if meeting is None or (meeting.starts_at is None and not meeting.is_logged):
+        return Status("Not arranged", "white", True)
+    if meeting.held is True:
+        return Status(f"Held, {meeting.duration_minutes} minutes", "green", False)
+    if meeting.held is False:
+        return Status("Did not take place", "grey", False)
+    if meeting.is_confirmed:
+        return Status(f"Arranged for {_date(meeting)}", "blue", True)
+    return Status(f"Proposed for {_date(meeting)}, not yet confirmed", "yellow", True)
+
+
+@dataclass(frozen=True)
+class PairRow:
+    pair: Pair
+    status: Status
+
+
+def pair_rows(pairs: list[Pair]) -> tuple[list[PairRow], int]:
+    """Rows for the staff list and how many sessions are still outstanding (not logged)."""
+    rows = [PairRow(pair, status_of(meeting_of(pair))) for pair in pairs]
+    return rows, sum(1 for row in rows if row.status.outstanding)
+
+
+def _task_status(participant: Participant, meeting: Meeting | None) -> tuple[str, str]:
+    if meeting is not None and meeting.is_logged:
+        return "completed", "green"
+    if meeting is None or meeting.starts_at is None:
+        return "Not started", "white"
+    if meeting.is_confirmed:
+        return "Arranged", "blue"
+    if meeting.proposed_by_id == participant.pk:
+        return "Waiting for confirmation", "grey"
+    return "Confirm the time", "yellow"
+
+
+def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
+    """A row in Your tasks for each published pair of an active participant, during
+    phase 2 and analysis. One query, however many participations."""
+    active = [
+        p
+        for p in participations
+        if p.is_active and getattr(p, "has_consent", False) and p.scheme.phase in LOG_PHASES
+    ]
+    if not active:
+        return {}
+    by_pk = {p.pk: p for p in active}
+    pairs = (
+        Pair.objects.filter(allocation__status=Allocation.Status.PUBLISHED)
+        .filter(Q(mentor__in=active) | Q(mentee__in=active))
+        .select_related("mentor__user", "mentee__user", "meeting")
+        .order_by("mentor__user__full_name", "pk")
+    )
+    rows: dict[int, list[TaskRow]] = {}
+    for pair in pairs:
+        for me, other in ((pair.mentor, pair.mentee), (pair.mentee, pair.mentor)):
+            participant = by_pk.get(me.pk)
+            if participant is None:
+                continue
+            status, colour = _task_status(participant, meeting_of(pair))
+            rows.setdefault(participant.pk, []).append(
+                TaskRow(
+                    TASK_TITLE,
+                    reverse("own_meeting", args=[participant.scheme_id]),
+                    status,
+                    colour,
+                    hint=f"With {other.user.full_name or other.user.email}",
+                )
+            )
+    return rows
+
+
+def session_counts(scheme: Scheme) -> list[tuple[str, int]]:
+    """Dashboard counts for the sessions step, in one query: held of the published pairs."""
+    totals = Pair.objects.filter(
+        allocation__scheme=scheme, allocation__status=Allocation.Status.PUBLISHED
+    ).aggregate(
+        pairs=Count("pk"),
+        held=Count("pk", filter=Q(meeting__held=True)),
+        not_held=Count("pk", filter=Q(meeting__held=False)),
+        arranged=Count(
+            "pk", filter=Q(meeting__confirmed_at__isnull=False, meeting__held__isnull=True)
+        ),
+    )
+    if not totals["pairs"]:
+        return []
+    return [
+        (f"of {totals['pairs']} sessions held", totals["held"]),
+        ("arranged and still to come", totals["arranged"]),
+        ("did not take place", totals["not_held"]),
+    ]
+
+
+@dataclass
+class PairCard:
+    """One pair on the participant's page: who they meet, where things are, what they can do."""
+
+    pair: Pair
+    other: Participant
+    other_role: str
+    meeting: Meeting | None
+    status: Status
+    can_arrange: bool
+    can_confirm: bool
+    can_log: bool
+    propose_form: object
+    log_form: object
+    problem: str
+
+    @property
+    def place_is_link(self) -> bool:
+        place = self.meeting.place if self.meeting else ""
+        return place.lower().startswith(("https://", "http://"))
+
+
+def pair_card(
+    participant: Participant,
+    pair: Pair,
+    *,
+    propose_form: object,
+    log_form: object,
+    problem: str = "",
+) -> PairCard:
+    """Shape one pair for ``meetings/own.jinja``."""
+    meeting = meeting_of(pair)
+    mine = participant.pk == pair.mentor_id
+    other = pair.mentee if mine else pair.mentor
+    phase = pair.allocation.scheme.phase
+    logged = meeting is not None and meeting.is_logged
+    return PairCard(
+        pair=pair,
+        other=other,
+        other_role="the consultant you will give the group's feedback to"
+        if mine
+        else "your mentor",
+        meeting=meeting,
+        status=status_of(meeting),
+        can_arrange=phase == Phase.PHASE_2 and not logged,
+        can_confirm=phase == Phase.PHASE_2
+        and meeting is not None
+        and meeting.starts_at is not None
+        and not meeting.is_confirmed
+        and not logged
+        and meeting.proposed_by_id != participant.pk,
+        can_log=phase in LOG_PHASES,
+        propose_form=propose_form,
+        log_form=log_form,
+        problem=problem,
+    )

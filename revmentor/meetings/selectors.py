@@ -1,0 +1,85 @@
+"""Reads about sessions, scoped to the pair's own two people or to the scheme's staff."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from revmentor.allocation.models import Allocation, Pair
+from revmentor.core.models import User
+from revmentor.meetings.models import Meeting
+from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
+
+
+def _published_pairs() -> QuerySet[Pair]:
+    return Pair.objects.filter(allocation__status=Allocation.Status.PUBLISHED).select_related(
+        "allocation__scheme", "mentor__user", "mentee__user", "meeting"
+    )
+
+
+def own_pairs(participant: Participant) -> list[Pair]:
+    """The published pairs the participant is in (a mentee may have more than one).
+
+    Empty for a withdrawn participant. Each pair comes with both people and its meeting.
+    """
+    if participant.status != ParticipantStatus.ACTIVE:
+        return []
+    return list(
+        _published_pairs()
+        .filter(allocation__scheme_id=participant.scheme_id)
+        .filter(Q(mentor=participant) | Q(mentee=participant))
+        .order_by("mentor__user__full_name", "pk")
+    )
+
+
+def own_pair(participant: Participant, pair_pk: int) -> Pair:
+    """One of the participant's own published pairs, or Http404."""
+    for pair in own_pairs(participant):
+        if pair.pk == pair_pk:
+            return pair
+    raise Http404("You are not in this pair.")
+
+
+def meeting_of(pair: Pair) -> Meeting | None:
+    """The pair's meeting, if anything has been arranged or logged yet."""
+    try:
+        return pair.meeting
+    except Meeting.DoesNotExist:
+        return None
+
+
+def scheme_pairs(scheme: Scheme) -> list[Pair]:
+    """Every pair of the scheme's published allocation with its meeting, mentor first by
+    name. Empty when nothing is published. Three queries or fewer whatever the size."""
+    return list(
+        _published_pairs()
+        .filter(allocation__scheme=scheme)
+        .order_by("mentor__user__full_name", "pk")
+    )
+
+
+def held_meetings(scheme: Scheme) -> list[Meeting]:
+    """Sessions of the scheme's published pairs that were logged as held, oldest first."""
+    return list(
+        Meeting.objects.filter(
+            pair__allocation__scheme=scheme,
+            pair__allocation__status=Allocation.Status.PUBLISHED,
+            held=True,
+        )
+        .select_related("pair__mentor__scheme", "pair__mentee__scheme")
+        .order_by("starts_at", "logged_at", "pk")
+    )
+
+
+def mentee_session_held(user: User, mentee: Participant) -> bool:
+    """Whether ``user`` is this mentee and a session of theirs was logged as held, in a
+    scheme that releases documents to mentees (a ``DOCUMENT_RELEASES`` rule)."""
+    if mentee.user_id != user.pk or mentee.status != ParticipantStatus.ACTIVE:
+        return False
+    if not mentee.scheme.release_documents_to_mentees:
+        return False
+    return Meeting.objects.filter(
+        pair__mentee=mentee,
+        pair__allocation__status=Allocation.Status.PUBLISHED,
+        held=True,
+    ).exists()

@@ -1,0 +1,244 @@
+"""Writes for sessions: propose a time, confirm it, cancel it, log what happened.
+
+Every function is keyword-only, atomic and audited, and takes the participant acting and
+their published pair. Only the pair's two people may act; the views make sure nobody
+else can reach a pair. A :class:`MeetingError` says, in plain English, why not.
+
+Only arrangements are stored, plus whether the session took place and how long it
+lasted. Nothing said in the session is ever stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import default_task_backend
+
+from revmentor.allocation.models import Allocation, Pair
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent
+from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
+from revmentor.meetings.tasks import send_meeting_confirmation, send_meeting_reminder
+from revmentor.schemes.models import Participant, Phase
+
+logger = logging.getLogger(__name__)
+
+# Sessions are arranged in phase 2; a late log is still welcome during analysis.
+LOG_PHASES = (Phase.PHASE_2, Phase.ANALYSIS)
+FURTHEST_AHEAD = timedelta(days=365)
+REMINDER_AT = time(9, 0)
+
+
+class MeetingError(Exception):
+    """The action cannot be done; the message tells the person why."""
+
+
+def _other(participant: Participant, pair: Pair) -> Participant:
+    """The other person of the pair; raise MeetingError if ``participant`` is not in it."""
+    if participant.pk == pair.mentor_id:
+        return pair.mentee
+    if participant.pk == pair.mentee_id:
+        return pair.mentor
+    raise MeetingError("You are not in this pair.")
+
+
+def _check(participant: Participant, pair: Pair, phases: tuple[Phase, ...]) -> Participant:
+    """Check the pair is published, the phase allows it and both people take part.
+
+    Returns the other person of the pair.
+    """
+    other = _other(participant, pair)
+    if pair.allocation.status != Allocation.Status.PUBLISHED:
+        raise MeetingError("The pairs have not been published yet.")
+    if pair.allocation.scheme.phase not in phases:
+        if phases == (Phase.PHASE_2,):
+            raise MeetingError("Sessions can be arranged only during phase 2.")
+        raise MeetingError("Sessions can be logged only from phase 2 until analysis ends.")
+    if not participant.is_active:
+        raise MeetingError("You have withdrawn from this scheme.")
+    if not other.is_active:
+        raise MeetingError(
+            f"{other.user.full_name or 'The other person'} has withdrawn from the scheme, "
+            "so the session cannot go ahead."
+        )
+    return other
+
+
+def _locked(pair: Pair) -> Meeting:
+    """The pair's meeting, created empty the first time, locked for this transaction."""
+    Meeting.objects.get_or_create(pair=pair)
+    return Meeting.objects.select_for_update().get(pair=pair)
+
+
+def _audit(actor: Participant, meeting: Meeting, pair: Pair, summary: str) -> None:
+    audit.record(
+        actor=actor.user,
+        action=AuditEvent.Action.UPDATE,
+        obj=meeting,
+        summary=summary,
+        scheme_id=pair.allocation.scheme_id,
+    )
+
+
+def clean_place(place: str) -> str:
+    """The place or link, trimmed; raise MeetingError if it is empty, long or not one line.
+
+    The field is for a room or a link only, so free text is refused.
+    """
+    cleaned = place.strip()
+    if not cleaned:
+        raise MeetingError("Enter where you will meet: a room or a video link")
+    if "\n" in cleaned or "\r" in cleaned:
+        raise MeetingError("Enter where you will meet on one line: a room or a video link")
+    if len(cleaned) > MAX_PLACE:
+        raise MeetingError(
+            f"Where you will meet must be {MAX_PLACE} characters or fewer: "
+            "enter just a room or a video link"
+        )
+    return cleaned
+
+
+@transaction.atomic
+def meeting_propose(
+    *, participant: Participant, pair: Pair, starts_at: datetime, place: str
+) -> Meeting:
+    """Propose (or change) the time and place of the pair's session; return the meeting.
+
+    Either person may propose. A new proposal replaces the old one and needs confirming
+    again by the other person. ``starts_at`` must be timezone-aware (ValueError if not),
+    in the future and within a year. Raises MeetingError outside phase 2, after the
+    session was logged, or if the place is not a short room or link.
+    """
+    if timezone.is_naive(starts_at):
+        raise ValueError("starts_at must be timezone-aware")
+    _check(participant, pair, (Phase.PHASE_2,))
+    meeting = _locked(pair)
+    if meeting.is_logged:
+        raise MeetingError("The session has already been logged, so it cannot be rearranged.")
+    now = timezone.now()
+    if starts_at <= now:
+        raise MeetingError("The session must be in the future: enter a later date or time")
+    if starts_at > now + FURTHEST_AHEAD:
+        raise MeetingError("The session must be within the next year: enter an earlier date")
+    meeting.starts_at = starts_at
+    meeting.place = clean_place(place)
+    meeting.sequence += 1
+    meeting.proposed_at = now
+    meeting.proposed_by = participant
+    meeting.confirmed_at = None
+    meeting.confirmed_by = None
+    meeting.save()
+    _audit(participant, meeting, pair, "Proposed a time for the session")
+    return meeting
+
+
+def reminder_time(starts_at: datetime) -> datetime:
+    """When to remind the pair: 9am (UK time) on the day before the session."""
+    day_before = timezone.localtime(starts_at).date() - timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day_before, REMINDER_AT))
+
+
+def _schedule_reminder(meeting: Meeting) -> None:
+    """Queue the reminder for the database worker, if it can wait and is still to come."""
+    assert meeting.starts_at is not None
+    if not default_task_backend.supports_defer:
+        logger.warning("The task backend cannot defer tasks: no reminder for %s", meeting)
+        return
+    when = reminder_time(meeting.starts_at)
+    if when <= timezone.now():
+        return  # arranged for tomorrow or today: the confirmation is reminder enough
+    send_meeting_reminder.using(run_after=when).enqueue(meeting.pk, meeting.sequence)
+
+
+@transaction.atomic
+def meeting_confirm(*, participant: Participant, pair: Pair) -> Meeting:
+    """Confirm the time the other person proposed; email both the invite; queue a reminder.
+
+    Raises MeetingError if nothing was proposed, the participant proposed it themselves,
+    it is already confirmed or logged, the time has passed, or outside phase 2.
+    """
+    other = _check(participant, pair, (Phase.PHASE_2,))
+    meeting = _locked(pair)
+    if meeting.is_logged:
+        raise MeetingError("The session has already been logged.")
+    if meeting.starts_at is None:
+        raise MeetingError("No time has been proposed yet.")
+    if meeting.is_confirmed:
+        raise MeetingError("The session is already confirmed.")
+    if meeting.proposed_by_id == participant.pk:
+        raise MeetingError(
+            f"You proposed this time: {other.user.full_name or 'the other person'} confirms it."
+        )
+    if meeting.starts_at <= timezone.now():
+        raise MeetingError("The proposed time has passed. Propose a new time.")
+    meeting.confirmed_at = timezone.now()
+    meeting.confirmed_by = participant
+    meeting.save(update_fields=["confirmed_at", "confirmed_by"])
+    _audit(participant, meeting, pair, "Confirmed the time of the session")
+    send_meeting_confirmation.enqueue(meeting.pk, meeting.sequence)
+    _schedule_reminder(meeting)
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
+    """Cancel the proposed or confirmed time, so either person can propose a new one.
+
+    Any reminder already queued will not be sent. Raises MeetingError if there is no time
+    to cancel, the session was logged, or outside phase 2.
+    """
+    _check(participant, pair, (Phase.PHASE_2,))
+    meeting = _locked(pair)
+    if meeting.is_logged:
+        raise MeetingError("The session has already been logged.")
+    if meeting.starts_at is None:
+        raise MeetingError("There is no session time to cancel.")
+    meeting.starts_at = None
+    meeting.place = ""
+    meeting.sequence += 1
+    meeting.proposed_at = None
+    meeting.proposed_by = None
+    meeting.confirmed_at = None
+    meeting.confirmed_by = None
+    meeting.save()
+    _audit(participant, meeting, pair, "Cancelled the time of the session")
+    return meeting
+
+
+@transaction.atomic
+def meeting_log(
+    *, participant: Participant, pair: Pair, held: bool, duration_minutes: int | None
+) -> Meeting:
+    """Record whether the session took place and, if so, how long it lasted in minutes.
+
+    Either person may log it, with or without a time arranged here; logging again
+    corrects it. A held session needs a duration from 1 to 600 minutes; one that did not
+    take place has none. Raises MeetingError otherwise, or outside phase 2 and analysis.
+    """
+    _check(participant, pair, LOG_PHASES)
+    if held:
+        if duration_minutes is None:
+            raise MeetingError("Enter how long the session lasted, in minutes")
+        if not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
+            raise MeetingError(
+                f"How long the session lasted must be between {MIN_MINUTES} and "
+                f"{MAX_MINUTES} minutes"
+            )
+    else:
+        duration_minutes = None
+    meeting = _locked(pair)
+    meeting.held = held
+    meeting.duration_minutes = duration_minutes
+    meeting.logged_at = timezone.now()
+    meeting.logged_by = participant
+    meeting.save(update_fields=["held", "duration_minutes", "logged_at", "logged_by"])
+    summary = (
+        f"Logged the session as held, {duration_minutes} minutes"
+        if held
+        else "Logged that the session did not take place"
+    )
+    _audit(participant, meeting, pair, summary)
+    return meeting

@@ -1,0 +1,162 @@
+"""Session pages: the pair's own page (arrange, invite, log) and the staff list.
+
+Participants: own participation → own published pair (404 to everyone else) → form →
+service. Staff: scoped lookup (404 to outsiders) → permission (403) → presenter.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from revmentor.allocation.models import Pair
+from revmentor.core.http import AuthedRequest
+from revmentor.meetings import export, invites, presenters, selectors, services
+from revmentor.meetings.forms import LogForm, ProposeForm
+from revmentor.meetings.services import MeetingError
+from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Participant
+
+FACILITATE = "schemes.facilitate"
+EXPORT = "schemes.export_research"
+
+
+def _own_pairs(request: AuthedRequest, scheme_pk: int) -> tuple[Participant, list[Pair]]:
+    participant = (
+        scheme_selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
+    )
+    pairs = selectors.own_pairs(participant) if participant is not None else []
+    if participant is None or not pairs:
+        raise Http404("You are not in a published pair in this scheme.")
+    return participant, pairs
+
+
+def _initial(pair: Pair) -> dict[str, object]:
+    meeting = selectors.meeting_of(pair)
+    if meeting is None or meeting.starts_at is None:
+        return {}
+    local = timezone.localtime(meeting.starts_at)
+    return {"date": local.date(), "time": local.strftime("%H:%M"), "place": meeting.place}
+
+
+def _post(
+    request: AuthedRequest, participant: Participant, pair: Pair, prefix: str
+) -> tuple[str, ProposeForm | None, LogForm | None]:
+    """Do the posted action; return a success message (or ''), and any bound form."""
+    action = request.POST.get("action", "")
+    if action == "propose":
+        propose = ProposeForm(request.POST, prefix=prefix)
+        if not propose.is_valid():
+            return "", propose, None
+        try:
+            services.meeting_propose(
+                participant=participant,
+                pair=pair,
+                starts_at=propose.starts_at(),
+                place=propose.cleaned_data["place"],
+            )
+        except MeetingError as error:
+            propose.add_error(None, str(error))
+            return "", propose, None
+        return "Time proposed. We will show it to the other person to confirm", None, None
+    if action == "confirm":
+        services.meeting_confirm(participant=participant, pair=pair)
+        return "Session confirmed. We have emailed you both a calendar invite", None, None
+    if action == "cancel":
+        services.meeting_cancel(participant=participant, pair=pair)
+        return "The session time has been cancelled", None, None
+    if action == "log":
+        log = LogForm(request.POST, prefix=prefix)
+        if not log.is_valid():
+            return "", None, log
+        try:
+            services.meeting_log(participant=participant, pair=pair, **log.cleaned_data)
+        except MeetingError as error:
+            log.add_error(None, str(error))
+            return "", None, log
+        return "Thank you. We have recorded what you told us about the session", None, None
+    raise MeetingError("Choose what you want to do.")
+
+
+def own_meeting(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
+    """A mentor's or mentee's session: who they meet, arrange the time, download the
+    invite, and afterwards log whether it took place and how long it lasted."""
+    participant, pairs = _own_pairs(request, scheme_pk)
+    bound: dict[int, tuple[ProposeForm | None, LogForm | None, str]] = {}
+    if request.method == "POST":
+        posted = request.POST.get("pair", "")
+        pair = selectors.own_pair(participant, int(posted) if posted.isdigit() else 0)
+        try:
+            done, propose, log = _post(request, participant, pair, f"pair{pair.pk}")
+        except MeetingError as error:
+            bound[pair.pk] = (None, None, str(error))
+        else:
+            if done:
+                messages.success(request, done)
+                return redirect("own_meeting", scheme_pk)
+            bound[pair.pk] = (propose, log, "")
+        pairs = selectors.own_pairs(participant)
+    cards = []
+    for pair in pairs:
+        propose, log, problem = bound.get(pair.pk, (None, None, ""))
+        prefix = f"pair{pair.pk}"
+        cards.append(
+            presenters.pair_card(
+                participant,
+                pair,
+                propose_form=propose or ProposeForm(initial=_initial(pair), prefix=prefix),
+                log_form=log or LogForm(prefix=prefix),
+                problem=problem,
+            )
+        )
+    return render(
+        request,
+        "meetings/own.jinja",
+        {
+            "page_title": "Your one-to-one session",
+            "scheme": participant.scheme,
+            "participant": participant,
+            "cards": cards,
+        },
+    )
+
+
+def own_meeting_ics(request: AuthedRequest, scheme_pk: int, pair_pk: int) -> HttpResponse:
+    """The session as a calendar file, for either person of the pair."""
+    participant, _pairs = _own_pairs(request, scheme_pk)
+    pair = selectors.own_pair(participant, pair_pk)
+    meeting = selectors.meeting_of(pair)
+    if meeting is None or meeting.starts_at is None:
+        raise Http404("No time has been arranged yet.")
+    response = HttpResponse(invites.invite(meeting, pair), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{invites.filename(meeting)}"'
+    return response
+
+
+def scheme_meetings(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Every published pair and where their session is; how many are still outstanding."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
+    rows, outstanding = presenters.pair_rows(selectors.scheme_pairs(scheme))
+    return render(
+        request,
+        "meetings/staff.jinja",
+        {
+            "page_title": f"Sessions – {scheme.name}",
+            "scheme": scheme,
+            "rows": rows,
+            "outstanding": outstanding,
+            "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
+            "can_export": request.user.has_perm(EXPORT, scheme),
+        },
+    )
+
+
+def sessions_csv(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Held sessions as ``sessions.csv`` of the study data folder (pseudonymised)."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, EXPORT)
+    content = export.sessions_csv(actor=request.user, scheme=scheme)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sessions.csv"'
+    return response

@@ -1,0 +1,122 @@
+"""Sessions in Your tasks, on the dashboard, and releasing the document to the mentee."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from revmentor.allocation.models import Pair
+from revmentor.core.models import User
+from revmentor.feedback import services as feedback_services
+from revmentor.meetings import presenters, services
+from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS, task_rows
+from tests.meetings.conftest import local, publish
+
+ClientFor = Callable[[User | None], Client]
+NOW = local(2027, 3, 1, 10, 0)
+SESSION = local(2027, 3, 15, 14, 30)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _row(participant: Participant) -> tuple[str, str, str]:
+    rows = task_rows(list(scheme_selectors.own_participations(participant.user)))
+    (found,) = [r for r in rows.get(participant.pk, []) if r.title == presenters.TASK_TITLE]
+    return found.status, found.hint, found.href
+
+
+def test_the_hooks_are_registered() -> None:
+    assert presenters.session_rows in TASK_PROVIDERS
+    assert STAGE_COUNTERS["sessions"] is presenters.session_counts
+
+
+def test_your_tasks_follow_the_session_from_not_started_to_completed(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    href = reverse("own_meeting", args=[pair.allocation.scheme_id])
+    assert _row(mentor) == ("Not started", f"With {mentee.user.full_name}", href)
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    assert _row(mentor)[0] == "Waiting for confirmation"
+    assert _row(mentee)[0] == "Confirm the time"
+    services.meeting_confirm(participant=mentee, pair=pair)
+    assert _row(mentor)[0] == _row(mentee)[0] == "Arranged"
+    services.meeting_log(participant=mentee, pair=pair, held=False, duration_minutes=None)
+    assert _row(mentor)[0] == "completed"
+
+
+def test_there_is_no_session_task_before_phase_2_or_without_a_published_pair(
+    pair: Pair, mentor: Participant, other_mentor: Participant
+) -> None:
+    assert presenters.session_rows([other_mentor]) == {}
+    scheme = pair.allocation.scheme
+    scheme.phase = Phase.ALLOCATION
+    scheme.save()
+    participations = list(scheme_selectors.own_participations(mentor.user))
+    assert presenters.session_rows(participations) == {}
+
+
+def test_the_dashboard_counts_held_sessions_of_the_published_pairs(
+    phase_2: Scheme, mentor: Participant, mentee: Participant, other_mentor: Participant
+) -> None:
+    assert presenters.session_counts(phase_2) == []
+    first, second = publish(phase_2, [(mentor, mentee), (other_mentor, mentee)])
+    services.meeting_log(participant=mentor, pair=first, held=True, duration_minutes=45)
+    services.meeting_propose(participant=other_mentor, pair=second, starts_at=SESSION, place="R")
+    services.meeting_confirm(participant=mentee, pair=second)
+    assert presenters.session_counts(phase_2) == [
+        ("of 2 sessions held", 1),
+        ("arranged and still to come", 1),
+        ("did not take place", 0),
+    ]
+
+
+@pytest.fixture
+def approved(pair: Pair, lead: User, mentee: Participant) -> Pair:
+    feedback_services.document_edit(actor=lead, mentee=mentee, texts={"technology": "Clear"})
+    feedback_services.document_approve(actor=lead, mentee=mentee, number=1)
+    return pair
+
+
+def _read(client_for: ClientFor, user: User, pair: Pair) -> int:
+    url = reverse("released_document", args=[pair.allocation.scheme_id, pair.mentee_id])
+    return client_for(user).get(url).status_code
+
+
+def test_a_mentee_reads_their_document_only_after_their_session_was_held_if_released(
+    client_for: ClientFor, approved: Pair, mentee: Participant
+) -> None:
+    scheme = approved.allocation.scheme
+    scheme.release_documents_to_mentees = True
+    scheme.save()
+    assert _read(client_for, mentee.user, approved) == 404
+    services.meeting_log(participant=mentee, pair=approved, held=False, duration_minutes=None)
+    assert _read(client_for, mentee.user, approved) == 404
+    services.meeting_log(participant=mentee, pair=approved, held=True, duration_minutes=30)
+    assert _read(client_for, mentee.user, approved) == 200
+
+
+def test_a_mentee_does_not_read_it_when_the_scheme_does_not_release_documents(
+    client_for: ClientFor, approved: Pair, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentee, pair=approved, held=True, duration_minutes=30)
+    assert _read(client_for, mentee.user, approved) == 404
+
+
+def test_another_mentee_never_reads_it(
+    client_for: ClientFor, approved: Pair, mentee: Participant, other_mentee: Participant
+) -> None:
+    scheme = approved.allocation.scheme
+    scheme.release_documents_to_mentees = True
+    scheme.save()
+    services.meeting_log(participant=mentee, pair=approved, held=True, duration_minutes=30)
+    assert _read(client_for, other_mentee.user, approved) == 404

@@ -1,0 +1,239 @@
+"""Arranging, confirming, cancelling and logging a session, through the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+
+from revmentor.allocation.models import Allocation, Pair
+from revmentor.core.models import AuditEvent
+from revmentor.meetings import services
+from revmentor.meetings.models import Meeting
+from revmentor.meetings.services import MeetingError
+from revmentor.schemes.models import Participant, Phase
+from tests.meetings.conftest import local
+
+NOW = local(2027, 3, 1, 10, 0)
+SESSION = local(2027, 3, 15, 14, 30)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> object:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _propose(who: Participant, pair: Pair, starts_at: datetime = SESSION) -> Meeting:
+    return services.meeting_propose(
+        participant=who, pair=pair, starts_at=starts_at, place="Seminar room 2"
+    )
+
+
+def test_either_person_proposes_and_the_other_confirms(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _propose(mentee, pair)
+    meeting = services.meeting_confirm(participant=mentor, pair=pair)
+    assert meeting.starts_at == SESSION
+    assert meeting.place == "Seminar room 2"
+    assert (meeting.proposed_by, meeting.confirmed_by) == (mentee, mentor)
+    assert meeting.confirmed_at == NOW
+    summaries = list(
+        AuditEvent.objects.filter(object_type="meetings.Meeting")
+        .order_by("pk")
+        .values_list("summary", flat=True)
+    )
+    assert summaries[:2] == ["Proposed a time for the session", "Confirmed the time of the session"]
+
+
+def test_the_person_who_proposed_cannot_confirm_their_own_time(
+    pair: Pair, mentor: Participant
+) -> None:
+    _propose(mentor, pair)
+    with pytest.raises(MeetingError, match="You proposed this time"):
+        services.meeting_confirm(participant=mentor, pair=pair)
+
+
+def test_nothing_to_confirm_before_a_time_is_proposed(pair: Pair, mentee: Participant) -> None:
+    with pytest.raises(MeetingError, match="No time has been proposed yet"):
+        services.meeting_confirm(participant=mentee, pair=pair)
+
+
+def test_someone_outside_the_pair_cannot_propose(
+    pair: Pair, other_mentor: Participant, other_mentee: Participant
+) -> None:
+    for stranger in (other_mentor, other_mentee):
+        with pytest.raises(MeetingError, match="You are not in this pair"):
+            _propose(stranger, pair)
+    assert not Meeting.objects.exists()
+
+
+def test_sessions_are_arranged_only_in_phase_2(pair: Pair, mentor: Participant) -> None:
+    pair.allocation.scheme.phase = Phase.ALLOCATION
+    pair.allocation.scheme.save()
+    with pytest.raises(MeetingError, match="only during phase 2"):
+        _propose(mentor, pair)
+
+
+def test_pairs_that_are_not_published_cannot_arrange_a_session(
+    pair: Pair, mentor: Participant
+) -> None:
+    Allocation.objects.filter(pk=pair.allocation_id).update(status=Allocation.Status.DRAFT)
+    pair.allocation.refresh_from_db()
+    with pytest.raises(MeetingError, match="not been published"):
+        _propose(mentor, pair)
+
+
+def test_a_new_proposal_replaces_the_confirmed_time_and_needs_confirming_again(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _propose(mentor, pair)
+    first = services.meeting_confirm(participant=mentee, pair=pair)
+    later = local(2027, 3, 20, 9, 0)
+    again = _propose(mentee, pair, later)
+    assert again.starts_at == later
+    assert again.confirmed_at is None and again.confirmed_by is None
+    assert again.sequence == first.sequence + 1
+    assert services.meeting_confirm(participant=mentor, pair=pair).confirmed_by == mentor
+
+
+def test_cancelling_clears_the_time_and_place(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _propose(mentor, pair)
+    services.meeting_confirm(participant=mentee, pair=pair)
+    meeting = services.meeting_cancel(participant=mentee, pair=pair)
+    assert (meeting.starts_at, meeting.place, meeting.confirmed_at) == (None, "", None)
+    with pytest.raises(MeetingError, match="no session time to cancel"):
+        services.meeting_cancel(participant=mentor, pair=pair)
+
+
+@pytest.mark.parametrize(
+    ("place", "message"),
+    [
+        ("", "Enter where you will meet"),
+        ("   ", "Enter where you will meet"),
+        ("Room 2\nWe will talk about", "on one line"),
+        ("x" * 201, "200 characters or fewer"),
+    ],
+)
+def test_the_place_must_be_a_short_room_or_link(
+    pair: Pair, mentor: Participant, place: str, message: str
+) -> None:
+    with pytest.raises(MeetingError, match=message):
+        services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place=place)
+
+
+def test_a_place_of_200_characters_is_accepted(pair: Pair, mentor: Participant) -> None:
+    link = "https://teams.example.net/" + "a" * 174
+    meeting = services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place=link)
+    assert meeting.place == link and meeting.is_online
+
+
+def test_the_session_must_be_in_the_future_and_within_a_year(
+    pair: Pair, mentor: Participant
+) -> None:
+    with pytest.raises(MeetingError, match="must be in the future"):
+        _propose(mentor, pair, local(2027, 2, 28, 14, 0))
+    with pytest.raises(MeetingError, match="within the next year"):
+        _propose(mentor, pair, local(2028, 3, 2, 14, 0))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        _propose(mentor, pair, datetime(2027, 3, 15, 14, 30))
+
+
+def test_a_held_session_is_logged_with_its_duration_by_either_person(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    meeting = services.meeting_log(participant=mentee, pair=pair, held=True, duration_minutes=45)
+    assert (meeting.held, meeting.duration_minutes, meeting.logged_by) == (True, 45, mentee)
+    corrected = services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=50)
+    assert (corrected.duration_minutes, corrected.logged_by) == (50, mentor)
+    assert Meeting.objects.count() == 1
+
+
+@pytest.mark.parametrize("minutes", [1, 600])
+def test_durations_from_1_to_600_minutes_are_accepted(
+    pair: Pair, mentor: Participant, minutes: int
+) -> None:
+    meeting = services.meeting_log(
+        participant=mentor, pair=pair, held=True, duration_minutes=minutes
+    )
+    assert meeting.duration_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("minutes", "message"),
+    [(None, "Enter how long"), (0, "between 1 and 600"), (601, "between 1 and 600")],
+)
+def test_a_held_session_needs_a_duration_from_1_to_600_minutes(
+    pair: Pair, mentor: Participant, minutes: int | None, message: str
+) -> None:
+    with pytest.raises(MeetingError, match=message):
+        services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=minutes)
+    assert not Meeting.objects.filter(held__isnull=False).exists()
+
+
+def test_a_session_that_did_not_take_place_has_no_duration(pair: Pair, mentor: Participant) -> None:
+    meeting = services.meeting_log(participant=mentor, pair=pair, held=False, duration_minutes=30)
+    assert (meeting.held, meeting.duration_minutes) == (False, None)
+
+
+def test_a_logged_session_cannot_be_rearranged_or_cancelled(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _propose(mentor, pair)
+    services.meeting_log(participant=mentee, pair=pair, held=True, duration_minutes=45)
+    with pytest.raises(MeetingError, match="already been logged"):
+        _propose(mentee, pair)
+    with pytest.raises(MeetingError, match="already been logged"):
+        services.meeting_cancel(participant=mentor, pair=pair)
+    with pytest.raises(MeetingError, match="already been logged"):
+        services.meeting_confirm(participant=mentee, pair=pair)
+
+
+def test_sessions_may_be_logged_late_during_analysis_but_not_once_closed(
+    pair: Pair, mentor: Participant
+) -> None:
+    scheme = pair.allocation.scheme
+    scheme.phase = Phase.ANALYSIS
+    scheme.save()
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=30)
+    with pytest.raises(MeetingError, match="only during phase 2"):
+        _propose(mentor, pair)
+    scheme.phase = Phase.CLOSED
+    scheme.save()
+    with pytest.raises(MeetingError, match="can be logged only"):
+        services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=30)
+
+
+def test_no_session_is_arranged_with_someone_who_has_withdrawn(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    mentee.status = "withdrawn"
+    mentee.withdrawn_on = NOW.date()
+    mentee.save()
+    with pytest.raises(MeetingError, match="has withdrawn from the scheme"):
+        _propose(mentor, pair)
+
+
+@pytest.mark.parametrize(
+    ("held", "minutes"), [(True, 0), (True, 601), (True, None), (False, 30), (None, 30)]
+)
+def test_the_database_refuses_impossible_durations(
+    pair: Pair, held: bool | None, minutes: int | None
+) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Meeting.objects.create(pair=pair, held=held, duration_minutes=minutes)
+
+
+def test_the_database_refuses_a_confirmation_without_a_time(pair: Pair) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Meeting.objects.create(pair=pair, confirmed_at=NOW)
+
+
+def test_the_reminder_is_at_9am_the_day_before_in_uk_time() -> None:
+    assert services.reminder_time(local(2027, 7, 1, 8, 0)) == local(2027, 6, 30, 9, 0)
+    assert services.reminder_time(local(2027, 3, 28, 14, 0)) == local(2027, 3, 27, 9, 0)

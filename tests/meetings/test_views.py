@@ -1,0 +1,277 @@
+"""Session pages: only the two people of a pair reach theirs; staff see every pair."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from revmentor.allocation.models import Pair
+from revmentor.core.models import User
+from revmentor.meetings import services
+from revmentor.meetings.models import Meeting
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from tests.factories import MembershipFactory
+from tests.meetings.conftest import local, person, publish, scheme_in_phase_2
+
+ClientFor = Callable[[User | None], Client]
+NOW = local(2027, 3, 1, 10, 0)
+SESSION = local(2027, 3, 15, 14, 30)
+
+PERSONAS = [
+    "anonymous",
+    "site_admin",
+    "lead",
+    "facilitator",
+    "researcher",
+    "other_lead",
+    "mentor",
+    "mentee",
+    "other_mentor",
+    "outsider",
+]
+PAIR_ONLY = [302, 404, 404, 404, 404, 404, 200, 200, 404, 404]
+FACILITATE = [302, 200, 200, 200, 403, 404, 403, 403, 403, 404]
+RESEARCH = [302, 200, 200, 403, 200, 404, 403, 403, 403, 404]
+MATRIX = {
+    "own_meeting": PAIR_ONLY,
+    "own_meeting_ics": PAIR_ONLY,
+    "schemes:meetings": FACILITATE,
+    "schemes:sessions_csv": RESEARCH,
+}
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _url(name: str, pair: Pair) -> str:
+    scheme_pk = pair.allocation.scheme_id
+    if name == "own_meeting_ics":
+        return reverse(name, args=[scheme_pk, pair.pk])
+    return reverse(name, args=[scheme_pk])
+
+
+@pytest.mark.parametrize(
+    ("name", "persona", "expected"),
+    [(n, p, s[i]) for n, s in MATRIX.items() for i, p in enumerate(PERSONAS)],
+)
+def test_access(
+    request: pytest.FixtureRequest,
+    client_for: ClientFor,
+    pair: Pair,
+    other_mentor: Participant,
+    name: str,
+    persona: str,
+    expected: int,
+) -> None:
+    # other_mentor takes part in the scheme but is in no pair.
+    services.meeting_propose(
+        participant=pair.mentor, pair=pair, starts_at=SESSION, place="Seminar room 2"
+    )
+    user = None
+    if persona != "anonymous":
+        value = request.getfixturevalue(persona)
+        user = value.user if isinstance(value, Participant) else value
+    response = client_for(user).get(_url(name, pair))
+    assert response.status_code == expected, f"{name} as {persona}"
+
+
+def test_a_participant_cannot_reach_another_pairs_invite_or_post_to_it(
+    client_for: ClientFor, pair: Pair, phase_2: Scheme, other_mentor: Participant
+) -> None:
+    other_mentee = person(phase_2, ParticipantRole.MENTEE)
+    theirs = Pair.objects.create(
+        allocation=pair.allocation, mentor=other_mentor, mentee=other_mentee
+    )
+    services.meeting_propose(
+        participant=other_mentor, pair=theirs, starts_at=SESSION, place="Room 9"
+    )
+    client = client_for(pair.mentor.user)
+    assert client.get(reverse("own_meeting_ics", args=[phase_2.pk, theirs.pk])).status_code == 404
+    response = client.post(
+        reverse("own_meeting", args=[phase_2.pk]), {"pair": theirs.pk, "action": "cancel"}
+    )
+    assert response.status_code == 404
+    assert Meeting.objects.get(pair=theirs).starts_at == SESSION
+
+
+def test_a_withdrawn_participant_no_longer_reaches_the_page(
+    client_for: ClientFor, pair: Pair, mentee: Participant
+) -> None:
+    mentee.status = "withdrawn"
+    mentee.withdrawn_on = NOW.date()
+    mentee.save()
+    response = client_for(mentee.user).get(reverse("own_meeting", args=[pair.allocation.scheme_id]))
+    assert response.status_code == 404
+
+
+def test_the_pair_arranges_and_logs_a_45_minute_session_through_the_page(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant, lead: User
+) -> None:
+    url = reverse("own_meeting", args=[pair.allocation.scheme_id])
+    prefix = f"pair{pair.pk}"
+    page = client_for(mentor.user).get(url).content.decode()
+    assert f"Your session with {mentee.user.full_name}" in page
+    assert "Where — a room or a video link" in page
+
+    proposed = client_for(mentee.user).post(
+        url,
+        {
+            "pair": pair.pk,
+            "action": "propose",
+            f"{prefix}-date": "2027-03-15",
+            f"{prefix}-time": "14:30",
+            f"{prefix}-place": "Seminar room 2",
+        },
+    )
+    assert proposed.status_code == 302
+    page = client_for(mentor.user).get(url).content.decode()
+    assert "Confirm this time" in page and "15 March 2027 at 14:30" in page
+
+    assert (
+        client_for(mentor.user).post(url, {"pair": pair.pk, "action": "confirm"}).status_code == 302
+    )
+    page = client_for(mentee.user).get(url).content.decode()
+    assert reverse("own_meeting_ics", args=[pair.allocation.scheme_id, pair.pk]) in page
+
+    logged = client_for(mentor.user).post(
+        url,
+        {
+            "pair": pair.pk,
+            "action": "log",
+            f"{prefix}-held": "yes",
+            f"{prefix}-duration_minutes": "45",
+        },
+    )
+    assert logged.status_code == 302
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.held, meeting.duration_minutes, meeting.logged_by) == (True, 45, mentor)
+    staff = client_for(lead).get(reverse("schemes:meetings", args=[pair.allocation.scheme_id]))
+    assert "Held, 45 minutes" in staff.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        ({"held": "yes", "duration_minutes": ""}, "Enter how long the session lasted, in minutes"),
+        ({"held": "yes", "duration_minutes": "601"}, "600 minutes or fewer"),
+        ({"duration_minutes": "30"}, "Select yes if the session took place"),
+    ],
+)
+def test_the_log_form_says_what_to_fix(
+    client_for: ClientFor, pair: Pair, mentor: Participant, posted: dict[str, str], message: str
+) -> None:
+    data = {"pair": str(pair.pk), "action": "log"} | {
+        f"pair{pair.pk}-{k}": v for k, v in posted.items()
+    }
+    response = client_for(mentor.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]), data
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Meeting.objects.filter(held__isnull=False).exists()
+
+
+def test_the_propose_form_refuses_long_text_and_past_times(
+    client_for: ClientFor, pair: Pair, mentor: Participant
+) -> None:
+    url = reverse("own_meeting", args=[pair.allocation.scheme_id])
+    prefix = f"pair{pair.pk}"
+    base = {
+        "pair": pair.pk,
+        "action": "propose",
+        f"{prefix}-date": "2027-03-15",
+        f"{prefix}-time": "14:30",
+    }
+    long = client_for(mentor.user).post(url, base | {f"{prefix}-place": "We will discuss " * 20})
+    assert "200 characters or fewer" in long.content.decode()
+    past = client_for(mentor.user).post(
+        url, base | {f"{prefix}-date": "2027-02-01", f"{prefix}-place": "Room 2"}
+    )
+    assert "must be in the future" in past.content.decode()
+    assert "Room 2" in past.content.decode()  # what they typed is kept
+    assert not Meeting.objects.filter(starts_at__isnull=False).exists()
+
+
+def test_the_staff_list_shows_each_status_and_how_many_are_outstanding(
+    client_for: ClientFor, facilitator: User, phase_2: Scheme
+) -> None:
+    pairs = _pairs(phase_2, 4)
+    services.meeting_propose(
+        participant=pairs[1].mentor, pair=pairs[1], starts_at=SESSION, place="Room 1"
+    )
+    services.meeting_confirm(participant=pairs[1].mentee, pair=pairs[1])
+    services.meeting_log(participant=pairs[2].mentor, pair=pairs[2], held=True, duration_minutes=50)
+    services.meeting_log(
+        participant=pairs[3].mentee, pair=pairs[3], held=False, duration_minutes=None
+    )
+    page = client_for(facilitator).get(reverse("schemes:meetings", args=[phase_2.pk]))
+    text = page.content.decode()
+    for label in (
+        "Not arranged",
+        "Arranged for 15 March 2027 at 14:30",
+        "Held, 50 minutes",
+        "Did not take place",
+    ):
+        assert label in text
+    assert "2 of 4 sessions still outstanding" in text
+
+
+def _pairs(scheme: Scheme, n: int) -> list[Pair]:
+    people = [
+        (
+            person(scheme, ParticipantRole.MENTOR),
+            person(scheme, ParticipantRole.MENTEE),
+        )
+        for _ in range(n)
+    ]
+    return publish(scheme, people)
+
+
+def _arrange_some(pairs: list[Pair]) -> None:
+    for i, pair in enumerate(pairs):
+        if i % 3 == 0:
+            services.meeting_propose(
+                participant=pair.mentor, pair=pair, starts_at=SESSION, place="Room 1"
+            )
+        elif i % 3 == 1:
+            services.meeting_log(participant=pair.mentor, pair=pair, held=True, duration_minutes=30)
+
+
+def test_the_staff_list_makes_the_same_number_of_queries_for_3_or_12_pairs(
+    client_for: ClientFor, lead: User, phase_2: Scheme
+) -> None:
+    bigger = scheme_in_phase_2()
+    MembershipFactory(scheme=bigger, user=lead)
+    counts = []
+    for scheme, n in ((phase_2, 3), (bigger, 12)):
+        _arrange_some(_pairs(scheme, n))
+        client = client_for(lead)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("schemes:meetings", args=[scheme.pk]))
+        assert response.status_code == 200
+        assert response.content.decode().count('<tr class="nhsuk-table__row">') == n + 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_refused_action_is_explained_on_the_page(
+    client_for: ClientFor, pair: Pair, mentor: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    response = client_for(mentor.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        {"pair": pair.pk, "action": "confirm"},
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert "You proposed this time" in response.content.decode()
+    assert Meeting.objects.get(pair=pair).confirmed_at is None
