@@ -215,7 +215,7 @@ def meeting_log(
     """Record whether the session took place and, if so, how long it lasted in minutes.
 
     Either person may log it, with or without a time arranged here; logging again
-    corrects it. A held session needs a duration from 1 to 600 minutes; one that did not
+    corrects it. A session arranged for a time still to come cannot be logged as held. A held session needs a duration from 1 to 600 minutes; one that did not
     take place has none. Raises MeetingError otherwise, or outside phase 2 and analysis.
     """
     _check(participant, pair, LOG_PHASES)
@@ -230,6 +230,11 @@ def meeting_log(
     else:
         duration_minutes = None
     meeting = _locked(pair)
+    if held and meeting.starts_at is not None and meeting.starts_at > timezone.now():
+        raise MeetingError(
+            "The session is arranged for later: log it after it has taken place, "
+            "or change its time first"
+        )
     meeting.held = held
     meeting.duration_minutes = duration_minutes
     meeting.logged_at = timezone.now()

@@ -48,10 +48,11 @@ def test_only_held_sessions_are_exported_with_research_ids(
         starts_at=local(2027, 7, 2, 0, 30),
         place="Seminar room 2, Ward block",
     )
-    services.meeting_log(participant=online.mentee, pair=online, held=True, duration_minutes=45)
-    services.meeting_log(
-        participant=in_person.mentor, pair=in_person, held=True, duration_minutes=60
-    )
+    with time_machine.travel(local(2027, 7, 3, 12, 0), tick=False):  # after both sessions
+        services.meeting_log(participant=online.mentee, pair=online, held=True, duration_minutes=45)
+        services.meeting_log(
+            participant=in_person.mentor, pair=in_person, held=True, duration_minutes=60
+        )
     services.meeting_log(
         participant=not_held.mentor, pair=not_held, held=False, duration_minutes=None
     )

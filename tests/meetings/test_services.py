@@ -185,7 +185,8 @@ def test_a_logged_session_cannot_be_rearranged_or_cancelled(
     pair: Pair, mentor: Participant, mentee: Participant
 ) -> None:
     _propose(mentor, pair)
-    services.meeting_log(participant=mentee, pair=pair, held=True, duration_minutes=45)
+    with time_machine.travel(local(2027, 3, 15, 16, 0), tick=False):  # after the session
+        services.meeting_log(participant=mentee, pair=pair, held=True, duration_minutes=45)
     with pytest.raises(MeetingError, match="already been logged"):
         _propose(mentee, pair)
     with pytest.raises(MeetingError, match="already been logged"):
@@ -237,3 +238,20 @@ def test_the_database_refuses_a_confirmation_without_a_time(pair: Pair) -> None:
 def test_the_reminder_is_at_9am_the_day_before_in_uk_time() -> None:
     assert services.reminder_time(local(2027, 7, 1, 8, 0)) == local(2027, 6, 30, 9, 0)
     assert services.reminder_time(local(2027, 3, 28, 14, 0)) == local(2027, 3, 27, 9, 0)
+
+
+def test_a_session_arranged_for_later_cannot_be_logged_as_held_yet(pair: Pair) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from revmentor.meetings import services as meeting_services
+    from revmentor.meetings.models import Meeting
+    from revmentor.meetings.services import MeetingError
+
+    Meeting.objects.create(pair=pair, starts_at=timezone.now() + timedelta(days=2), place="Room 4")
+    with pytest.raises(MeetingError, match="arranged for later"):
+        meeting_services.meeting_log(
+            participant=pair.mentor, pair=pair, held=True, duration_minutes=45
+        )
+    assert Meeting.objects.get(pair=pair).held is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -142,15 +143,16 @@ def test_the_pair_arranges_and_logs_a_45_minute_session_through_the_page(
     page = client_for(mentee.user).get(url).content.decode()
     assert reverse("own_meeting_ics", args=[pair.allocation.scheme_id, pair.pk]) in page
 
-    logged = client_for(mentor.user).post(
-        url,
-        {
-            "pair": pair.pk,
-            "action": "log",
-            f"{prefix}-held": "yes",
-            f"{prefix}-duration_minutes": "45",
-        },
-    )
+    with time_machine.travel(SESSION + timedelta(hours=2), tick=False):  # afterwards
+        logged = client_for(mentor.user).post(
+            url,
+            {
+                "pair": pair.pk,
+                "action": "log",
+                f"{prefix}-held": "yes",
+                f"{prefix}-duration_minutes": "45",
+            },
+        )
     assert logged.status_code == 302
     meeting = Meeting.objects.get(pair=pair)
     assert (meeting.held, meeting.duration_minutes, meeting.logged_by) == (True, 45, mentor)
