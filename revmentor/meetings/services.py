@@ -215,8 +215,9 @@ def meeting_log(
     """Record whether the session took place and, if so, how long it lasted in minutes.
 
     Either person may log it, with or without a time arranged here; logging again
-    corrects it. A session arranged for a time still to come cannot be logged as held. A held session needs a duration from 1 to 600 minutes; one that did not
-    take place has none. Raises MeetingError otherwise, or outside phase 2 and analysis.
+    corrects it. A session arranged for a time still to come cannot be logged as held.
+    A held session needs a duration from 1 to 600 minutes; one that did not take place
+    has none. Raises MeetingError otherwise, or outside phase 2 and analysis.
     """
     _check(participant, pair, LOG_PHASES)
     if held:
