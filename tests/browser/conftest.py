@@ -85,3 +85,15 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+def sign_in(page: Any, axe: Axe, user: Any, lands_on: str = "Your tasks") -> None:
+    """Sign in through the one-time link page, as an invitation email's link does."""
+    from sesame.utils import get_query_string
+
+    page.goto(f"/sign-in/link/{get_query_string(user)}")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    axe.check(page)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name=lands_on, level=1).wait_for()
+    axe.check(page)

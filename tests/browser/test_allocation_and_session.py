@@ -18,7 +18,6 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.utils import timezone
-from sesame.utils import get_query_string
 
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import User
@@ -27,7 +26,7 @@ from revmentor.feedback.willingness import willingness_set
 from revmentor.meetings.models import Meeting
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import scheme_move_phase
-from tests.browser.conftest import Axe
+from tests.browser.conftest import Axe, sign_in
 from tests.factories import (
     ConsentFactory,
     MembershipFactory,
@@ -111,16 +110,6 @@ def scheme_in_allocation() -> AllocationScheme:
         feedback.document_approve(actor=lead, mentee=mentee, number=version.number)
     scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.ALLOCATION)
     return AllocationScheme(scheme, lead, people["fatima"], people["omar"], alan, beth)
-
-
-def sign_in(page: Any, axe: Axe, user: User, lands_on: str) -> None:
-    """Sign in through the one-time link page, as an invitation email's link does."""
-    page.goto(f"/sign-in/link/{get_query_string(user)}")
-    page.get_by_role("heading", name="Sign in").wait_for()
-    axe.check(page)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("heading", name=lands_on, level=1).wait_for()
-    axe.check(page)
 
 
 def banner(page: Any, text: str) -> None:

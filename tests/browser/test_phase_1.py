@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sesame.utils import get_query_string
 
 from revmentor.core.models import User
 from revmentor.feedback.models import Contribution, DocumentVersion, FeedbackDocument, Note
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import scheme_move_phase
-from tests.browser.conftest import Axe
+from tests.browser.conftest import Axe, sign_in
 from tests.factories import (
     ConsentFactory,
     MembershipFactory,
@@ -86,16 +85,6 @@ def scheme_in_phase_1() -> Phase1Scheme:
         mentee_b=people["b"],
         mentors=[people["fatima"], people["omar"]],
     )
-
-
-def sign_in(page: Any, axe: Axe, user: User, lands_on: str) -> None:
-    """Sign in through the one-time link page, as an invitation email's link does."""
-    page.goto(f"/sign-in/link/{get_query_string(user)}")
-    page.get_by_role("heading", name="Sign in").wait_for()
-    axe.check(page)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("heading", name=lands_on, level=1).wait_for()
-    axe.check(page)
 
 
 def open_phase_1(page: Any, axe: Axe) -> None:

@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sesame.utils import get_query_string
 
 from revmentor.core.models import User
 from revmentor.instruments import STUDY_DOMAINS
 from revmentor.questionnaires.models import Answer, Response
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import scheme_move_phase
-from tests.browser.conftest import Axe
+from tests.browser.conftest import Axe, sign_in
 from tests.factories import (
     ConsentFactory,
     MembershipFactory,
@@ -107,16 +106,6 @@ def scheme_in_phase_1_with_consented_mentor() -> Participant:
     ConsentFactory(participant=mentor)
     scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_1)
     return mentor
-
-
-def sign_in(page: Any, axe: Axe, user: User) -> None:
-    """Sign in through the one-time link page, as an invitation email's link does."""
-    page.goto(f"/sign-in/link/{get_query_string(user)}")
-    page.get_by_role("heading", name="Sign in").wait_for()
-    axe.check(page)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("heading", name="Your tasks").wait_for()
-    axe.check(page)
 
 
 def task_row(page: Any, title: str) -> Any:
