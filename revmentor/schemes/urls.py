@@ -6,6 +6,7 @@ from revmentor.allocation.urls import staff_urlpatterns as allocation_urls
 from revmentor.feedback.urls import staff_urlpatterns as phase_1_urls
 from revmentor.meetings.urls import staff_urlpatterns as meeting_urls
 from revmentor.questionnaires.urls import staff_urlpatterns as questionnaire_urls
+from revmentor.research.urls import staff_urlpatterns as research_staff_urls
 from revmentor.schemes import views
 
 app_name = "schemes"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/phase-1/", include(phase_1_urls)),
     path("<int:pk>/allocation/", include(allocation_urls)),
     path("<int:pk>/meetings/", include(meeting_urls)),
+    path("<int:pk>/results/", include(research_staff_urls)),
     path("<int:pk>/participants/", views.participant_list, name="participants"),
     path("<int:pk>/participants/add/", views.participant_add, name="participant_add"),
     path("<int:pk>/participants/import/", views.participant_import, name="participant_import"),

@@ -88,6 +88,8 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:allocation_record": (FACILITATE, "allocation"),
     "schemes:meetings": (FACILITATE, "scheme"),
     "schemes:sessions_csv": (RESEARCH, "scheme"),
+    "schemes:results": (RESEARCH, "scheme"),
+    "schemes:study_folder_zip": (RESEARCH, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "revmentor.feedback",
     "revmentor.allocation",
     "revmentor.meetings",
+    "revmentor.research",
 ]
 
 MIDDLEWARE = [

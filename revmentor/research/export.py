@@ -1,0 +1,236 @@
+"""The study data folder (format version 1, see PRODUCT.md) of one scheme, pseudonymised.
+
+Who is in it: everyone whose current consent says they agreed to take part is a row of
+``participants.csv`` (so the counts of the Results match the people taking part), but
+only the answers of those whose current consent also allows research use
+(``research_use``) are exported: their questionnaire answers (``responses.csv``) and,
+for mentors, their willingness (``willingness.csv``). A session is a fact about a pair,
+not an answer, so ``sessions.csv`` holds every held session whose mentor and mentee are
+both in ``participants.csv``. Nobody outside ``participants.csv`` appears anywhere, so
+``revmentor analyse`` reads the folder back without unknown participants.
+
+Every file is built by the existing writers (``instruments.studyfolder``,
+``feedback.willingness``, ``meetings.export``); the per-file export services audit each
+download, so here the row functions are called and the zip is audited once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+
+from django.db.models import Exists, OuterRef
+
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent, User
+from revmentor.feedback import willingness
+from revmentor.instruments import studyfolder
+from revmentor.meetings import export as meetings_export
+from revmentor.meetings import selectors as meetings_selectors
+from revmentor.questionnaires.interchange import pseudonym
+from revmentor.questionnaires.models import Response, SchemeInstrument, Stage
+from revmentor.schemes.models import Consent, Participant, Scheme
+
+PARTICIPANTS_COLUMNS = (
+    "participant_id",
+    "role",
+    "sex",
+    "age",
+    "years_as_consultant",
+    "previous_mentor",
+    "status",
+)
+CODES_COLUMNS = ("participant_id", "role", "timepoint", "item", "code")
+FILES = (
+    "participants.csv",
+    "responses.csv",
+    "timepoints.csv",
+    "sessions.csv",
+    "willingness.csv",
+    "codes.csv",
+)
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Return a CSV file (UTF-8, ``\\n`` line ends, header row) as bytes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _blank(value: object) -> str:
+    """Return ``value`` as text, ``None`` as empty."""
+    return "" if value is None else str(value)
+
+
+def _consenting(scheme: Scheme) -> list[Participant]:
+    """The scheme's participants whose current consent agrees to take part, in ID order.
+
+    Each is annotated with ``research_use`` (their current consent allows research use
+    of their answers). One query; every participant's ``scheme`` is ``scheme``, so
+    :func:`pseudonym` costs no query.
+    """
+    current = Consent.objects.filter(
+        participant=OuterRef("pk"), take_part=True, withdrawn_at__isnull=True
+    )
+    people = list(
+        scheme.participants.annotate(
+            consented=Exists(current), research_use=Exists(current.filter(research_use=True))
+        )
+        .filter(consented=True)
+        .order_by("pk")
+    )
+    for person in people:
+        person.scheme = scheme
+    return people
+
+
+def _participants_csv(people: Sequence[Participant]) -> bytes:
+    """``participants.csv``: research ID, role, demographics and status; no name or email.
+
+    Rows are sorted by research ID, so their order says nothing about names.
+    """
+    rows = sorted(
+        (
+            pseudonym(p),
+            p.role,
+            "" if p.sex == "not_said" else p.sex,
+            _blank(p.age),
+            _blank(p.years_as_consultant),
+            "" if p.previous_mentoring is None else ("yes" if p.previous_mentoring else "no"),
+            p.status,
+        )
+        for p in people
+    )
+    return _csv(PARTICIPANTS_COLUMNS, rows)
+
+
+def _stages(scheme: Scheme) -> list[tuple[str, str]]:
+    """The scheme's time points and labels in chronological order (one query)."""
+    return list(
+        Stage.objects.filter(scheme=scheme).order_by("position").values_list("timepoint", "label")
+    )
+
+
+def _responses_csv(scheme: Scheme, research_ids: set[int], timepoints: list[str]) -> bytes:
+    """``responses.csv``: submitted answers of the participants in ``research_ids``.
+
+    Two queries (responses, then their answers), whatever the number of answers.
+    """
+    submitted = (
+        Response.objects.filter(
+            stage__scheme=scheme,
+            status=Response.Status.SUBMITTED,
+            participant_id__in=research_ids,
+        )
+        .select_related("participant__scheme", "version", "stage")
+        .prefetch_related("answers")
+        .order_by("stage__position", "participant_id")
+    )
+    domains = SchemeInstrument(scheme=scheme).domains()
+    rows = [
+        row
+        for response in submitted
+        for row in studyfolder.answer_rows(
+            pseudonym(response.participant),
+            response.version.instrument,
+            domains,
+            {a.name: a.value for a in response.answers.all()},
+        )
+    ]
+    out = io.StringIO()
+    studyfolder.write_responses_csv(rows, out, timepoints=timepoints)
+    return out.getvalue().encode("utf-8")
+
+
+def _timepoints_csv(stages: list[tuple[str, str]]) -> bytes:
+    """``timepoints.csv``: every stage of the scheme, in order."""
+    out = io.StringIO()
+    studyfolder.write_timepoints_csv(stages, out)
+    return out.getvalue().encode("utf-8")
+
+
+def _sessions_csv(scheme: Scheme, ids: set[str]) -> bytes:
+    """``sessions.csv``: held sessions of published pairs whose two people are in ``ids``."""
+    rows = []
+    for meeting in meetings_selectors.held_meetings(scheme):
+        mentor, mentee = pseudonym(meeting.pair.mentor), pseudonym(meeting.pair.mentee)
+        if mentor in ids and mentee in ids:
+            rows.append(
+                [
+                    mentor,
+                    mentee,
+                    meeting.duration_minutes,
+                    meetings_export.held_on(meeting),
+                    meetings_export.mode(meeting),
+                ]
+            )
+    return _csv(meetings_export.COLUMNS, rows)
+
+
+def _willingness_csv(scheme: Scheme, mentor_ids: set[str], ids: set[str]) -> bytes:
+    """``willingness.csv``: answers of mentors in ``mentor_ids`` about mentees in ``ids``."""
+    rows = [
+        row
+        for row in willingness.willingness_rows(scheme, pseudonym)
+        if row[0] in mentor_ids and row[1] in ids
+    ]
+    return _csv(willingness.CSV_COLUMNS, rows)
+
+
+def study_folder(scheme: Scheme) -> dict[str, bytes]:
+    """Return every file of the scheme's study data folder: ``{file name: content}``.
+
+    The files are those of :data:`FILES`; ``codes.csv`` has only its header until the
+    coding workspace exists. Who is included is described in the module docstring. Not
+    audited: :func:`study_folder_zip` audits a download; the Results page reads the
+    folder without handing it out. A fixed number of queries whatever the scheme's size.
+    """
+    people = _consenting(scheme)
+    ids = {pseudonym(p) for p in people}
+    research = [p for p in people if getattr(p, "research_use", False)]
+    stages = _stages(scheme)
+    mentor_ids = {pseudonym(p) for p in research if p.is_mentor}
+    return {
+        "participants.csv": _participants_csv(people),
+        "responses.csv": _responses_csv(
+            scheme, {p.pk for p in research}, [tp for tp, _label in stages]
+        ),
+        "timepoints.csv": _timepoints_csv(stages),
+        "sessions.csv": _sessions_csv(scheme, ids),
+        "willingness.csv": _willingness_csv(scheme, mentor_ids, ids),
+        "codes.csv": _csv(CODES_COLUMNS, []),
+    }
+
+
+def study_folder_zip(*, actor: User, scheme: Scheme) -> bytes:
+    """Return the scheme's study data folder as a zip, recording the export once.
+
+    The files sit in a folder named after the scheme's number (``scheme-<pk>/``), so
+    unzipping gives a folder ``revmentor analyse`` reads directly.
+    """
+    files = study_folder(scheme)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(f"{folder_name(scheme)}/{name}", content)
+    audit.record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        obj=scheme,
+        summary=f"Exported the study data folder ({', '.join(files)})",
+        scheme_id=scheme.pk,
+    )
+    return buffer.getvalue()
+
+
+def folder_name(scheme: Scheme) -> str:
+    """The study folder's name for the scheme: no name of a person, only its number."""
+    return f"scheme-{scheme.pk}"
+
+
+__all__ = ["FILES", "folder_name", "study_folder", "study_folder_zip"]

@@ -1,0 +1,66 @@
+"""Reads of the research room: the scheme's results through the pure analysis core.
+
+The Results page and ``revmentor analyse`` agree by construction: the scheme's study
+data folder (``research.export.study_folder``) is written to a temporary folder and read
+and analysed by the same functions the command line calls (``read_study``, ``analyse``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from revmentor.analysis.engine import JSON, analyse
+from revmentor.analysis.quartiles import METHODS, QuartileMethod
+from revmentor.analysis.reader import Study, read_study
+from revmentor.research.export import folder_name, study_folder
+from revmentor.schemes.models import Scheme
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """The scheme's results (``None`` when there are no answers yet) and the read folder."""
+
+    results: JSON | None
+    study: Study | None
+
+
+def has_answers(files: dict[str, bytes]) -> bool:
+    """Whether ``responses.csv`` of a study folder holds at least one answer row."""
+    rows = csv.reader(io.StringIO(files["responses.csv"].decode("utf-8")))
+    next(rows, None)
+    return next(rows, None) is not None
+
+
+def analysed(scheme: Scheme, quartiles: QuartileMethod = "tukey") -> Results:
+    """Return the scheme's results and the study they were computed from.
+
+    Without any exported answer (nobody with research consent has submitted a
+    questionnaire) there is nothing to analyse: both are ``None``. Raises ValueError for
+    an unknown quartile method, and ``StudyDataError`` if the exported folder could not
+    be read back (a bug: the exporter writes what the reader reads). A fixed number of
+    queries whatever the size of the scheme.
+    """
+    if quartiles not in METHODS:
+        raise ValueError(f"unknown quartile method {quartiles!r}; use one of {METHODS}")
+    files = study_folder(scheme)
+    if not has_answers(files):
+        return Results(results=None, study=None)
+    with tempfile.TemporaryDirectory(prefix="revmentor-results-") as tmp:
+        folder = Path(tmp) / folder_name(scheme)
+        folder.mkdir()
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        study = read_study(folder)
+    return Results(results=analyse(study, method=quartiles), study=study)
+
+
+def results(scheme: Scheme, quartiles: QuartileMethod = "tukey") -> JSON | None:
+    """Return the scheme's results as ``revmentor analyse --json`` writes them.
+
+    ``None`` when there are no answers yet; see :func:`analysed`.
+    """
+    return analysed(scheme, quartiles).results

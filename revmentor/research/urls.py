@@ -1,0 +1,12 @@
+"""URLs of the research room, mounted in the schemes namespace under ``<pk>/results/``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from revmentor.research import views
+
+staff_urlpatterns = [
+    path("", views.results, name="results"),
+    path("study-folder.zip", views.study_zip, name="study_folder_zip"),
+]
