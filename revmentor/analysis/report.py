@@ -161,7 +161,7 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
                             method,
                         )
                     ),
-                    head=["", label_a, label_b, "Pairs"],
+                    head=["Item", label_a, label_b, "Pairs"],
                     rows=[
                         [
                             _item_title(c["item"], scale),
@@ -189,7 +189,7 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
                 Figure(
                     caption=caption,
                     svg=_trusted(charts.likert_bars(f"likert-{role}-{scale}", caption, bars)),
-                    head=["", "1", "2", "3", "4", "5"],
+                    head=["Question", "1", "2", "3", "4", "5"],
                     rows=[[label, *(str(c.get(k, 0)) for k in "12345")] for label, c in bars],
                 )
             )
@@ -200,7 +200,7 @@ def _scales(results: JSON, study: Study, role: str, labels: dict[str, str]) -> l
 def _participants(results: JSON) -> tuple[list[str], list[list[str]]]:
     """Return (head, rows) of the participants table, one column per role."""
     people = results["participants"]
-    head = ["", *(ROLE_TITLES[p["role"]] for p in people)]
+    head = ["Characteristic", *(ROLE_TITLES[p["role"]] for p in people)]
 
     def pct(n: int, of: int) -> str:
         return f"{n} of {of} ({100 * n / of:.1f}%)" if of else DASH

@@ -1,0 +1,66 @@
+"""A researcher reads the scheme's results; axe checks the page with its charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from revmentor.questionnaires import services as questionnaires
+from revmentor.questionnaires.models import Stage
+from revmentor.schemes.models import ParticipantRole, Phase, StaffRole
+from revmentor.schemes.services import scheme_move_phase
+from tests.browser.conftest import Axe, sign_in
+from tests.factories import (
+    ConsentFactory,
+    MembershipFactory,
+    ParticipantFactory,
+    SchemeFactory,
+    UserFactory,
+)
+from tests.questionnaires.conftest import FULL_MENTOR_PRE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, axe: Axe) -> None:
+    # Given a scheme in phase 1 where two mentors answered the first questionnaire
+    scheme = SchemeFactory(name="Gastro reverse mentoring")
+    lead = UserFactory(full_name="Lena Lead")
+    MembershipFactory(scheme=scheme, user=lead, role=StaffRole.LEAD)
+    researcher = UserFactory(full_name="Rita Researcher")
+    MembershipFactory(scheme=scheme, user=researcher, role=StaffRole.RESEARCHER)
+    mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    mentors = [ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR) for _ in range(2)]
+    for person in [mentee, *mentors]:
+        ConsentFactory(participant=person)
+    scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_1)
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
+    for mentor in mentors:
+        for section in range(4):
+            questionnaires.response_save_page(
+                participant=mentor,
+                stage=stage,
+                section=section,
+                answers=FULL_MENTOR_PRE,
+                complete=True,
+            )
+        questionnaires.response_submit(participant=mentor, stage=stage)
+
+    # When the researcher opens the Results tab
+    page = new_page()
+    sign_in(page, axe, researcher, lands_on="Schemes")
+    page.goto(f"/schemes/{scheme.pk}/results/")
+    page.get_by_role("heading", name="Results", level=2).wait_for()
+
+    # Then they see the figures and charts, with no participant's name, and axe passes
+    axe.check(page)
+    body = page.content()
+    assert "<svg" in body
+    for person in mentors:
+        assert person.user.full_name not in body and person.user.email not in body
+    # And choosing another quartile method recomputes the page
+    page.get_by_label("Linear").check()
+    page.get_by_role("button", name="Show results").click()
+    page.wait_for_url("**quartiles=linear**")
+    axe.check(page)
