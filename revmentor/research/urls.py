@@ -9,4 +9,7 @@ from revmentor.research import views
 staff_urlpatterns = [
     path("", views.results, name="results"),
     path("study-folder.zip", views.study_zip, name="study_folder_zip"),
+    path("results.xlsx", views.results_xlsx, name="results_xlsx"),
+    path("results.sav", views.results_sav, name="results_sav"),
+    path("report.pdf", views.results_pdf, name="results_pdf"),
 ]

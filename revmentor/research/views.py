@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from revmentor.core.http import AuthedRequest
-from revmentor.research import export, presenters, selectors
+from revmentor.research import export, formats, presenters, selectors
 from revmentor.schemes import selectors as scheme_selectors
 
 
@@ -45,3 +45,40 @@ def study_zip(request: AuthedRequest, pk: int) -> HttpResponse:
     name = f"revmentor-{export.folder_name(scheme)}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def results_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The study data folder and results as an Excel workbook: pseudonymised, audited."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
+    content = formats.workbook(actor=request.user, scheme=scheme, quartiles=quartiles)
+    return _attachment(
+        content,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"revmentor-{export.folder_name(scheme)}.xlsx",
+    )
+
+
+def results_sav(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The study data, one row per participant, as an SPSS file: pseudonymised, audited."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    content = formats.spss(actor=request.user, scheme=scheme)
+    return _attachment(
+        content, "application/x-spss-sav", f"revmentor-{export.folder_name(scheme)}.sav"
+    )
+
+
+def results_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The analysis report as PDF, as ``revmentor analyse --pdf`` prints it; audited."""
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
+    content = formats.report_pdf(actor=request.user, scheme=scheme, quartiles=quartiles)
+    return _attachment(
+        content, "application/pdf", f"revmentor-{export.folder_name(scheme)}-report.pdf"
+    )

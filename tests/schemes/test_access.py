@@ -90,6 +90,9 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:sessions_csv": (RESEARCH, "scheme"),
     "schemes:results": (RESEARCH, "scheme"),
     "schemes:study_folder_zip": (RESEARCH, "scheme"),
+    "schemes:results_xlsx": (RESEARCH, "scheme"),
+    "schemes:results_sav": (RESEARCH, "scheme"),
+    "schemes:results_pdf": (RESEARCH, "scheme"),
 }
 # Pages that are not about one scheme: (statuses, object).
 OTHER: dict[str, tuple[list[int], str]] = {
