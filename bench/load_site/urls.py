@@ -1,0 +1,33 @@
+"""The production URLconf plus the benchmark's floor: one bare view, one INSERT.
+
+The floor is the least a request that stores something can cost on this stack (same
+gunicorn, same middleware, same database): ``bench/load.py`` reports the questionnaire
+load as a ratio to it. It is not part of ``revmentor.config.urls``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from revmentor.config.urls import urlpatterns as production_urlpatterns
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def floor(request: HttpRequest) -> HttpResponse:
+    """Store one row (client, sequence number) with one INSERT and say so."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_floor (client, n) VALUES (%s, %s)",
+            [int(request.POST["client"]), int(request.POST["n"])],
+        )
+    return HttpResponse("stored", content_type="text/plain")
+
+
+urlpatterns = [path("bench/floor/", floor), *production_urlpatterns]
