@@ -1,0 +1,96 @@
+"""Two-step verification for the people who can see and change the most: leads and admins.
+
+A lead of any scheme, or a site admin, must protect their account with an authenticator
+app (TOTP, django-allauth's mfa app) before they can use any page other than signing out
+and setting it up. Everyone else may set it up and is then asked for a code at sign-in
+too, but is never made to. ``REVMENTOR_REQUIRE_MFA`` turns the rule off (demo, tests).
+See docs/adr/0009-two-step-verification.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from revmentor.core.models import User
+from revmentor.schemes.models import SchemeMembership, StaffRole
+
+# Pages a person who still has to set up two-step verification may use, besides every
+# page of the mfa app itself (URL names starting "mfa_").
+OPEN_DURING_SETUP = frozenset({"account_logout", "about"})
+
+
+def mfa_required(user: Any) -> bool:
+    """Whether ``user`` must use two-step verification: a site admin or a lead of any scheme.
+
+    False for anonymous users, and for everyone when ``REVMENTOR_REQUIRE_MFA`` is off.
+    """
+    if not settings.REVMENTOR_REQUIRE_MFA or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_site_admin:
+        return True
+    return SchemeMembership.objects.filter(user=user, role=StaffRole.LEAD).exists()
+
+
+def needs_totp_setup(user: Any) -> bool:
+    """Whether ``user`` must use two-step verification but has no authenticator app yet.
+
+    One query: it runs on every page a signed-in person opens.
+    """
+    if not settings.REVMENTOR_REQUIRE_MFA or not getattr(user, "is_authenticated", False):
+        return False
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            lead=Exists(SchemeMembership.objects.filter(user=OuterRef("pk"), role=StaffRole.LEAD)),
+            totp=Exists(
+                Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+            ),
+        )
+        .values_list("lead", "totp")
+        .first()
+    )
+    if row is None:
+        return False
+    lead, totp = row
+    return bool((user.is_site_admin or lead) and not totp)
+
+
+class RequireMFAMiddleware:
+    """Send leads and site admins without an authenticator app to set one up.
+
+    Runs after URL resolution (``process_view``), so it knows which page was asked for.
+    The mfa pages see ``request.mfa_required`` (this person may not turn it off) and
+    ``request.mfa_setup_required`` (they were sent here), and explain themselves.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        name = (match.url_name or "") if match else ""
+        if name in OPEN_DURING_SETUP:
+            return None
+        if name.startswith("mfa_"):
+            request.mfa_required = mfa_required(request.user)  # type: ignore[attr-defined]
+            request.mfa_setup_required = needs_totp_setup(request.user)  # type: ignore[attr-defined]
+            return None
+        if needs_totp_setup(request.user):
+            return redirect("mfa_activate_totp")
+        return None
