@@ -12,6 +12,9 @@ both in ``participants.csv``. Nobody outside ``participants.csv`` appears anywhe
 Every file is built by the existing writers (``instruments.studyfolder``,
 ``feedback.willingness``, ``meetings.export``); the per-file export services audit each
 download, so here the row functions are called and the zip is audited once.
+
+The pooled folder of several schemes (:func:`pooled_folder`) is their folders put
+together by ``research.pooling``, with a ``scheme`` column in ``participants.csv``.
 """
 
 from __future__ import annotations
@@ -21,17 +24,23 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Exists, OuterRef
+from django.db import transaction
 
+from revmentor.coding import selectors as coding_selectors
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
+from revmentor.core.spreadsheet import csv_row
 from revmentor.feedback import willingness
 from revmentor.instruments import studyfolder
 from revmentor.meetings import export as meetings_export
 from revmentor.meetings import selectors as meetings_selectors
+from revmentor.questionnaires import selectors as questionnaire_selectors
 from revmentor.questionnaires.interchange import pseudonym
-from revmentor.questionnaires.models import Response, SchemeInstrument, Stage
-from revmentor.schemes.models import Consent, Participant, Scheme
+from revmentor.questionnaires.models import SchemeInstrument, Stage
+from revmentor.research import pooling
+from revmentor.research.pooling import PoolingError
+from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Participant, Scheme
 
 PARTICIPANTS_COLUMNS = (
     "participant_id",
@@ -43,6 +52,7 @@ PARTICIPANTS_COLUMNS = (
     "status",
 )
 CODES_COLUMNS = ("participant_id", "role", "timepoint", "item", "code")
+CODEBOOK_COLUMNS = ("code", "label", "parent", "description")
 FILES = (
     "participants.csv",
     "responses.csv",
@@ -50,43 +60,26 @@ FILES = (
     "sessions.csv",
     "willingness.csv",
     "codes.csv",
+    "codebook.csv",
 )
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """Return a CSV file (UTF-8, ``\\n`` line ends, header row) as bytes."""
+    """Return a CSV file (UTF-8, ``\\n`` line ends, header row) as bytes.
+
+    Text a spreadsheet would run as a formula gets a leading apostrophe
+    (:func:`revmentor.core.spreadsheet.csv_text`).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return out.getvalue().encode("utf-8")
 
 
 def _blank(value: object) -> str:
     """Return ``value`` as text, ``None`` as empty."""
     return "" if value is None else str(value)
-
-
-def _consenting(scheme: Scheme) -> list[Participant]:
-    """The scheme's participants whose current consent agrees to take part, in ID order.
-
-    Each is annotated with ``research_use`` (their current consent allows research use
-    of their answers). One query; every participant's ``scheme`` is ``scheme``, so
-    :func:`pseudonym` costs no query.
-    """
-    current = Consent.objects.filter(
-        participant=OuterRef("pk"), take_part=True, withdrawn_at__isnull=True
-    )
-    people = list(
-        scheme.participants.annotate(
-            consented=Exists(current), research_use=Exists(current.filter(research_use=True))
-        )
-        .filter(consented=True)
-        .order_by("pk")
-    )
-    for person in people:
-        person.scheme = scheme
-    return people
 
 
 def _participants_csv(people: Sequence[Participant]) -> bytes:
@@ -121,20 +114,10 @@ def _responses_csv(scheme: Scheme, research_ids: set[int], timepoints: list[str]
 
     Two queries (responses, then their answers), whatever the number of answers.
     """
-    submitted = (
-        Response.objects.filter(
-            stage__scheme=scheme,
-            status=Response.Status.SUBMITTED,
-            participant_id__in=research_ids,
-        )
-        .select_related("participant__scheme", "version", "stage")
-        .prefetch_related("answers")
-        .order_by("stage__position", "participant_id")
-    )
     domains = SchemeInstrument(scheme=scheme).domains()
     rows = [
         row
-        for response in submitted
+        for response in questionnaire_selectors.submitted_responses(scheme, research_ids)
         for row in studyfolder.answer_rows(
             pseudonym(response.participant),
             response.version.instrument,
@@ -185,12 +168,13 @@ def _willingness_csv(scheme: Scheme, mentor_ids: set[str], ids: set[str]) -> byt
 def study_folder(scheme: Scheme) -> dict[str, bytes]:
     """Return every file of the scheme's study data folder: ``{file name: content}``.
 
-    The files are those of :data:`FILES`; ``codes.csv`` has only its header until the
-    coding workspace exists. Who is included is described in the module docstring. Not
-    audited: :func:`study_folder_zip` audits a download; the Results page reads the
-    folder without handing it out. A fixed number of queries whatever the scheme's size.
+    The files are those of :data:`FILES`; ``codes.csv`` and ``codebook.csv`` hold the
+    final coding of the coding workspace (``coding.selectors``). Who is included is
+    described in the module docstring. Not audited: :func:`study_folder_zip` audits a
+    download; the Results page reads the folder without handing it out. A fixed number
+    of queries whatever the scheme's size.
     """
-    people = _consenting(scheme)
+    people = scheme_selectors.consenting_participants(scheme)
     ids = {pseudonym(p) for p in people}
     research = [p for p in people if getattr(p, "research_use", False)]
     stages = _stages(scheme)
@@ -203,7 +187,11 @@ def study_folder(scheme: Scheme) -> dict[str, bytes]:
         "timepoints.csv": _timepoints_csv(stages),
         "sessions.csv": _sessions_csv(scheme, ids),
         "willingness.csv": _willingness_csv(scheme, mentor_ids, ids),
-        "codes.csv": _csv(CODES_COLUMNS, []),
+        "codes.csv": _csv(
+            CODES_COLUMNS,
+            coding_selectors.codes_csv_rows(scheme, coding_selectors.free_text_answers(scheme)),
+        ),
+        "codebook.csv": _csv(CODEBOOK_COLUMNS, coding_selectors.codebook_csv_rows(scheme)),
     }
 
 
@@ -229,8 +217,82 @@ def study_folder_zip(*, actor: User, scheme: Scheme) -> bytes:
 
 
 def folder_name(scheme: Scheme) -> str:
-    """The study folder's name for the scheme: no name of a person, only its number."""
+    """The study folder's name for the scheme: no name of a person, only its number.
+
+    Also the scheme's label in the ``scheme`` column of a pooled folder.
+    """
     return f"scheme-{scheme.pk}"
 
 
-__all__ = ["FILES", "folder_name", "study_folder", "study_folder_zip"]
+def _by_pk(schemes: Iterable[Scheme]) -> list[Scheme]:
+    """Return the schemes in order of number; raise PoolingError for none or a repeat."""
+    ordered = sorted(schemes, key=lambda s: s.pk)
+    if not ordered:
+        raise PoolingError("Select two or more schemes to analyse together.")
+    if len({s.pk for s in ordered}) != len(ordered):
+        raise PoolingError("A scheme was chosen twice; choose each scheme once.")
+    return ordered
+
+
+def pooled_folder(schemes: Iterable[Scheme]) -> dict[str, bytes]:
+    """Return the study data folder of several schemes analysed together.
+
+    Each scheme's folder (:func:`study_folder`, so the same people and answers) is
+    pooled by :func:`revmentor.research.pooling.pool_files`, in order of scheme number:
+    the files' rows one scheme after another, a ``scheme`` column in
+    ``participants.csv`` holding :func:`folder_name` (``scheme-<pk>``, nothing that names
+    a person or a trust), the time points merged in one chronological order. Raises
+    PoolingError (message for the user) for no scheme, a scheme given twice, or schemes
+    whose time points come in contradicting orders. Not audited (see
+    :func:`pooled_folder_zip`); a fixed number of queries per scheme, whatever its size.
+    """
+    ordered = _by_pk(schemes)
+    return pooling.pool_files(
+        {folder_name(s): study_folder(s) for s in ordered},
+        names={folder_name(s): s.name for s in ordered},
+    )
+
+
+def pooled_folder_name(schemes: Iterable[Scheme]) -> str:
+    """The pooled folder's name: ``pooled-`` and the schemes' numbers (``pooled-3-7``)."""
+    return "pooled-" + "-".join(str(s.pk) for s in sorted(schemes, key=lambda s: s.pk))
+
+
+@transaction.atomic
+def pooled_folder_zip(*, actor: User, schemes: Iterable[Scheme]) -> bytes:
+    """Return the pooled study data folder of ``schemes`` as a zip, recording the export.
+
+    The files sit in a folder :func:`pooled_folder_name`. One download is recorded once
+    for each scheme pooled (an ``EXPORT`` event with that ``scheme_id``, naming every
+    scheme of the pool), so each scheme's audit trail shows that its data left, and with
+    what. Raises PoolingError, recording nothing, when the schemes cannot be pooled.
+    """
+    ordered = _by_pk(schemes)
+    files = pooled_folder(ordered)
+    folder = pooled_folder_name(ordered)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(f"{folder}/{name}", content)
+    pool = ", ".join(folder_name(s) for s in ordered)
+    for scheme in ordered:
+        audit.record(
+            actor=actor,
+            action=AuditEvent.Action.EXPORT,
+            obj=scheme,
+            summary=f"Exported the pooled study data folder of {pool}",
+            scheme_id=scheme.pk,
+        )
+    return buffer.getvalue()
+
+
+__all__ = [
+    "FILES",
+    "PoolingError",
+    "folder_name",
+    "pooled_folder",
+    "pooled_folder_name",
+    "pooled_folder_zip",
+    "study_folder",
+    "study_folder_zip",
+]

@@ -8,8 +8,10 @@ function records the export once in the audit trail.
 
 - :func:`workbook`: one sheet per CSV file of the folder, plus ``results`` with the
   summaries and comparisons tables. Text that a spreadsheet would read as a formula
-  (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) is written as a string
-  with Excel's quote prefix, so it is never evaluated.
+  (``revmentor.core.spreadsheet``: starting ``=``, ``+``, ``-``, ``@``, tab or carriage
+  return) is written as a string with Excel's quote prefix, so it is never evaluated.
+  The folder's own CSV files carry a leading apostrophe on such text; the workbook
+  shows the text as it was typed.
 - :func:`spss`: wide format, one row per participant, ``<item>_<timepoint>`` variables
   with variable labels (the question text) and value labels (1–5 items, role).
 - :func:`report_pdf`: the analysis report as ``revmentor analyse --pdf`` prints it.
@@ -35,25 +37,29 @@ from openpyxl.worksheet.worksheet import Worksheet
 from revmentor.analysis.engine import JSON
 from revmentor.analysis.quartiles import QuartileMethod
 from revmentor.analysis.report import render_html, render_pdf
-from revmentor.core import audit
+from revmentor.core import audit, spreadsheet
 from revmentor.core.models import AuditEvent, User
 from revmentor.research import export, selectors
 from revmentor.schemes.models import Scheme
 
-#: First characters that make a spreadsheet treat a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The longest variable name SPSS allows.
 SPSS_NAME_MAX = 64
 #: SPSS codes of the participants' roles.
 ROLE_CODES = {"mentor": 1, "mentee": 2}
 #: Likert items are answered 1 to 5.
 ORDINAL_TYPES = ("likert", "domain_grid")
-NUMBER_RE = re.compile(r"-?\d+(\.\d+)?")
 
 
 def _rows(content: bytes) -> list[list[str]]:
-    """The rows (header first) of a CSV file of the study folder."""
-    return list(csv.reader(io.StringIO(content.decode("utf-8"))))
+    """The rows (header first) of a CSV file of the study folder, each cell as typed.
+
+    The apostrophe the folder's writers put before text a spreadsheet would run as a
+    formula is removed: the workbook marks such text as text in its own way.
+    """
+    return [
+        [spreadsheet.from_csv_text(cell) for cell in row]
+        for row in csv.reader(io.StringIO(content.decode("utf-8")))
+    ]
 
 
 def _record(actor: User, scheme: Scheme, what: str) -> None:
@@ -71,7 +77,7 @@ def _record(actor: User, scheme: Scheme, what: str) -> None:
 
 def _number(text: str) -> int | float | None:
     """``text`` as a number if it is one written plainly (``3``, ``-1.5``), else None."""
-    if not NUMBER_RE.fullmatch(text):
+    if not spreadsheet.is_plain_number(text):
         return None
     return float(text) if "." in text else int(text)
 
@@ -86,7 +92,7 @@ def _put(sheet: Worksheet, row: int, column: int, value: object) -> None:
             sheet.cell(row=row, column=column, value=number)
             return
     cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and spreadsheet.reads_as_formula(value):
         cell.value = value
         cell.data_type = "s"  # openpyxl made it a formula ("f"): a string it is
         cell.quotePrefix = True  # and Excel shows it as typed, never evaluates it

@@ -9,15 +9,21 @@ cannot restyle the NHS.UK header, footer or form controls.
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
 import re
 from dataclasses import dataclass
 
+from django import forms
+from django.utils.http import urlencode
 from markupsafe import Markup
 
 from revmentor.analysis.engine import JSON
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.analysis.reader import Study
 from revmentor.analysis.report import render_html
+from revmentor.research.export import folder_name
+from revmentor.schemes.models import Scheme
 
 QUARTILE_LABELS: dict[QuartileMethod, tuple[str, str]] = {
     "tukey": (
@@ -29,6 +35,8 @@ QUARTILE_LABELS: dict[QuartileMethod, tuple[str, str]] = {
 }
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
+_SVG = re.compile(r"<svg\b(?P<attrs>[^>]*)>.*?</svg>", re.S)
+_ARIA_LABEL = re.compile(r'aria-label="([^"]*)"')
 _HEADER = re.compile(r"<header>.*?</header>", re.S)
 _PAGE_RULE = re.compile(r"@page\s*\{(?:[^{}]|\{[^{}]*\})*\}", re.S)
 
@@ -62,19 +70,68 @@ def quartile_options(selected: QuartileMethod) -> list[dict[str, object]]:
     ]
 
 
+def scheme_options(schemes: list[Scheme], form: forms.Form) -> list[dict[str, object]]:
+    """The checkboxes of the Pooled results page (nhsuk-frontend ``checkboxes`` items).
+
+    One per scheme the user may export, ticked when the submitted form chose it; the
+    hint says where it runs and its label in the pooled folder's ``scheme`` column.
+    """
+    submitted = form["scheme"].value() if form.is_bound else None
+    ticked = {str(v) for v in submitted or []}
+    return [
+        {
+            "value": str(scheme.pk),
+            "text": scheme.name,
+            "hint": {
+                "text": f"{scheme.organisation.name} · {scheme.specialty} · {folder_name(scheme)}"
+            },
+            "checked": str(scheme.pk) in ticked,
+        }
+        for scheme in schemes
+    ]
+
+
+def pooled_choice(chosen: list[Scheme]) -> dict[str, object]:
+    """What the Pooled results page says of the schemes chosen.
+
+    ``labels``: (label in the ``scheme`` column, scheme); ``hidden``: the (name, value)
+    pairs the quartile form sends again; ``pooled_query``: the download's query string.
+    """
+    pairs = [("scheme", scheme.pk) for scheme in chosen]
+    return {
+        "labels": [(folder_name(scheme), scheme) for scheme in chosen],
+        "hidden": pairs,
+        "pooled_query": urlencode(pairs),
+    }
+
+
+def _chart_image(match: re.Match[str]) -> str:
+    """An inline SVG chart as an ``<img>`` of itself, its label as the ``alt`` text.
+
+    matplotlib styles every shape with a ``style`` attribute, which the page's
+    Content-Security-Policy (no inline styles) would drop. An SVG shown as an image is a
+    document of its own, so its styles apply; the data table beside every chart still
+    gives the numbers as text.
+    """
+    label = _ARIA_LABEL.search(match.group("attrs"))
+    alt = html_lib.escape(html_lib.unescape(label.group(1)) if label else "Chart", quote=True)
+    data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+    return f'<img class="chart" src="data:image/svg+xml;base64,{data}" alt="{alt}">'
+
+
 def report(results: JSON, study: Study) -> Report:
     """Return the analysis report's styles (scoped) and body (without its title block).
 
     Safe to insert unescaped: it is the analysis report's own autoescaped output (study
-    data reaches it only as escaped text or as SVG text matplotlib escaped).
+    data reaches it only as escaped text or as SVG text matplotlib escaped). Its charts
+    become images (:func:`_chart_image`).
     """
     html = render_html(results, study)
     style_match, body_match = _STYLE.search(html), _BODY.search(html)
     if style_match is None or body_match is None:  # pragma: no cover - the template has both
         raise ValueError("the analysis report has no <style> or <body>")
     style = _PAGE_RULE.sub("", style_match.group(1))
-    body = _HEADER.sub("", body_match.group(1), count=1)
-    return Report(
-        style=Markup(f".rm-report {{ {style} }}"),  # noqa: S704
-        body=Markup(body),  # noqa: S704
-    )
+    body = _SVG.sub(_chart_image, _HEADER.sub("", body_match.group(1), count=1))
+    scoped_style = Markup(f".rm-report {{ {style} }}")  # noqa: S704  # nosec B704
+    trusted_body = Markup(body)  # noqa: S704  # nosec B704
+    return Report(style=scoped_style, body=trusted_body)

@@ -1,4 +1,9 @@
-"""URLs of the research room, mounted in the schemes namespace under ``<pk>/results/``."""
+"""URLs of the research room.
+
+``staff_urlpatterns`` are one scheme's, mounted in the schemes namespace under
+``<pk>/results/``; ``pooled_urlpatterns`` are about several schemes, mounted at
+``research/pooled/``.
+"""
 
 from __future__ import annotations
 
@@ -12,4 +17,9 @@ staff_urlpatterns = [
     path("results.xlsx", views.results_xlsx, name="results_xlsx"),
     path("results.sav", views.results_sav, name="results_sav"),
     path("report.pdf", views.results_pdf, name="results_pdf"),
+]
+
+pooled_urlpatterns = [
+    path("", views.pooled_results, name="pooled_results"),
+    path("study-folder.zip", views.pooled_zip, name="pooled_study_folder_zip"),
 ]

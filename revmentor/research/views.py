@@ -1,16 +1,20 @@
-"""Research pages: the scheme's Results and the study data folder download.
+"""Research pages: the scheme's Results and the study data folder download; Pooled results.
 
 Lead, researcher and site admin (``schemes.export_research``); mentors and mentees get
-403, people with no role in the scheme 404.
+403, people with no role in the scheme 404. Pooled results offers only the schemes the
+user may export; any other scheme number is "not found" (404 for the download).
 """
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from revmentor.core.http import AuthedRequest
 from revmentor.research import export, formats, presenters, selectors
+from revmentor.research.forms import PooledForm
+from revmentor.research.pooling import PoolingError
 from revmentor.schemes import selectors as scheme_selectors
 
 
@@ -81,4 +85,55 @@ def results_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     content = formats.report_pdf(actor=request.user, scheme=scheme, quartiles=quartiles)
     return _attachment(
         content, "application/pdf", f"revmentor-{export.folder_name(scheme)}-report.pdf"
+    )
+
+
+def pooled_results(request: AuthedRequest) -> HttpResponse:
+    """Several schemes' results analysed together: choose two or more, quartiles selectable."""
+    schemes = scheme_selectors.schemes_for_research(request.user)
+    quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
+    form = PooledForm(request.GET or None, schemes=schemes)
+    chosen, report, problem = [], None, None
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data["scheme"]
+        try:
+            found = selectors.pooled_analysed(chosen, quartiles)
+        except PoolingError as exc:
+            chosen, problem = [], str(exc)
+        else:
+            if found.results is not None and found.study is not None:
+                report = presenters.report(found.results, found.study)
+    return render(
+        request,
+        "research/pooled.jinja",
+        {
+            "page_title": "Pooled results",
+            "form": form,
+            "problem": problem,
+            "scheme_items": presenters.scheme_options(list(schemes), form),
+            "chosen": chosen,
+            **presenters.pooled_choice(chosen),
+            "report": report,
+            "quartiles": quartiles,
+            "quartile_options": presenters.quartile_options(quartiles),
+        },
+    )
+
+
+def pooled_zip(request: AuthedRequest) -> HttpResponse:
+    """The pooled study data folder of the chosen schemes as a zip; audited per scheme.
+
+    A choice the user may not make (a scheme they cannot export, fewer than two) is not
+    found; schemes that cannot be pooled go back to the page, which says why.
+    """
+    form = PooledForm(request.GET, schemes=scheme_selectors.schemes_for_research(request.user))
+    if not form.is_valid():
+        raise Http404("No such schemes.")
+    schemes = form.cleaned_data["scheme"]
+    try:
+        content = export.pooled_folder_zip(actor=request.user, schemes=schemes)
+    except PoolingError:
+        return redirect(f"{reverse('pooled_results')}?{request.GET.urlencode()}")
+    return _attachment(
+        content, "application/zip", f"revmentor-{export.pooled_folder_name(schemes)}.zip"
     )

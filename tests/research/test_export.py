@@ -31,6 +31,7 @@ HEADERS = {
     "sessions.csv": ["mentor_id", "mentee_id", "duration_minutes", "held_on", "mode"],
     "willingness.csv": ["mentor_id", "mentee_id", "willing", "own_supervisor"],
     "codes.csv": ["participant_id", "role", "timepoint", "item", "code"],
+    "codebook.csv": ["code", "label", "parent", "description"],
 }
 
 
