@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Pure tools register their own subcommands: each module has ``register(subparsers)``,
 # which sets ``func`` on its parser to a callable taking the parsed args and returning an
@@ -66,6 +67,43 @@ def _manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    _use_settings("revmentor.config.settings.local")
+    import django
+
+    django.setup()
+    from revmentor.core.backup import BackupError, installation_backup
+
+    try:
+        summary = installation_backup(path=args.file)
+    except BackupError as error:
+        print(f"revmentor backup: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {summary.rows} rows from {summary.tables} tables to {summary.path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    _use_settings("revmentor.config.settings.local")
+    import django
+
+    django.setup()
+    from revmentor.core.backup import BackupError, installation_restore
+
+    try:
+        summary = installation_restore(path=args.file, replace=args.replace)
+    except BackupError as error:
+        print(f"revmentor restore: {error}", file=sys.stderr)
+        return 1
+    replaced = f", replacing {summary.replaced_rows} rows" if summary.replaced_rows else ""
+    print(
+        f"Restored {summary.rows} rows from {summary.path} (made {summary.created_at} on "
+        f"{summary.database_vendor} by revmentor {summary.revmentor_version}){replaced}. "
+        "Everyone signs in again."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
@@ -96,6 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
     manage = subparsers.add_parser("manage", help="run a Django management command")
     manage.add_argument("manage_args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=_manage)
+
+    backup = subparsers.add_parser(
+        "backup", help="write the whole installation (every row) to a new zip file"
+    )
+    backup.add_argument("file", type=Path, help="the zip file to write (must not exist)")
+    backup.set_defaults(func=_backup)
+
+    restore = subparsers.add_parser(
+        "restore", help="load a backup into an empty, migrated database (all or nothing)"
+    )
+    restore.add_argument("file", type=Path, help="a zip file written by `revmentor backup`")
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete everything in the database first (in the same transaction)",
+    )
+    restore.set_defaults(func=_restore)
 
     for module_name in _TOOL_MODULES:
         importlib.import_module(module_name).register(subparsers)

@@ -2,8 +2,8 @@
 
 ``scheme`` is the scheme under test. Its lead, facilitator and researcher hold staff
 roles in it; ``mentor`` (supervised by ``mentee``), ``other_mentor`` and ``other_mentee``
-take part in it; ``other_lead`` runs a different scheme; ``outsider`` has an account and
-no role anywhere.
+take part in it; ``withdrawn`` was a mentor of it who gave consent and then withdrew;
+``other_lead`` runs a different scheme; ``outsider`` has an account and no role anywhere.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from revmentor.schemes.models import (
     Scheme,
     StaffRole,
 )
+from revmentor.schemes.services import participant_withdraw
 from tests.factories import (
+    ConsentFactory,
     MembershipFactory,
     ParticipantFactory,
     SchemeFactory,
@@ -103,6 +105,16 @@ def other_mentor(scheme: Scheme) -> Participant:
     return ParticipantFactory(
         scheme=scheme, role=ParticipantRole.MENTOR, user__full_name="Dr Mentor Two"
     )
+
+
+@pytest.fixture
+def withdrawn(scheme: Scheme) -> Participant:
+    """A mentor of the scheme who consented, then was withdrawn by the scheme's lead."""
+    participant = ParticipantFactory(
+        scheme=scheme, role=ParticipantRole.MENTOR, user__full_name="Dr Withdrawn"
+    )
+    ConsentFactory(participant=participant)
+    return participant_withdraw(actor=None, participant=participant, reason="Maternity leave")  # type: ignore[arg-type]
 
 
 @pytest.fixture

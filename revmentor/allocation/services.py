@@ -26,6 +26,9 @@ from revmentor.core.models import AuditEvent, User
 from revmentor.feedback.models import Willingness
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 
+#: The ``algorithm`` of an allocation imported from a study data folder (pairs only).
+IMPORTED_ALGORITHM = "imported from a study data folder"
+
 
 class AllocationError(Exception):
     """The allocation cannot be run or published; the message says why."""
@@ -159,7 +162,16 @@ def allocation_publish(*, actor: User, allocation: Allocation) -> Allocation:
 
 
 def allocation_verify(*, actor: User, allocation: Allocation) -> tuple[bool, str]:
-    """Re-run the allocation from its record; return (reproduced?, explanation)."""
+    """Re-run the allocation from its record; return (reproduced?, explanation).
+
+    An allocation imported from a study data folder holds its pairs only: it was not
+    drawn here, so there is nothing to re-run and it is never "reproduced".
+    """
+    if allocation.algorithm == IMPORTED_ALGORITHM:
+        return False, (
+            "This allocation was imported from a study data folder with its pairs only: "
+            "it was not drawn here, so it cannot be re-run."
+        )
     result = verify_record(allocation.record)
     audit.record(
         actor=actor,

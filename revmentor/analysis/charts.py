@@ -32,6 +32,9 @@ _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 def _style() -> Any:  # matplotlib types rcParams keys as one long Literal
     """Return rcParams for every chart: plain sans-serif text, no chart junk."""
     return {
+        # Labels are study data (a time point's label is typed by the lead): a "$" in one
+        # is a dollar sign, not the start of a formula for matplotlib's mathtext.
+        "text.parse_math": False,
         "svg.fonttype": "none",
         "font.family": "sans-serif",
         "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],

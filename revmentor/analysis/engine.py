@@ -365,6 +365,27 @@ def _participants(study: Study) -> list[JSON]:
     return rows
 
 
+def _schemes(study: Study) -> list[JSON]:
+    """Return per scheme of a pooled folder ``{scheme, n, mentor, mentee}``: participants.
+
+    Schemes in order of first appearance in ``participants.csv``; ``[]`` when the file has
+    no ``scheme`` column (one scheme's folder).
+    """
+    p = study.participants
+    if not p.has_column.get("scheme"):
+        return []
+    counts = np.zeros((len(p.scheme_names), len(ROLES)), np.int64)
+    np.add.at(counts, (p.scheme, p.role.astype(np.int64)), 1)
+    return [
+        {
+            "scheme": name,
+            "n": int(counts[i].sum()),
+            **{role: int(counts[i, r]) for r, role in enumerate(ROLES)},
+        }
+        for i, name in enumerate(p.scheme_names)
+    ]
+
+
 def _sessions(study: Study, method: QuartileMethod) -> JSON:
     """Return n, median, q1, q3, min and max of session durations in minutes."""
     minutes = study.session_minutes
@@ -469,7 +490,8 @@ def analyse(
 ) -> JSON:
     """Return the study's results as a JSON-ready dict.
 
-    Keys: ``participants``, ``summaries``, ``comparisons``, ``distributions``, ``answers``,
+    Keys: ``participants``, ``schemes`` (participants per scheme of a pooled folder, else
+    empty), ``summaries``, ``comparisons``, ``distributions``, ``answers``,
     ``themes``, ``sessions``, ``willingness``, ``timepoints``, ``method``, ``warnings``. A
     statistic with nothing to compute (no answers, all differences zero) is ``None``.
     ``progress`` is called with the name of each stage as it starts.
@@ -491,6 +513,7 @@ def analyse(
             for tp in study.timepoints
         ],
         "participants": _participants(study),
+        "schemes": _schemes(study),
         "summaries": summaries,
         "comparisons": comparisons,
         "distributions": _distributions(study, measures),

@@ -54,7 +54,7 @@ def _trusted(svg: str) -> Markup:
     Safe because matplotlib's SVG writer escapes every text it draws, and study data
     reaches a chart only as text.
     """
-    return Markup(svg)  # noqa: S704
+    return Markup(svg)  # noqa: S704  # nosec B704
 
 
 def _num(x: float | None) -> str:
@@ -223,6 +223,14 @@ def _participants(results: JSON) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
+def _schemes(results: JSON) -> list[list[str]]:
+    """Return rows (scheme, mentors, mentees, total) of a pooled folder's schemes, or []."""
+    return [
+        [s["scheme"] or DASH, str(s["mentor"]), str(s["mentee"]), str(s["n"])]
+        for s in results.get("schemes", [])
+    ]
+
+
 def _answers(results: JSON, labels: dict[str, str]) -> list[list[str]]:
     """Return rows of the yes/no and category answers table."""
     rows = []
@@ -306,6 +314,7 @@ def render_html(results: JSON, study: Study) -> str:
         "other_warnings": [w for w in results["warnings"] if w["kind"] != "small_n"],
         "people_head": people_head,
         "people_rows": people_rows,
+        "scheme_rows": _schemes(results),
         "willingness": results["willingness"],
         "roles": [(ROLE_TITLES[role], _scales(results, study, role, labels)) for role in ROLES],
         "sessions": sessions,

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.core import context as allauth_context
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, select_autoescape
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     """Reverse a URL name in a template: ``url("schemes:detail", scheme.pk)``."""
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+@pass_context
+def csp_nonce(context: Context) -> str:
+    """This response's Content-Security-Policy nonce, or "" outside a request.
+
+    Reading it is what puts the nonce into the header (django-csp adds it only when
+    used). Macros imported without context and pages rendered with ``render_to_string``
+    find the request through allauth's request context (set by its middleware); emails
+    and PDFs rendered outside a request get "" and need none.
+    """
+    request = context.get("request") or allauth_context.request
+    nonce = getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce is not None else ""
 
 
 def _date(value: Any, fmt: str = "%-d %B %Y") -> str:
@@ -34,7 +57,7 @@ def environment(**options: Any) -> Environment:
     # The NHS.UK macros read nested options that may be absent (``params.hint.text``),
     # as Nunjucks allows; ChainableUndefined gives them the same behaviour.
     options["undefined"] = ChainableUndefined
-    env = Environment(  # noqa: S701 (autoescape is set in options above)
+    env = Environment(  # noqa: S701 (autoescape is set in options above)  # nosec B701
         loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -44,6 +67,7 @@ def environment(**options: Any) -> Environment:
         {
             "static": static,
             "url": url,
+            "csp_nonce": csp_nonce,
             "get_messages": get_messages,
             "undefined": ChainableUndefined(name="undefined"),
         }

@@ -1,9 +1,17 @@
-"""How django-allauth behaves here: nobody signs themselves up."""
+"""How django-allauth behaves here: nobody signs themselves up; two-step verification."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
+from django.utils import timezone
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,3 +19,38 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """Ask again who someone is before they change two-step verification, except just
+        after they first set it up.
+
+        A lead sent to set up an authenticator straight after signing in (perhaps by
+        email code, with no password to re-enter) is not asked to prove themselves again
+        before the code from their new app, nor to see their recovery codes in the few
+        minutes after. Removing or replacing either later asks again.
+        """
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if not required or app != "allauth.mfa":
+            return required
+        user = getattr(context.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return True
+        authenticators = Authenticator.objects.filter(user=user)
+        if not authenticators.exists():
+            return False
+        recent = timezone.now() - timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT)
+        just_set_up = authenticators.filter(
+            type=Authenticator.Type.TOTP, created_at__gte=recent
+        ).exists()
+        return not just_set_up
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Leads and site admins cannot switch off the authenticator app they must use."""
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        from revmentor.core.mfa import mfa_required
+
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            return True
+        return not mfa_required(authenticator.user)

@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
     name = "revmentor.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from revmentor.core import checks  # noqa: F401 (registers the deploy checks)

@@ -30,7 +30,7 @@ from revmentor.schemes.models import (
     StaffRole,
 )
 
-DEMO_PASSWORD = "revmentor-demo-password"  # noqa: S105 (demo data only)
+DEMO_PASSWORD = "revmentor-demo-password"  # noqa: S105 (demo data only)  # nosec B105
 DOMAIN = "demo.revmentor.example"
 
 

@@ -102,3 +102,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Add the event; refuse to save an event that is already stored.
+
+        A guard against code that loads an event, changes it and saves it again. Bulk
+        queryset updates are left alone: deleting a user sets ``actor`` to NULL that way.
+        """
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("An audit event cannot be changed once recorded.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Refuse: an audit event is never deleted through the app."""
+        raise AuditTrailIsAppendOnly("An audit event cannot be deleted.")
+
+
+class AuditTrailIsAppendOnly(Exception):
+    """Raised on an attempt to change or delete a recorded :class:`AuditEvent`."""

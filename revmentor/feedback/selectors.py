@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Callable
 
 from django.db.models import QuerySet
@@ -61,13 +62,18 @@ def noted_mentees(interview: GroupInterview) -> set[int]:
 
 def unmerged_contributions(mentee: Participant, *, seed: int | None = None) -> list[Contribution]:
     """Contributions about a mentee not yet in the notes, shuffled so their order does
-    not hint at who wrote them. Authors are not loaded."""
+    not hint at who wrote them. Authors are not loaded.
+
+    The shuffle draws from the operating system's random source, so nobody can work
+    the order back; ``seed`` (tests only) makes it repeatable.
+    """
     found = list(
         Contribution.objects.filter(mentee=mentee, merged_at__isnull=True).only(
             "pk", "domain", "text", "mentee_id"
         )
     )
-    random.Random(seed).shuffle(found)  # noqa: S311 (an order, not a secret)
+    shuffler = secrets.SystemRandom() if seed is None else random.Random(seed)  # noqa: S311  # nosec B311
+    shuffler.shuffle(found)
     return found
 
 

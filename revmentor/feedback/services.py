@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import default_task_backend
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
@@ -23,7 +22,7 @@ from revmentor.feedback.models import (
     GroupInterview,
     Note,
 )
-from revmentor.feedback.tasks import delete_transcript_after_retention
+from revmentor.privacy.tasks import schedule_retention
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 
 logger = logging.getLogger(__name__)
@@ -43,6 +42,12 @@ def _log(
 
 def _domains(scheme: Scheme) -> list[tuple[str, str]]:
     return [(d["slug"], d["label"]) for d in scheme.domains]
+
+
+def _check_texts(texts: Sequence[str], what: str) -> None:
+    """Refuse text holding a NUL character: no database stores it, and nobody types it."""
+    if any("\x00" in text for text in texts):
+        raise FeedbackError(f"Remove the hidden null character from the {what}.")
 
 
 def _check_mentee(scheme: Scheme, mentee: Participant) -> None:
@@ -95,6 +100,7 @@ def notes_save(
     too_long = [d for d, t in texts.items() if len(t) > MAX_NOTE]
     if too_long:
         raise FeedbackError(f"Notes must be {MAX_NOTE} characters or fewer.")
+    _check_texts(list(texts.values()), "notes")
     Note.objects.bulk_create(
         [
             Note(interview=interview, mentee=mentee, domain=d, text=t.strip())
@@ -130,6 +136,7 @@ def contributions_save(
         raise FeedbackError("Unknown domain.")
     if any(len(t) > 5_000 for t in texts.values()):
         raise FeedbackError("Each answer must be 5000 characters or fewer.")
+    _check_texts(list(texts.values()), "feedback")
     kept = {d: t.strip() for d, t in texts.items() if t.strip()}
     Contribution.objects.filter(mentor=mentor, mentee=mentee, merged_at__isnull=True).exclude(
         domain__in=list(kept)
@@ -219,6 +226,7 @@ def document_edit(*, actor: User, mentee: Participant, texts: Mapping[str, str])
     _check_mentee(scheme, mentee)
     if any(len(t) > MAX_NOTE for t in texts.values()):
         raise FeedbackError(f"Each section must be {MAX_NOTE} characters or fewer.")
+    _check_texts(list(texts.values()), "document")
     sections = [
         {"domain": slug, "label": label, "text": texts.get(slug, "").strip()}
         for slug, label in _domains(scheme)
@@ -271,6 +279,7 @@ def transcript_set(*, actor: User, interview: GroupInterview, text: str) -> Grou
     """Attach (or, with empty text, remove) the interview's transcript."""
     if len(text) > MAX_TRANSCRIPT:
         raise FeedbackError("The transcript must be smaller than 500,000 characters.")
+    _check_texts([text], "transcript")
     interview.transcript = text
     interview.transcript_added_at = timezone.now() if text else None
     interview.save(update_fields=["transcript", "transcript_added_at"])
@@ -286,7 +295,8 @@ def transcript_set(*, actor: User, interview: GroupInterview, text: str) -> Grou
 
 @transaction.atomic
 def retention_set(*, actor: User, scheme: Scheme, retention_date: date | None) -> Scheme:
-    """Set the scheme's retention date and queue the deletion of its transcript then."""
+    """Set the scheme's retention date and queue, for the day after it, the deletion of
+    its transcript and its participants' identifiers (``privacy.retention``)."""
     scheme.retention_date = retention_date
     scheme.save(update_fields=["retention_date"])
     _log(
@@ -296,11 +306,5 @@ def retention_set(*, actor: User, scheme: Scheme, retention_date: date | None) -
         f"Set the retention date to {retention_date}",
         scheme.pk,
     )
-    if retention_date is None:
-        return scheme
-    if not default_task_backend.supports_defer:
-        logger.warning("The task backend cannot defer tasks: no deletion queued for %s", scheme)
-        return scheme
-    when = timezone.make_aware(datetime.combine(retention_date + timedelta(days=1), time.min))
-    delete_transcript_after_retention.using(run_after=when).enqueue(scheme.pk)
+    schedule_retention(scheme)
     return scheme

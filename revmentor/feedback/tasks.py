@@ -15,6 +15,8 @@ def delete_transcript_after_retention(scheme_id: int) -> bool:
 
     Returns whether a transcript was deleted. A retention date moved later since the
     task was queued leaves the transcript alone (a new task was queued for the new date).
+    Setting a retention date now queues ``privacy.tasks.apply_scheme_retention``, which
+    deletes identifiers too; this task stays for those queued before.
     """
     from revmentor.feedback.models import GroupInterview
 

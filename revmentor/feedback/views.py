@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import redirect, render
 
 from revmentor.core import audit
-from revmentor.core.http import AuthedRequest
+from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.core.models import AuditEvent
 from revmentor.feedback import documents as rendering
 from revmentor.feedback import selectors, services
@@ -94,6 +94,15 @@ def notes(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
                 return JsonResponse({"saved": True})
             messages.success(request, f"Notes on {mentee.user.full_name} saved")
             return redirect("schemes:interview_notes", scheme.pk, mentee.pk)
+    # The page shows the group's feedback on the mentee and the mentors' own contributions.
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=mentee,
+        summary="Read the group's notes on a mentee",
+        scheme_id=scheme.pk,
+        request=request,
+    )
     return render(
         request,
         "feedback/notes.jinja",
@@ -144,10 +153,14 @@ def transcript(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             upload = TranscriptForm(request.POST, request.FILES)
             if upload.is_valid():
-                services.transcript_set(
-                    actor=request.user, interview=record, text=upload.cleaned_data["file"]
-                )
-                messages.success(request, "The transcript has been attached")
+                try:
+                    services.transcript_set(
+                        actor=request.user, interview=record, text=upload.cleaned_data["file"]
+                    )
+                except FeedbackError as error:
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, "The transcript has been attached")
             else:
                 messages.error(request, str(upload.errors["file"][0]))
         return redirect("schemes:interview", scheme.pk)
@@ -241,11 +254,9 @@ def document_approve(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpRes
     if refused := _not_post(request):
         return refused
     mentee = selectors.mentee_in(scheme, mentee_pk)
-    number = request.POST.get("version", "")
+    number = posted_int(request.POST.get("version", "")) or 0
     try:
-        services.document_approve(
-            actor=request.user, mentee=mentee, number=int(number) if number.isdigit() else 0
-        )
+        services.document_approve(actor=request.user, mentee=mentee, number=number)
     except FeedbackError as error:
         messages.error(request, str(error))
     else:

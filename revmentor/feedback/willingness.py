@@ -21,6 +21,7 @@ from django.db import transaction
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
+from revmentor.core.spreadsheet import csv_row
 from revmentor.feedback.models import Willingness
 from revmentor.schemes.models import (
     Participant,
@@ -142,7 +143,7 @@ def willingness_export(*, actor: User, scheme: Scheme, ids: Callable[[Participan
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     rows = willingness_rows(scheme, ids)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     audit.record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,

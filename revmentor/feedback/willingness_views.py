@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from revmentor.core import audit
 from revmentor.core.http import AuthedRequest
+from revmentor.core.models import AuditEvent
 from revmentor.feedback import willingness
 from revmentor.feedback.willingness import WillingnessError
 from revmentor.questionnaires.interchange import pseudonym
@@ -74,6 +76,14 @@ def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
     """Staff: every active mentor's willingness for every active mentee, and the figures."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
     result = willingness.matrix(scheme)
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=scheme,
+        summary="Read the mentors' willingness answers",
+        scheme_id=scheme.pk,
+        request=request,
+    )
     return render(
         request,
         "feedback/willingness_matrix.jinja",

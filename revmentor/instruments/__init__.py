@@ -18,6 +18,7 @@ study data folder.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +31,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
 YES_NO = (("yes", "Yes"), ("no", "No"))
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 class DefinitionError(ValueError):
@@ -262,10 +264,14 @@ def check_answer(slot: Answerable, value: str) -> str | None:
     elif item.type == "text":
         if item.max_length is not None and len(value) > item.max_length:
             return f"Your answer must be {item.max_length} characters or fewer"
+        if "\x00" in value:  # no database can store it, and nobody types it
+            return "Remove the hidden null character from your answer"
     elif item.type == "number":
-        if not value.lstrip("-").isdigit():
+        if not WHOLE_NUMBER.fullmatch(value):
             return f"Enter a whole number, like {item.min if item.min is not None else 30}"
-        number = int(value)
+        # Digits only (not ², not ٣), so responses.csv holds what the analysis reads; a
+        # number too long to be in any range is not converted (int() refuses 4,300 digits).
+        number = int(value) if len(value) <= 18 else (-(10**18) if value[0] == "-" else 10**18)
         if item.min is not None and number < item.min:
             return f"Enter a number of {item.min} or more"
         if item.max is not None and number > item.max:

@@ -254,7 +254,7 @@ def _enable_when(item: Item, by_name: Mapping[str, Item]) -> JSON | str:
     elif source.type in ("likert", "choice"):
         condition["answerCoding"] = {"code": equals}
     elif source.type == "number":
-        if not equals.lstrip("-").isdigit():
+        if not re.fullmatch(r"-?[0-9]{1,18}", equals):
             return f"{item.name!r} is shown only if {name!r} is {equals!r}, not a whole number"
         condition["answerInteger"] = int(equals)
     else:
@@ -556,7 +556,7 @@ def questionnaire_to_instrument(
     data: JSON = {
         "format": 1,
         "key": chosen_key,
-        "version": int(version) if version.isdigit() and int(version) >= 1 else 1,
+        "version": int(version) if re.fullmatch(r"[0-9]{1,9}", version) and int(version) else 1,
         "title": title[:200],
         "role": role,
         "timepoint": timepoint,

@@ -386,7 +386,11 @@ def data_dictionary_to_instruments(
 
 
 def _read(csv_text: str) -> tuple[list[_Field], list[str]]:
-    table = list(csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline="")))
+    reader = csv.reader(io.StringIO(csv_text.removeprefix("\ufeff"), newline=""))
+    try:
+        table = list(reader)
+    except csv.Error as error:  # a value longer than the csv module allows, say
+        return [], [f"this is not a CSV file that can be read: {error} (line {reader.line_num})"]
     if not table or "variable" not in (table[0][0].lower() if table[0] else ""):
         return [], [
             "this is not a REDCap data dictionary: its first column must be 'Variable / Field Name'"

@@ -12,6 +12,7 @@ import csv
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TextIO
 
+from revmentor.core.spreadsheet import csv_row
 from revmentor.instruments import Domain, Instrument
 
 RESPONSES_COLUMNS = ("participant_id", "role", "timepoint", "item", "value")
@@ -55,10 +56,11 @@ def write_responses_csv(
     put ``post_…`` before ``pre_…``). Rows with an empty value are unanswered and left
     out.
 
-    Values are written exactly as stored, with no guard against spreadsheet formula
-    injection (a leading ``=``, ``+``, ``-`` or ``@``): researchers analyse these files
-    and a changed value would be a changed answer. The web export must warn or guard
-    separately.
+    A value that a spreadsheet would run as a formula (a leading ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return, other than a plain number) is written with a leading
+    apostrophe (:func:`revmentor.core.spreadsheet.csv_text`), so it stays text; the
+    study folder reader removes exactly that apostrophe, so the answer analysed is the
+    answer given.
 
     Raises ValueError, before writing anything, for a row without five fields, a role
     other than mentor or mentee, a blank participant, time point or item, a time point
@@ -88,7 +90,7 @@ def write_responses_csv(
         checked.sort(key=lambda r: (position[r[2]], r[0], r[1]))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RESPONSES_COLUMNS)
-    writer.writerows(checked)
+    writer.writerows(csv_row(row) for row in checked)
     return len(checked)
 
 
@@ -97,7 +99,9 @@ def write_timepoints_csv(timepoints: Iterable[tuple[str, str]], out: TextIO) -> 
 
     The order given must be chronological: the analysis compares earlier with later
     time points in this order. A blank label is written blank (the reader then uses the
-    time point's name). Raises ValueError for a blank or repeated time point.
+    time point's name). A label that a spreadsheet would run as a formula gets a leading
+    apostrophe, as the values of ``responses.csv`` do. Raises ValueError for a blank or
+    repeated time point.
     """
     rows: list[tuple[str, str]] = []
     for timepoint, label in timepoints:
@@ -108,5 +112,5 @@ def write_timepoints_csv(timepoints: Iterable[tuple[str, str]], out: TextIO) -> 
         rows.append((timepoint, label))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TIMEPOINTS_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return len(rows)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
+from revmentor.core.spreadsheet import csv_row
 from revmentor.meetings import selectors
 from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.interchange import pseudonym
@@ -42,13 +43,15 @@ def sessions_csv(*, actor: User, scheme: Scheme) -> str:
     writer.writerow(COLUMNS)
     for meeting in selectors.held_meetings(scheme):
         writer.writerow(
-            [
-                pseudonym(meeting.pair.mentor),
-                pseudonym(meeting.pair.mentee),
-                meeting.duration_minutes,
-                held_on(meeting),
-                mode(meeting),
-            ]
+            csv_row(
+                [
+                    pseudonym(meeting.pair.mentor),
+                    pseudonym(meeting.pair.mentee),
+                    meeting.duration_minutes,
+                    held_on(meeting),
+                    mode(meeting),
+                ]
+            )
         )
     audit.record(
         actor=actor,

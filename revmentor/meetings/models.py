@@ -17,6 +17,8 @@ from revmentor.schemes.models import Participant
 MAX_PLACE = 200
 MIN_MINUTES = 1
 MAX_MINUTES = 600
+#: The place of an online session known only to have been online (no link).
+ONLINE = "Online"
 
 
 class Meeting(models.Model):
@@ -88,8 +90,9 @@ class Meeting(models.Model):
 
     @property
     def is_online(self) -> bool:
-        """Whether the place is a video link rather than a room."""
-        return looks_like_link(self.place)
+        """Whether the place is a video link rather than a room, or is just "Online"
+        (as a session imported from a study data folder says)."""
+        return self.place.strip().lower() == ONLINE.lower() or looks_like_link(self.place)
 
 
 def looks_like_link(place: str) -> bool:

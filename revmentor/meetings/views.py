@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from revmentor.allocation.models import Pair
-from revmentor.core.http import AuthedRequest
+from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.meetings import export, invites, presenters, selectors, services
 from revmentor.meetings.forms import LogForm, ProposeForm
 from revmentor.meetings.services import MeetingError
@@ -87,7 +87,7 @@ def own_meeting(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     bound: dict[int, tuple[ProposeForm | None, LogForm | None, str]] = {}
     if request.method == "POST":
         posted = request.POST.get("pair", "")
-        pair = selectors.own_pair(participant, int(posted) if posted.isdigit() else 0)
+        pair = selectors.own_pair(participant, posted_int(posted) or 0)
         try:
             done, propose, log = _post(request, participant, pair, f"pair{pair.pk}")
         except MeetingError as error:

@@ -76,6 +76,6 @@ class RemindersForm(forms.Form):
 
     def clean_reminder_days(self) -> list[int]:
         parts = [p.strip() for p in self.cleaned_data["reminder_days"].split(",") if p.strip()]
-        if not all(p.isdigit() and 1 <= int(p) <= 90 for p in parts):
+        if not all(p.isascii() and p.isdigit() and 1 <= int(p) <= 90 for p in parts):
             raise forms.ValidationError("Enter whole numbers of days from 1 to 90, like 3, 7")
         return sorted({int(p) for p in parts})

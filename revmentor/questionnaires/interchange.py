@@ -17,9 +17,9 @@ from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
 from revmentor.instruments import Instrument, fhir, load_definition, redcap, studyfolder
 from revmentor.instruments.problems import ImportProblem
+from revmentor.questionnaires import selectors
 from revmentor.questionnaires.models import (
     InstrumentVersion,
-    Response,
     SchemeInstrument,
     Stage,
 )
@@ -29,8 +29,12 @@ from revmentor.schemes.models import Participant, Phase, Scheme
 def pseudonym(participant: Participant) -> str:
     """A research ID for the participant: stable within a scheme, different between schemes.
 
-    It carries no name or email; only someone with the database can map it back.
+    It carries no name or email; only someone with the database can map it back. A
+    participant imported from a study data folder keeps the ID they had there
+    (``research_id``), so exporting an imported scheme gives back the same IDs.
     """
+    if participant.research_id:
+        return participant.research_id
     digest = hashlib.sha256(
         f"{participant.scheme_id}:{participant.pk}:{participant.scheme.created_at.isoformat()}".encode()
     ).hexdigest()[:8]
@@ -51,15 +55,6 @@ def data_dictionary(scheme: Scheme, instruments: list[SchemeInstrument]) -> str:
     )
 
 
-def _submitted(scheme: Scheme) -> list[Response]:
-    return list(
-        Response.objects.filter(stage__scheme=scheme, status=Response.Status.SUBMITTED)
-        .select_related("participant__scheme", "version", "stage")
-        .prefetch_related("answers")
-        .order_by("stage__position", "participant_id")
-    )
-
-
 def responses_csv(*, actor: User, scheme: Scheme) -> str:
     """``responses.csv`` of the study data folder: every submitted answer, pseudonymised.
 
@@ -68,7 +63,7 @@ def responses_csv(*, actor: User, scheme: Scheme) -> str:
     domains = SchemeInstrument(scheme=scheme).domains()
     rows = [
         row
-        for response in _submitted(scheme)
+        for response in selectors.submitted_responses(scheme)
         for row in studyfolder.answer_rows(
             pseudonym(response.participant),
             response.version.instrument,
@@ -96,7 +91,7 @@ def responses_bundle(*, actor: User, instrument: SchemeInstrument) -> str:
     in a ``collection`` Bundle, each checked against the Questionnaire."""
     domains = instrument.domains()
     entries = []
-    for response in _submitted(instrument.scheme):
+    for response in selectors.submitted_responses(instrument.scheme):
         if response.scheme_instrument_id != instrument.pk:
             continue
         resource = fhir.response_to_questionnaire_response(
@@ -118,7 +113,21 @@ def responses_bundle(*, actor: User, instrument: SchemeInstrument) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "custom"
+    """The time point of a stage labelled ``text``: what a definition's ``timepoint``
+    allows (a letter, then letters, digits and underscores; 2 to 64 characters)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60] or "custom"
+    return slug if re.fullmatch(r"[a-z][a-z0-9_]+", slug) else f"stage_{slug}"
+
+
+def _has_nul(value: object) -> bool:
+    """Whether a parsed definition holds a NUL character, which no database stores."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 @transaction.atomic
@@ -145,6 +154,14 @@ def instrument_import(
             raise ImportProblem(
                 [f"The file is not JSON: {error.msg} (line {error.lineno})."]
             ) from None
+        except RecursionError:
+            raise ImportProblem(
+                ["The file is not a FHIR Questionnaire: it nests too deeply."]
+            ) from None
+        if not isinstance(data, dict):
+            raise ImportProblem(
+                ["The file is not a FHIR Questionnaire: it must hold one JSON object, in { }."]
+            )
         instruments = [
             fhir.questionnaire_to_instrument(data, role=role, timepoint=timepoint, domains=domains)
         ]
@@ -172,6 +189,8 @@ def instrument_import(
     )
     number = InstrumentVersion.objects.filter(scheme=scheme, key=instrument.key).count() + 1
     definition = {**instrument.to_dict(), "timepoint": timepoint, "role": role, "version": number}
+    if _has_nul(definition):
+        raise ImportProblem(["The file holds a hidden null character: remove it and try again."])
     load_definition(definition)  # still valid once bound to the stage
     version = InstrumentVersion.objects.create(
         key=instrument.key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -211,4 +212,22 @@ def instruments_of(scheme: Scheme) -> list[SchemeInstrument]:
         SchemeInstrument.objects.filter(scheme=scheme)
         .select_related("version", "stage", "scheme")
         .order_by("stage__position", "role")
+    )
+
+
+def submitted_responses(
+    scheme: Scheme, participant_ids: Collection[int] | None = None
+) -> list[Response]:
+    """The scheme's submitted responses with their answers, in stage then participant order.
+
+    Only those of ``participant_ids`` when given. Two queries (responses, then answers)
+    whatever the number; each participant's ``scheme`` is loaded, so pseudonyms cost none.
+    """
+    found = Response.objects.filter(stage__scheme=scheme, status=Response.Status.SUBMITTED)
+    if participant_ids is not None:
+        found = found.filter(participant_id__in=participant_ids)
+    return list(
+        found.select_related("participant__scheme", "version", "stage")
+        .prefetch_related("answers")
+        .order_by("stage__position", "participant_id")
     )

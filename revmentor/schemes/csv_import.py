@@ -80,7 +80,14 @@ def parse(stream: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
     """
     text = _decode(stream)
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    try:
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        records = list(reader)
+    except csv.Error as error:  # a value longer than the csv module allows, say
+        raise ImportFailed(
+            [RowError(0, "", f"It cannot be read as CSV ({error}): check it and save it again")]
+        ) from None
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise ImportFailed(
@@ -93,10 +100,9 @@ def parse(stream: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
     errors = [
         RowError(1, column, "Unknown column: remove it or fix its name") for column in unknown
     ]
-    reader.fieldnames = header
     rows: list[tuple[int, dict[str, Any]]] = []
     emails: dict[str, int] = {}
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
         if None in raw:
             errors.append(RowError(number, "", "This row has more values than the header"))
             continue

@@ -234,9 +234,21 @@ class Participant(models.Model):
     )
     withdrawn_reason = models.CharField(max_length=300, blank=True)
     withdrawn_on = models.DateField(null=True, blank=True)
+    research_id = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Set only for a participant imported from a study data folder: their "
+        "ID there, kept as their research ID.",
+    )
     added_at = models.DateTimeField(auto_now_add=True)
     invited_at = models.DateTimeField(null=True, blank=True)
     invitations_sent = models.PositiveSmallIntegerField(default=0)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When their identifiers were erased; the row is kept as a pseudonymous stub.",
+    )
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -244,6 +256,11 @@ class Participant(models.Model):
         ordering = ("role", "user__full_name", "pk")
         constraints = [
             models.UniqueConstraint(fields=("scheme", "user"), name="one_participation_per_scheme"),
+            models.UniqueConstraint(
+                fields=("scheme", "research_id"),
+                condition=~Q(research_id=""),
+                name="unique_research_id",
+            ),
             models.CheckConstraint(
                 condition=Q(age__isnull=True) | Q(age__gte=16, age__lte=100), name="age_in_range"
             ),
@@ -268,6 +285,11 @@ class Participant(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == ParticipantStatus.ACTIVE
+
+    @property
+    def is_imported(self) -> bool:
+        """Whether they came from an imported study data folder (no email, no sign-in)."""
+        return self.research_id != ""
 
     def current_consent(self) -> Consent | None:
         return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_at").first()

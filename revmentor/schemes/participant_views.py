@@ -59,6 +59,11 @@ def consent(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
 
 
 def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
+    """Withdraw your consent: open to withdrawn participants too, on purpose.
+
+    Consent can be withdrawn at any time; for someone already withdrawn from the scheme
+    it still stops research use of the answers they gave.
+    """
     participant = _own_participation(request, scheme_pk)
     if request.method == "POST":
         try:

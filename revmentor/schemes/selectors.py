@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from revmentor.core.models import User
 from revmentor.schemes.models import (
+    Consent,
     Organisation,
     Participant,
     ParticipantStatus,
@@ -73,6 +74,19 @@ def schemes_managed_by(user: User) -> QuerySet[Scheme]:
     if user.is_site_admin:
         return schemes
     return schemes.filter(memberships__user=user).distinct()
+
+
+def schemes_for_research(user: User) -> QuerySet[Scheme]:
+    """Schemes whose research data the user may export, by name: all for a site admin.
+
+    The query form of ``schemes.export_research`` (site admin, lead or researcher), for
+    pages about several schemes at once; one query, whatever the number of schemes.
+    """
+    schemes = Scheme.objects.select_related("organisation").order_by("name", "pk")
+    if user.is_site_admin:
+        return schemes
+    roles = (StaffRole.LEAD, StaffRole.RESEARCHER)
+    return schemes.filter(memberships__user=user, memberships__role__in=roles).distinct()
 
 
 def scheme_for(user: User, pk: int) -> Scheme:
@@ -147,3 +161,30 @@ def memberships_of(scheme: Scheme) -> QuerySet[SchemeMembership]:
         .select_related("user")
         .order_by("role", "user__full_name")
     )
+
+
+def consenting_participants(scheme: Scheme) -> list[Participant]:
+    """The scheme's participants whose current consent agrees to take part, in ID order.
+
+    Each is annotated with ``research_use`` (their current consent allows research use
+    of their answers). One query; every participant's ``scheme`` is ``scheme``, so a
+    pseudonym costs no query.
+    """
+    current = Consent.objects.filter(
+        participant=OuterRef("pk"), take_part=True, withdrawn_at__isnull=True
+    )
+    people = list(
+        scheme.participants.annotate(
+            consented=Exists(current), research_use=Exists(current.filter(research_use=True))
+        )
+        .filter(consented=True)
+        .order_by("pk")
+    )
+    for person in people:
+        person.scheme = scheme
+    return people
+
+
+def research_participant_ids(scheme: Scheme) -> set[int]:
+    """Primary keys of the participants whose answers may be used for research (one query)."""
+    return {p.pk for p in consenting_participants(scheme) if getattr(p, "research_use", False)}

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 
 from django.db import transaction
 from django.utils import timezone
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
+from revmentor.privacy.tasks import schedule_retention
 from revmentor.schemes.models import (
     PHASE_ORDER,
     Consent,
@@ -34,6 +36,12 @@ from revmentor.schemes.tasks import send_invitation
 
 class ServiceError(Exception):
     """The action cannot be done; ``str(error)`` tells the user why and what to do."""
+
+
+class Unchanged(Enum):
+    """A keyword left out: keep the current value."""
+
+    UNCHANGED = "unchanged"
 
 
 def _audit(
@@ -68,11 +76,14 @@ def scheme_update(
     information_sheet: str,
     information_sheet_version: str,
     release_documents_to_mentees: bool = False,
+    retention_date: date | Unchanged | None = Unchanged.UNCHANGED,
 ) -> Scheme:
     """Update a scheme's details. Domains can change only while it is in set-up.
 
-    Raises ServiceError if the domains would change after phase 1 has started, since
-    answers and feedback already refer to them.
+    A new ``retention_date`` queues, for the day after it, the deletion of the
+    transcript and the participants' identifiers (``privacy.retention``); leave it out
+    to keep the date as it is. Raises ServiceError if the domains would change after
+    phase 1 has started, since answers and feedback already refer to them.
     """
     if domains != scheme.domains and not scheme.domains_editable:
         raise ServiceError("Domains can only be changed before phase 1 starts.")
@@ -82,8 +93,16 @@ def scheme_update(
     scheme.information_sheet = information_sheet
     scheme.information_sheet_version = information_sheet_version
     scheme.release_documents_to_mentees = release_documents_to_mentees
+    summary = "Updated scheme details"
+    retention_changed = False
+    if not isinstance(retention_date, Unchanged) and retention_date != scheme.retention_date:
+        scheme.retention_date = retention_date
+        retention_changed = True
+        summary += f"; retention date {retention_date or 'removed'}"
     scheme.save()
-    _audit(actor, AuditEvent.Action.UPDATE, scheme, "Updated scheme details", scheme)
+    _audit(actor, AuditEvent.Action.UPDATE, scheme, summary, scheme)
+    if retention_changed:
+        schedule_retention(scheme)
     return scheme
 
 
@@ -218,7 +237,12 @@ def participant_update(
     previous_mentoring: bool | None,
     supervisor: Participant | None,
 ) -> Participant:
-    """Update a participant's details and, for a mentor, their clinical supervisor."""
+    """Update a participant's details and, for a mentor, their clinical supervisor.
+
+    Raises ServiceError for a participant whose personal data was erased.
+    """
+    if participant.erased_at is not None:
+        raise ServiceError("This participant's personal data has been erased.")
     if participant.role == ParticipantRole.MENTOR and years_as_consultant is not None:
         raise ServiceError("Years as consultant is for mentees only.")
     if supervisor is not None:
@@ -262,10 +286,18 @@ def supervisors_set(*, actor: User, scheme: Scheme, assignments: dict[int, int |
 def participant_invite(*, actor: User, participant: Participant) -> Participant:
     """Email the participant an invitation with a one-time sign-in link.
 
-    Re-inviting sends a fresh link. Raises ServiceError for a withdrawn participant.
+    Re-inviting sends a fresh link. Raises ServiceError for a withdrawn participant or
+    one imported from a study data folder (who has no email address).
     """
+    if participant.erased_at is not None:
+        raise ServiceError("This participant's personal data has been erased.")
     if participant.status == ParticipantStatus.WITHDRAWN:
         raise ServiceError(f"{participant.user} has withdrawn, so cannot be invited.")
+    if participant.is_imported:
+        raise ServiceError(
+            f"{participant.user} was imported from a study data folder and has no email "
+            "address, so cannot be invited."
+        )
     participant.invited_at = timezone.now()
     participant.invitations_sent += 1
     participant.save(update_fields=["invited_at", "invitations_sent"])
@@ -278,7 +310,8 @@ def participant_invite(*, actor: User, participant: Participant) -> Participant:
 def participants_invite_pending(*, actor: User, scheme: Scheme) -> int:
     """Invite every active participant who has not been invited yet; return how many."""
     pending = list(
-        Participant.objects.filter(scheme=scheme, invited_at__isnull=True)
+        Participant.objects.filter(scheme=scheme, invited_at__isnull=True, erased_at__isnull=True)
+        .filter(research_id="")
         .active()
         .select_related("scheme", "user")
         .order_by("pk")

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from revmentor.core.http import AuthedRequest
+from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.schemes import csv_import, presenters, selectors, services
 from revmentor.schemes.forms import (
     MembershipForm,
@@ -40,6 +40,7 @@ def scheme_list(request: AuthedRequest) -> HttpResponse:
         {
             "schemes": schemes,
             "can_create": request.user.has_perm("schemes.create_scheme"),
+            "can_pool": selectors.schemes_for_research(request.user)[:2].count() == 2,
         },
     )
 
@@ -80,6 +81,7 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "information_sheet": scheme.information_sheet,
         "information_sheet_version": scheme.information_sheet_version,
         "release_documents_to_mentees": scheme.release_documents_to_mentees,
+        "retention_date": scheme.retention_date,
     }
     form = SchemeEditForm(request.POST or None, initial=initial)
     problem = ""
@@ -229,8 +231,7 @@ def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         assignments: dict[int, int | None] = {}
         for mentor in mentors:
-            value = request.POST.get(f"supervisor-{mentor.pk}", "")
-            assignments[mentor.pk] = int(value) if value.isdigit() else None
+            assignments[mentor.pk] = posted_int(request.POST.get(f"supervisor-{mentor.pk}", ""))
         try:
             changed = services.supervisors_set(
                 actor=request.user,

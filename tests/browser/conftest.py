@@ -1,5 +1,8 @@
 """Playwright in Debian's Chromium, with axe-core from npm checking every page.
 
+Every page axe checks must also have broken no rule of the Content-Security-Policy: a
+listener installed before any page script records each violation the browser reports.
+
 Browser tests skip (loudly, see the README's test command) when Chromium is missing.
 """
 
@@ -24,6 +27,18 @@ FLAGS = [
     "--disable-sync",
 ]
 
+# Installed in every page before its own scripts (init scripts are not bound by the
+# page's Content-Security-Policy): records what the policy blocked.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || event.documentURI}:${event.lineNumber})`
+  );
+});
+"""
+
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
 # are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -43,8 +58,15 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def csp_violations(page: Any) -> list[str]:
+    """What the Content-Security-Policy blocked on the page so far (fails if not listening)."""
+    found = page.evaluate("() => window.__cspViolations ?? null")
+    assert found is not None, f"no CSP listener on {page.url}: make pages with new_page"
+    return list(found)
+
+
 class Axe:
-    """Runs axe-core on a page and fails the test on any violation."""
+    """Runs axe-core on a page and fails the test on any violation, or any CSP violation."""
 
     def __init__(self) -> None:
         self.pages_checked: list[str] = []
@@ -52,7 +74,8 @@ class Axe:
     def check(self, page: Any) -> None:
         # Check the page as people meet it: after the NHS.UK JavaScript has run.
         page.wait_for_function("() => document.documentElement.dataset.revmentorReady === 'true'")
-        page.add_script_tag(path=str(AXE))
+        # Evaluated, not added as a <script>: the page's CSP allows no inline script.
+        page.evaluate(AXE.read_text(encoding="utf-8"))
         result = page.evaluate(
             "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
             "'wcag21aa', 'wcag22aa', 'best-practice']})"
@@ -63,6 +86,7 @@ class Axe:
             for v in result["violations"]
         ]
         assert violations == [], f"axe on {page.url}: {violations}"
+        assert csp_violations(page) == [], f"CSP on {page.url}: {csp_violations(page)}"
         self.pages_checked.append(page.url)
 
 
@@ -77,6 +101,7 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
 
     def make() -> Any:
         context = browser.new_context(base_url=live_server.url)
+        context.add_init_script(script=CSP_LISTENER)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

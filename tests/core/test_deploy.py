@@ -1,12 +1,21 @@
-"""Production settings pass Django's deployment checks with no warnings."""
+"""Production settings pass Django's deployment checks, and send the security headers."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from revmentor.schemes.models import Participant
 
 
 def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
@@ -47,3 +56,83 @@ def test_production_refuses_a_weak_secret_key(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be a random string of 50 or more characters" in result.stderr
+
+
+HOST = "revmentor.example.nhs.uk"
+# What the production settings decide about HTTPS, cookies and headers.
+_SECURITY_PREFIXES = ("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_")
+_SECURITY_NAMES = {"X_FRAME_OPTIONS", "CONTENT_SECURITY_POLICY", "DEBUG", "REVMENTOR_REQUIRE_MFA"}
+
+
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """The production settings module's security settings, read as a deployment would."""
+    monkeypatch.setenv("DJANGO_SECRET_KEY", secrets.token_urlsafe(60))
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", HOST)
+    monkeypatch.setenv("REVMENTOR_DATA_DIR", str(tmp_path))
+    for name in ("DJANGO_HSTS_SECONDS", "DJANGO_HSTS_PRELOAD", "DJANGO_SECURE_SSL_REDIRECT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delitem(sys.modules, "revmentor.config.settings.production", raising=False)
+    module = importlib.import_module("revmentor.config.settings.production")
+    monkeypatch.delitem(sys.modules, "revmentor.config.settings.production")
+    found = {
+        name: getattr(module, name)
+        for name in dir(module)
+        if name.startswith(_SECURITY_PREFIXES) or name in _SECURITY_NAMES
+    }
+    return {**found, "ALLOWED_HOSTS": [HOST]}
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parts = (part.split() for part in policy.split(";") if part.strip())
+    return {name: sorted(values) for name, *values in parts}
+
+
+def test_production_responses_carry_the_security_headers(
+    production: dict[str, Any], mentor: Participant
+) -> None:
+    cache.clear()
+    with override_settings(**production):
+        client = Client(HTTP_HOST=HOST)
+        # Plain HTTP is sent to HTTPS.
+        response = client.get("/accounts/login/")
+        assert response.status_code == 301
+        assert response["Location"] == f"https://{HOST}/accounts/login/"
+
+        response = client.get("/accounts/login/", secure=True)
+        assert response.status_code == 200
+        assert response["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        )
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+        policy = _directives(response["Content-Security-Policy"])
+        nonce = re.search(r"<script nonce=\"([^\"]+)\">", response.content.decode())
+        assert nonce, "the NHS.UK template's inline script carries the nonce"
+        assert policy == {
+            "default-src": ["'self'"],
+            "script-src": sorted(["'self'", f"'nonce-{nonce.group(1)}'"]),
+            "style-src": sorted(["'self'", f"'nonce-{nonce.group(1)}'"]),
+            "img-src": ["'self'", "data:"],
+            "font-src": ["'self'", "https://assets.nhs.uk"],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+        }
+        csrf = response.cookies["csrftoken"]
+        assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
+
+        response = client.post(
+            "/accounts/login/",
+            {"login": mentor.user.email, "password": "a-long-test-password"},
+            secure=True,
+        )
+        assert response.status_code == 302
+        session = response.cookies["sessionid"]
+        assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+        assert session["max-age"] == ""  # ends when the browser closes (no "remember me")
+    cache.clear()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from revmentor.analysis.reader import read_study
+from revmentor.core.spreadsheet import from_csv_text
 from revmentor.instruments import STUDY_DOMAINS, builtin_instruments
 from revmentor.instruments.studyfolder import (
     ResponseRow,
@@ -36,11 +37,11 @@ def test_responses_csv_has_the_header_and_one_answer_a_row_exactly() -> None:
         "participant_id,role,timepoint,item,value\n"
         "p1,mentor,pre_phase1,understanding,4\n"
         'p1,mentor,pre_phase1,concerns_text,"Line one,\n""two"""\n'
-        "p2,mentee,pre_session,comments,=SUM(A1) café\n"
+        "p2,mentee,pre_session,comments,'=SUM(A1) café\n"  # a spreadsheet shows it as text
     )
     read_back = list(csv.reader(io.StringIO(out.getvalue())))
     assert read_back[2][4] == 'Line one,\n"two"'
-    assert read_back[3][4] == "=SUM(A1) café"
+    assert from_csv_text(read_back[3][4]) == "=SUM(A1) café"
 
 
 def test_rows_are_ordered_by_the_given_time_points_keeping_item_order() -> None:

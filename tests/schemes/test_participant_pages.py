@@ -55,6 +55,17 @@ def test_withdrawn_participant_cannot_consent(client_for: ClientFor, mentor: Par
     )
 
 
+def test_withdrawn_participant_can_still_withdraw_their_consent(
+    client_for: ClientFor, withdrawn: Participant
+) -> None:
+    client = client_for(withdrawn.user)
+    url = reverse("consent_withdraw", args=[withdrawn.scheme_id])
+    assert url in client.get(reverse("tasks")).content.decode()
+    assert client.post(url)["Location"] == reverse("tasks")
+    assert withdrawn.current_consent() is None
+    assert url not in client.get(reverse("tasks")).content.decode()
+
+
 def test_home_sends_staff_to_schemes_and_participants_to_tasks(
     client_for: ClientFor, lead: User, mentor: Participant
 ) -> None:

@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 
 from revmentor.analysis.problems import ProblemLog
 from revmentor.analysis.reader.model import BoolArray, FloatArray, I32Array, ObjArray
+from revmentor.core.spreadsheet import QUOTE, from_csv_text
 
 BLOCK_BYTES = 8 << 20
 
@@ -29,6 +30,9 @@ def read_header(path: Path, log: ProblemLog, required: Sequence[str]) -> list[st
             header = next(csv.reader(fh), None)
     except UnicodeDecodeError:
         log.add(path.name, None, None, "is not UTF-8 text; save it as CSV UTF-8", "encoding")
+        return None
+    except csv.Error as exc:  # a header cell longer than the csv module allows, say
+        log.add(path.name, 1, None, f"cannot be read as CSV: {exc}", "parse")
         return None
     if header is None:
         log.add(path.name, None, None, "is empty; it needs a header row", "empty")
@@ -146,6 +150,27 @@ def column_strings(table: pa.Table, column: str) -> ObjArray:
         return np.full(table.num_rows, "", dtype=object)
     stripped = pc.utf8_trim_whitespace(table.column(column))
     return as_objects(stripped)
+
+
+def unquoted(strings: pa.Array) -> pa.Array:
+    """Return free text as typed: without the apostrophe the study folder's writers put
+    before text a spreadsheet would run as a formula (``'=1+1`` is read as ``=1+1``).
+
+    Only that one apostrophe is removed (:func:`revmentor.core.spreadsheet.from_csv_text`),
+    so ``'hello`` stays as it is. Cheap when no text starts with an apostrophe.
+    """
+    marked = pc.starts_with(strings, QUOTE)
+    if not pc.any(marked).as_py():
+        return strings
+    return pa.array([from_csv_text(s) for s in strings.to_pylist()], pa.string())
+
+
+def text_column(table: pa.Table, column: str) -> ObjArray:
+    """Return a free-text column as stripped strings as typed (see :func:`unquoted`)."""
+    if column not in table.column_names:
+        return np.full(table.num_rows, "", dtype=object)
+    stripped = pc.utf8_trim_whitespace(table.column(column).combine_chunks())
+    return as_objects(unquoted(stripped))
 
 
 def dictionary_column(table: pa.Table, column: str) -> tuple[I32Array, pa.Array]:

@@ -12,7 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from revmentor.analysis.problems import ProblemLog
-from revmentor.analysis.reader.csvio import column_strings, parse_numbers, read_table, report_rows
+from revmentor.analysis.reader.csvio import (
+    column_strings,
+    parse_numbers,
+    read_table,
+    report_rows,
+    text_column,
+)
 from revmentor.analysis.reader.model import (
     DOMAIN_LABELS,
     DOMAINS,
@@ -36,7 +42,8 @@ def read_item_overrides(folder: Path, log: ProblemLog) -> dict[str, Item]:
     if table is None:
         return {}
     out: dict[str, Item] = {}
-    items, kinds, labels = (column_strings(table, c) for c in ("item", "type", "label"))
+    items, kinds = (column_strings(table, c) for c in ("item", "type"))
+    labels = text_column(table, "label")
     lows, bad_low = parse_numbers(column_strings(table, "min"))
     highs, bad_high = parse_numbers(column_strings(table, "max"))
     for i, (item, kind) in enumerate(zip(items, kinds, strict=True)):

@@ -64,7 +64,9 @@ class Participants:
 
     ``role`` holds indexes into :data:`ROLES`; ``sex`` indexes ``sex_names`` (which may
     include ""); numeric columns hold NaN where blank; ``previous_mentor`` holds 1 (yes),
-    0 (no) or -1 (blank).
+    0 (no) or -1 (blank). ``scheme`` indexes ``scheme_names`` (the optional ``scheme``
+    column of a pooled folder, names in order of first appearance; all 0 and ``[""]``
+    without the column).
     """
 
     ids: ObjArray
@@ -76,6 +78,8 @@ class Participants:
     years_as_consultant: FloatArray
     previous_mentor: npt.NDArray[np.int8]
     has_column: dict[str, bool]
+    scheme: I32Array = field(default_factory=lambda: np.empty(0, np.int32))
+    scheme_names: list[str] = field(default_factory=list)
 
     def role_slice(self, role: int) -> slice:
         """Return the slice of participant indexes holding ``role`` (possibly empty)."""

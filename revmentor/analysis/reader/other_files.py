@@ -16,6 +16,7 @@ from revmentor.analysis.reader.csvio import (
     parse_numbers,
     read_table,
     report_rows,
+    text_column,
 )
 from revmentor.analysis.reader.model import ROLES, YES_NO, I32Array, Participants, Study
 from revmentor.analysis.reader.responses import Answers, answer_keys
@@ -93,7 +94,7 @@ def read_codes(folder: Path, log: ProblemLog, answers: Answers, study: Study) ->
     book = read_table(folder, "codebook.csv", log, ("code",), ("label", "parent", "description"))
     if book is not None:
         for code, label in zip(
-            column_strings(book, "code"), column_strings(book, "label"), strict=True
+            column_strings(book, "code"), text_column(book, "label"), strict=True
         ):
             study.code_labels[str(code)] = str(label) or str(code)
     name = "codes.csv"

@@ -21,9 +21,13 @@ from revmentor.analysis.reader.model import ROLES, YES_NO, FloatArray, Participa
 
 
 def read_participants(folder: Path, log: ProblemLog) -> Participants | None:
-    """Return participants sorted by role, or ``None`` if the file is unusable."""
+    """Return participants sorted by role, or ``None`` if the file is unusable.
+
+    Columns other than those of the format (and the optional ``scheme`` of a pooled
+    folder) are ignored.
+    """
     name = "participants.csv"
-    optional = ("sex", "age", "years_as_consultant", "previous_mentor", "status")
+    optional = ("sex", "age", "years_as_consultant", "previous_mentor", "status", "scheme")
     table = read_table(folder, name, log, ("participant_id", "role"), optional, must_exist=True)
     if table is None:
         return None
@@ -88,6 +92,8 @@ def read_participants(folder: Path, log: ProblemLog) -> Participants | None:
     )
     by_role = np.argsort(role_code, kind="stable")
     sex = trimmed_column(table, "sex").dictionary_encode()
+    # A pooled folder says which scheme each participant came from; any text is a label.
+    scheme = trimmed_column(table, "scheme").dictionary_encode()
     return Participants(
         ids=as_objects(id_col)[by_role],
         role=role_code[by_role],
@@ -98,4 +104,6 @@ def read_participants(folder: Path, log: ProblemLog) -> Participants | None:
         years_as_consultant=columns["years_as_consultant"][by_role],
         previous_mentor=prev_code[by_role],
         has_column={c: c in table.column_names for c in optional},
+        scheme=as_numpy(scheme.indices).astype(np.int32)[by_role],
+        scheme_names=[str(x) for x in scheme.dictionary.to_pylist()],
     )

@@ -25,6 +25,8 @@ from revmentor.analysis.reader.csvio import (
     read_header,
     read_table,
     report_rows,
+    text_column,
+    unquoted,
 )
 from revmentor.analysis.reader.items import (
     INT_PATTERN,
@@ -51,7 +53,7 @@ def read_timepoints(folder: Path, log: ProblemLog) -> tuple[list[str], dict[str,
     if table is None:
         return None
     names = [str(x) for x in column_strings(table, "timepoint")]
-    labels = [str(x) for x in column_strings(table, "label")]
+    labels = [str(x) for x in text_column(table, "label")]
     seen: set[str] = set()
     for i, tp in enumerate(names):
         if tp in seen or not tp:
@@ -148,6 +150,7 @@ def read_responses(folder: Path, log: ProblemLog, people: Participants) -> Answe
     tp_idx, tp_dict = dictionary_column(table, "timepoint")
     item_idx, item_dict = dictionary_column(table, "item")
     val_idx, val_dict = dictionary_column(table, "value")
+    val_dict = unquoted(val_dict)  # each distinct answer once, as it was typed
 
     def pid_at(i: int) -> str:
         return str(raw_pid[i].as_py()).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from revmentor.config.env import ConfigError, env_bool, env_int, env_list, env_path, env_str
 
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "revmentor.core",
@@ -44,10 +47,13 @@ INSTALLED_APPS = [
     "revmentor.allocation",
     "revmentor.meetings",
     "revmentor.research",
+    "revmentor.privacy",
+    "revmentor.coding",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "revmentor.core.mfa.RequireMFAMiddleware",
 ]
 
 ROOT_URLCONF = "revmentor.config.urls"
@@ -158,14 +165,25 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "request_login_code": "20/m/ip,3/m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    "reset_password": "20/m/ip,5/m/key",  # a rate, not a password  # nosec
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "revmentor: "
+
+# Two-step verification (django-allauth's mfa app): an authenticator app (TOTP) and
+# recovery codes. Leads and site admins must set it up before they can use any page
+# (revmentor.core.mfa); everyone else may. Off only in the demo and the test settings.
+REVMENTOR_REQUIRE_MFA = env_bool("REVMENTOR_REQUIRE_MFA", True)
+MFA_ADAPTER = "revmentor.core.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Reverse mentoring"
+# Accept the code before and after the current one: a phone's clock may be a little
+# off (RFC 6238, 5.2). A code is still used once only.
+MFA_TOTP_TOLERANCE = 1
 
 # django-sesame: the one-time link in an invitation email.
 SESAME_ONE_TIME = True
 SESAME_MAX_AGE = env_int("REVMENTOR_INVITE_LINK_HOURS", 72, minimum=1) * 3600
-SESAME_TOKEN_NAME = "token"  # noqa: S105 (a query parameter name)
+SESAME_TOKEN_NAME = "token"  # noqa: S105 (a query parameter name)  # nosec B105
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -203,6 +221,22 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Content-Security-Policy (django-csp): nothing inline but what carries this response's
+# nonce (the NHS.UK template's `js-enabled` switch, the Results page's report styles).
+# The NHS.UK frontend's CSS loads the Frutiger font from assets.nhs.uk.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "https://assets.nhs.uk"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

@@ -14,3 +14,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The demo runs a real task worker (started by `revmentor demo`), as production does.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The demo's leads sign in by link; leads of a real deployment must set up two-step
+# verification (base and production settings).
+REVMENTOR_REQUIRE_MFA = False

@@ -14,5 +14,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Most tests sign leads in without an authenticator; tests/core/test_mfa.py turns it on.
+REVMENTOR_REQUIRE_MFA = False
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
