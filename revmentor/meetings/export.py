@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from django.utils import timezone
 
@@ -32,6 +33,21 @@ def held_on(meeting: Meeting) -> str:
     return timezone.localtime(meeting.starts_at).date().isoformat()
 
 
+def session_rows(scheme: Scheme) -> Iterator[list[object]]:
+    """One row of :data:`COLUMNS` per held session of the scheme's published pairs.
+
+    Research IDs only; a fixed number of queries whatever the number of sessions.
+    """
+    for meeting in selectors.held_meetings(scheme):
+        yield [
+            pseudonym(meeting.pair.mentor),
+            pseudonym(meeting.pair.mentee),
+            meeting.duration_minutes,
+            held_on(meeting),
+            mode(meeting),
+        ]
+
+
 def sessions_csv(*, actor: User, scheme: Scheme) -> str:
     """Every session of the published pairs logged as held, one a row, with research IDs.
 
@@ -41,18 +57,7 @@ def sessions_csv(*, actor: User, scheme: Scheme) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for meeting in selectors.held_meetings(scheme):
-        writer.writerow(
-            csv_row(
-                [
-                    pseudonym(meeting.pair.mentor),
-                    pseudonym(meeting.pair.mentee),
-                    meeting.duration_minutes,
-                    held_on(meeting),
-                    mode(meeting),
-                ]
-            )
-        )
+    writer.writerows(csv_row(row) for row in session_rows(scheme))
     audit.record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,

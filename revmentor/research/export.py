@@ -33,7 +33,6 @@ from revmentor.core.spreadsheet import csv_row
 from revmentor.feedback import willingness
 from revmentor.instruments import studyfolder
 from revmentor.meetings import export as meetings_export
-from revmentor.meetings import selectors as meetings_selectors
 from revmentor.questionnaires import selectors as questionnaire_selectors
 from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import SchemeInstrument, Stage
@@ -139,19 +138,7 @@ def _timepoints_csv(stages: list[tuple[str, str]]) -> bytes:
 
 def _sessions_csv(scheme: Scheme, ids: set[str]) -> bytes:
     """``sessions.csv``: held sessions of published pairs whose two people are in ``ids``."""
-    rows = []
-    for meeting in meetings_selectors.held_meetings(scheme):
-        mentor, mentee = pseudonym(meeting.pair.mentor), pseudonym(meeting.pair.mentee)
-        if mentor in ids and mentee in ids:
-            rows.append(
-                [
-                    mentor,
-                    mentee,
-                    meeting.duration_minutes,
-                    meetings_export.held_on(meeting),
-                    meetings_export.mode(meeting),
-                ]
-            )
+    rows = [row for row in meetings_export.session_rows(scheme) if row[0] in ids and row[1] in ids]
     return _csv(meetings_export.COLUMNS, rows)
 
 

@@ -13,7 +13,8 @@ function records the export once in the audit trail.
   The folder's own CSV files carry a leading apostrophe on such text; the workbook
   shows the text as it was typed.
 - :func:`spss`: wide format, one row per participant, ``<item>_<timepoint>`` variables
-  with variable labels (the question text) and value labels (1–5 items, role).
+  with variable labels (the question text) and value labels (1–5 items, role; yes/no
+  coded 1/0 and choices 1, 2, … in the questionnaire's order).
 - :func:`report_pdf`: the analysis report as ``revmentor analyse --pdf`` prints it.
 """
 
@@ -27,7 +28,7 @@ import math
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,9 @@ class Question:
     text: str
     ordinal: bool
     value_labels: dict[float, str]
+    #: For yes/no and choice items: the stored answer -> its SPSS code (yes 1, no 0;
+    #: choices 1, 2, … in the questionnaire's order).
+    codes: dict[str, float] = field(default_factory=dict)
 
 
 def spss_name(item: str, timepoint: str = "") -> str:
@@ -179,6 +183,22 @@ def spss_name(item: str, timepoint: str = "") -> str:
     return name
 
 
+def _codes(item_type: str, values: list[str]) -> dict[str, float]:
+    """SPSS codes of a yes/no or choice item's answers; empty for other items."""
+    if item_type == "yes_no":
+        return {"yes": 1.0, "no": 0.0}
+    if item_type == "choice":
+        return {value: float(i) for i, value in enumerate(values, start=1)}
+    return {}
+
+
+def _unique_name(name: str, full: str) -> str:
+    """A variable name for ``full`` when ``name`` already stands for something else (two
+    items that differ only in characters SPSS does not allow): ends with a hash of ``full``."""
+    digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: SPSS_NAME_MAX - 9]}_{digest}"
+
+
 def _questions(scheme: Scheme) -> dict[str, Question]:
     """Every item the scheme's questionnaires ask: its text, and whether it is 1–5."""
     from revmentor.questionnaires.models import SchemeInstrument
@@ -191,8 +211,13 @@ def _questions(scheme: Scheme) -> dict[str, Question]:
             item = answerable.item
             text = f"{item.text}: {answerable.label}" if item.type == "domain_grid" else item.text
             ordinal = item.type in ORDINAL_TYPES
-            labels = {float(v): label for v, label in item.choices()} if ordinal else {}
-            found.setdefault(answerable.name, Question(text, ordinal, labels))
+            codes = _codes(item.type, [v for v, _label in item.choices()]) if not ordinal else {}
+            labels = (
+                {float(v): label for v, label in item.choices()}
+                if ordinal
+                else {codes[v]: label for v, label in item.choices() if v in codes}
+            )
+            found.setdefault(answerable.name, Question(text, ordinal, labels, codes))
     return found
 
 
@@ -239,12 +264,16 @@ def spss_bytes(files: dict[str, bytes], questions: dict[str, Question]) -> bytes
 
     answers = _rows(files["responses.csv"])[1:]
     item_of: dict[str, str] = {}
+    full_of: dict[str, str] = {}  # SPSS name -> the item_timepoint it stands for
     for participant_id, _role, timepoint, item, value in answers:
         if participant_id not in position:
             continue
         question = questions.get(item)
-        name = spss_name(item, timepoint)
         full = f"{item}_{timepoint}"
+        name = spss_name(item, timepoint)
+        if full_of.setdefault(name, full) != full:
+            name = _unique_name(name, full)
+            full_of.setdefault(name, full)
         text = question.text if question else item
         label = text if len(full) <= SPSS_NAME_MAX and name == full else f"{full}: {text}"
         column(name, label)[position[participant_id]] = value
@@ -255,7 +284,12 @@ def spss_bytes(files: dict[str, bytes], questions: dict[str, Question]) -> bytes
         numeric = question.ordinal if question else False
         if question is None:  # unknown item: numeric when every answer is a number
             numeric = all(v is None or _number(v) is not None for v in values)
-        if numeric:
+        codes = question.codes if question else {}
+        if codes and all(v is None or v in codes for v in values):
+            columns[name] = [math.nan if v is None else codes[v] for v in values]
+            value_labels[name] = question.value_labels if question else {}
+            measure[name] = "nominal"
+        elif numeric:
             columns[name] = [
                 float(v) if v is not None and _number(v) is not None else math.nan for v in values
             ]

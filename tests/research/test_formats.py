@@ -238,3 +238,60 @@ def test_spss_row_of_someone_without_research_consent_has_no_answers(
     frame, _meta = _read_sav(content)
     row = frame[frame["participant_id"] == pseudonym(no_research_mentor)].iloc[0]
     assert pd.isna(row["understanding_pre_phase1"])
+
+
+def test_spss_yes_no_answers_are_coded_with_value_labels(demo_scheme: Scheme) -> None:
+    frame, meta = _read_sav(formats.spss(actor=_lead(), scheme=demo_scheme))
+    name = formats.spss_name("concerns", "pre_phase1")
+    assert meta.readstat_variable_types[name] == "double"
+    assert meta.variable_value_labels[name] == {1.0: "Yes", 0.0: "No"}
+    answered = frame[name].dropna()
+    assert len(answered) > 0 and set(answered) == {1.0}  # every mentor said yes
+
+
+def test_spss_choice_answers_are_coded_in_the_questionnaires_order() -> None:
+    question = formats.Question(
+        "How long was the session?",
+        False,
+        {1.0: "Too short", 2.0: "About right", 3.0: "Too long"},
+        {"too_short": 1.0, "about_right": 2.0, "too_long": 3.0},
+    )
+    files = {
+        "participants.csv": (
+            b"participant_id,role,sex,age,years_as_consultant,previous_mentor,status\n"
+            b"C-1,mentee,,,,,active\nC-2,mentee,,,,,active\n"
+        ),
+        "responses.csv": (
+            b"participant_id,role,timepoint,item,value\n"
+            b"C-1,mentee,post,time_devoted,about_right\nC-2,mentee,post,time_devoted,too_long\n"
+        ),
+    }
+    frame, meta = _read_sav(formats.spss_bytes(files, {"time_devoted": question}))
+    name = formats.spss_name("time_devoted", "post")
+    assert list(frame[name]) == [2.0, 3.0]
+    assert meta.variable_value_labels[name][3.0] == "Too long"
+    # An answer the questionnaire does not know keeps the column as text: nothing is lost.
+    strange = files | {
+        "responses.csv": files["responses.csv"] + b"C-1,mentee,pre,time_devoted,odd\n"
+    }
+    frame, meta = _read_sav(formats.spss_bytes(strange, {"time_devoted": question}))
+    assert list(frame[formats.spss_name("time_devoted", "pre")]) == ["odd", ""]
+
+
+def test_spss_names_never_collide() -> None:
+    files = {
+        "participants.csv": (
+            b"participant_id,role,sex,age,years_as_consultant,previous_mentor,status\n"
+            b"M-1,mentor,,,,,active\n"
+        ),
+        "responses.csv": (
+            b"participant_id,role,timepoint,item,value\n"
+            b"M-1,mentor,pre,a.b,1\nM-1,mentor,pre,a_b,2\n"
+        ),
+    }
+    frame, meta = _read_sav(formats.spss_bytes(files, {}))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert frame["a_b_pre"].iloc[0] == 1.0
+    other = next(n for n in meta.column_names if n.startswith("a_b_pre_"))
+    assert frame[other].iloc[0] == 2.0
+    assert labels[other].startswith("a_b_pre")
