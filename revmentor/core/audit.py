@@ -1,22 +1,45 @@
 """The one door to the audit trail.
 
 Every create, update, delete, send and export of personal data calls :func:`record`.
+Where from: the client address of the request being served, which
+:class:`AuditContextMiddleware` makes known to services that are not handed the request
+(none outside a request: scheduled tasks, commands).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
+
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from revmentor.core.models import AuditEvent, User
 
 INSTALLATION = "installation"
 
 
+_request_ip: ContextVar[str | None] = ContextVar("revmentor_audit_ip", default=None)
+
+
 def _client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
-        return None
+        return _request_ip.get()
     return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    """Make the client address of the request known to :func:`record` while it is served."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_ip.set(request.META.get("REMOTE_ADDR") or None)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_ip.reset(token)
 
 
 def record(

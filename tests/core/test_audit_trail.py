@@ -258,3 +258,18 @@ def test_the_admin_reads_events_but_cannot_add_change_or_delete_them(
     assert bulk.status_code in (200, 302)
     event.refresh_from_db()
     assert event.summary == "Edited the scheme"
+
+
+def test_events_say_where_from_even_when_the_service_is_not_given_the_request(
+    client_for: ClientFor, scheme: Scheme, lead: User
+) -> None:
+    # The responses.csv export is audited inside a service that never sees the request.
+    client = client_for(lead)
+    response = client.get(
+        reverse("schemes:export_responses_csv", args=[scheme.pk]), REMOTE_ADDR="192.0.2.7"
+    )
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(action=Action.EXPORT).latest("pk")
+    assert event.ip_address == "192.0.2.7"
+    # Outside a request (a scheduled task, a command) there is no address.
+    assert _event(lead, scheme, "From a task").ip_address is None
