@@ -1,6 +1,9 @@
-"""Forms shared by every room: the audit trail's filters."""
+"""Forms shared by every room: the audit trail's filters; the stand-in for allauth's
+security-key form."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 
@@ -33,3 +36,18 @@ class AuditFilterForm(forms.Form):
             action=self.cleaned_data["action"],
             actor_email=self.cleaned_data["actor"].strip(),
         )
+
+
+class NoSecurityKeyForm(forms.Form):
+    """Takes the place of allauth's security-key (WebAuthn) sign-in form (``MFA_FORMS``).
+
+    We offer no security keys (``MFA_SUPPORTED_TYPES``), yet allauth's code page reads a
+    POST without a code as one and parses its ``credential`` as JSON, which deeply nested
+    brackets turn into a RecursionError. This form refuses such a POST without reading it.
+    """
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        raise forms.ValidationError("Enter the code from your authenticator app")

@@ -44,7 +44,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -90,6 +90,9 @@ FREE_TEXT: list[tuple[str, str, str]] = [
     ("schemes.Participant", "withdrawn_reason", "scheme"),
     ("coding.Memo", "text", "code__codebook__scheme"),
     ("coding.Code", "description", "codebook__scheme"),
+    ("coding.Code", "label", "codebook__scheme"),
+    ("coding.CodeChange", "before", "code__codebook__scheme"),
+    ("coding.CodeChange", "after", "code__codebook__scheme"),
     ("core.AuditEvent", "summary", ""),
 ]
 
@@ -203,6 +206,10 @@ def redact(scheme: Scheme, terms: Sequence[str]) -> int:
     changed = 0
     for label, field, to_scheme in FREE_TEXT:
         model = apps.get_model(label)
+        column = model._meta.get_field(field)
+        # "[name removed]" may be longer than the name: text in a column of limited length
+        # keeps its start, on every database (PostgreSQL's cast would cut it anyway).
+        limit = column.max_length if isinstance(column, models.CharField) else None
         matches = reduce(or_, (Q(**{f"{field}__icontains": term}) for term in terms))
         rows = model._default_manager.filter(matches)
         if to_scheme:
@@ -210,7 +217,7 @@ def redact(scheme: Scheme, terms: Sequence[str]) -> int:
         edited = []
         for row in rows.only("pk", field):
             text = getattr(row, field)
-            clean = pattern.sub(REDACTED, text)
+            clean = pattern.sub(REDACTED, text)[:limit]
             if clean != text:
                 setattr(row, field, clean)
                 edited.append(row)

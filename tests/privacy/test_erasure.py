@@ -23,12 +23,13 @@ from revmentor.feedback.models import (
     Note,
     Willingness,
 )
-from revmentor.meetings.models import Meeting
+from revmentor.meetings.models import MAX_PLACE, Meeting
 from revmentor.privacy import erasure
 from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import Answer, Response, Stage
 from revmentor.research import selectors as research_selectors
 from revmentor.research.export import study_folder
+from revmentor.schemes import services as schemes
 from revmentor.schemes.models import Participant, ParticipantStatus
 from revmentor.schemes.services import ServiceError
 from tests.factories import ConsentFactory, ParticipantFactory
@@ -316,3 +317,17 @@ def test_erasure_costs_the_same_queries_whatever_the_amount_of_data(data: Data, 
     with CaptureQueriesContext(connection) as second:
         erasure.participant_erase(actor=lead, participant=large)
     assert len(second) == len(first)
+
+
+def test_text_at_its_full_length_stays_within_its_column(data: Data, lead: User) -> None:
+    """The redaction is longer than a short name: the text keeps its start and its
+    column's length, on every database (PostgreSQL would cut it, SQLite keep it longer)."""
+    reason = " ".join(["Dr Mentor One"] * 30)[:300]
+    schemes.participant_withdraw(actor=lead, participant=data.other_mentor, reason=reason)
+    Meeting.objects.filter(pair__mentor=data.mentor).update(place=reason[:MAX_PLACE])
+    erasure.participant_erase(actor=lead, participant=data.mentor)
+    place = Meeting.objects.get(pair__mentee=data.mentee).place
+    withdrawn_reason = refreshed(data.other_mentor).withdrawn_reason  # type: ignore[union-attr]
+    for text, limit in ((withdrawn_reason, 300), (place, MAX_PLACE)):
+        assert "Mentor One" not in text and text.startswith("[name removed] [name removed]")
+        assert len(text) <= limit

@@ -2,8 +2,10 @@
 
 ``world`` is the root personas' scheme with everyone consented, the questionnaires
 before phase 1 open, the group interview started, a mentor's contribution waiting to be
-merged, a document compiled, a submitted response to reopen, and (in another scheme in
-phase 2) a published pair. Each test moves ``world.scheme`` to the phase it needs.
+merged, a document compiled, a submitted response to reopen (with a free-text answer),
+a codebook of two codes with the researcher's coding of that answer, and (in another
+scheme in phase 2) a published pair. Each test moves ``world.scheme`` to the phase it
+needs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import pytest
 from django.utils import timezone
 
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.coding import selectors as coding_selectors
+from revmentor.coding import services as coding
+from revmentor.coding.models import Code, Codebook
 from revmentor.core.models import User
 from revmentor.feedback import services as feedback
 from revmentor.feedback.models import Contribution
@@ -31,6 +36,7 @@ class World:
     lead: User
     facilitator: User
     researcher: User
+    site_admin: User
     mentor: Participant
     mentee: Participant
     other_mentor: Participant
@@ -41,6 +47,10 @@ class World:
     contribution: Contribution
     pair: Pair
     allocation: Allocation
+    codebook: Codebook
+    code: Code
+    other_code: Code
+    answer: int  # the free-text answer open to coding
 
     def phase(self, phase: Phase) -> None:
         """Move the scheme to ``phase`` (directly, as the phase guards are not under test)."""
@@ -54,6 +64,7 @@ def world(
     lead: User,
     facilitator: User,
     researcher: User,
+    site_admin: User,
     mentor: Participant,
     mentee: Participant,
     other_mentor: Participant,
@@ -66,8 +77,18 @@ def world(
     stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
     stage.opened_at = timezone.now()
     stage.save(update_fields=["opened_at"])
-    submit(other_mentor, stage, {"understanding": "3", "concerns": "no"} | _grid())
+    concerns = {"concerns": "yes", "concerns_text": "Whether my supervisor will know."}
+    submit(other_mentor, stage, {"understanding": "3", **concerns} | _grid())
     response = Response.objects.get(participant=other_mentor, stage=stage)
+    codebook = coding_selectors.codebook_of(scheme)
+    code = coding.code_create(
+        actor=researcher, codebook=codebook, name="supervisor", label="Worry about the supervisor"
+    )
+    other_code = coding.code_create(
+        actor=researcher, codebook=codebook, name="time", label="Time", parent=code
+    )
+    answer = coding_selectors.free_text_answers(scheme)[0].answer_id
+    coding.codings_save(actor=researcher, codebook=codebook, chosen={answer: [code.pk]})
     interview = feedback.interview_for(scheme)
     feedback.contributions_save(
         mentor=other_mentor, mentee=mentee, texts={"technology": "Uses the new system well."}
@@ -92,6 +113,7 @@ def world(
         lead=lead,
         facilitator=facilitator,
         researcher=researcher,
+        site_admin=site_admin,
         mentor=mentor,
         mentee=mentee,
         other_mentor=other_mentor,
@@ -102,6 +124,10 @@ def world(
         contribution=contribution,
         pair=pair,
         allocation=allocation,
+        codebook=codebook,
+        code=code,
+        other_code=other_code,
+        answer=answer,
     )
 
 

@@ -67,16 +67,20 @@ def form(
     return st.builds(lambda a, b, c: {**b, **a, **c}, known, extra, chosen)
 
 
-def fixed(mapping: dict[str, str]) -> dict[str, st.SearchStrategy[Any]]:
+def fixed(mapping: dict[str, Any]) -> dict[str, st.SearchStrategy[Any]]:
     """``fixed`` argument of :func:`form`: each value itself, or sometimes a hostile one."""
     return {k: st.one_of(st.just(v), hostile_text) for k, v in mapping.items()}
+
+
+#: Stored by django-allauth for our users: email addresses and second factors.
+ALLAUTH_APPS = ("allauth.account", "allauth.mfa")
 
 
 def _models() -> list[Any]:
     return [
         model
         for config in apps.get_app_configs()
-        if config.name.startswith("revmentor.")
+        if config.name.startswith("revmentor.") or config.name in ALLAUTH_APPS
         for model in config.get_models(include_auto_created=True)
         if model is not AuditEvent
     ]
@@ -85,7 +89,8 @@ def _models() -> list[Any]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row the project stores, to tell whether a request changed anything.
 
-    Raw SQL, one query a table, so that it is cheap enough to take around every request.
+    Our tables and the addresses and second factors allauth keeps for our users. Raw SQL,
+    one query a table, so that it is cheap enough to take around every request.
     Audit events that record reading (views, sign-ins) are left out: reading a page is
     not a write; nor is ``last_login``, which signing in sets.
     """

@@ -1,7 +1,7 @@
 """Formula injection: text that starts like a formula stays text in every file we write.
 
-A free-text answer ``=cmd|' /C calc'!A0`` or ``@SUM(1+1)``, or a stage label starting
-``-``, would run in a spreadsheet that opens the CSV. Every CSV the app writes for people
+A free-text answer ``=cmd|' /C calc'!A0`` or ``@SUM(1+1)``, a stage label starting
+``-`` or a code label starting ``=``, would run in a spreadsheet that opens the CSV. Every CSV the app writes for people
 to open (``responses.csv``, the study data folder's files, ``sessions.csv``,
 ``willingness.csv``, the audit trail) writes such text with a leading apostrophe
 (``revmentor.core.spreadsheet``), numbers as they are; the Excel workbook marks it as
@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from revmentor.analysis.reader import read_study
+from revmentor.coding import selectors as coding_selectors
+from revmentor.coding import services as coding
 from revmentor.core.models import User
 from revmentor.core.spreadsheet import csv_text, from_csv_text, reads_as_formula
 from revmentor.meetings.models import Meeting
@@ -40,11 +42,13 @@ from tests.security.hostile import FUZZ, hostile_text
 CALC = "=cmd|' /C calc'!A0"
 SUM = "@SUM(1+1)"
 LABEL = "-2+3 months"
+CODE = '=HYPERLINK("https://example.org","Worry")'
 
 
 @pytest.fixture
 def formulas(world: World) -> World:
-    """Free-text answers and a stage label that a spreadsheet would run, and a session."""
+    """Free-text answers, a stage label, a session's place and a codebook (labels and
+    descriptions, coded and final) that a spreadsheet would run."""
     w = world
     Response.objects.filter(stage__scheme=w.scheme).delete()
     Stage.objects.filter(scheme=w.scheme, timepoint="post_phase1").update(
@@ -55,6 +59,19 @@ def formulas(world: World) -> World:
     submit(w.mentor, post, answers(1) | {"concerns_text": SUM})
     submit(w.other_mentor, w.stage, answers(2) | {"concerns_text": "\t=1+1"})
     Meeting.objects.create(pair=w.pair, held=True, duration_minutes=45, place="=Room(1)")
+    for code, label, description in ((w.code, CODE, SUM), (w.other_code, LABEL, CALC)):
+        coding.code_update(
+            actor=w.researcher,
+            code=code,
+            name=code.name,
+            label=label,
+            description=description,
+            parent=code.parent,
+        )
+    free_text = coding_selectors.free_text_answers(w.scheme)
+    chosen = {a.answer_id: [w.code.pk, w.other_code.pk] for a in free_text}
+    coding.codings_save(actor=w.researcher, codebook=w.codebook, chosen=chosen)
+    coding.coding_finish(actor=w.researcher, codebook=w.codebook)  # single coding: final
     w.phase(Phase.ANALYSIS)
     return w
 
@@ -91,6 +108,11 @@ def test_no_cell_of_any_csv_would_run_as_a_formula(
         values = [row[4] for row in csv.reader(io.StringIO(files[name]))]
         assert "'" + CALC in values and "'" + SUM in values
     assert "'" + LABEL in files["zip/timepoints.csv"]
+    book = list(csv.DictReader(io.StringIO(files["zip/codebook.csv"])))
+    assert [(r["label"], r["description"]) for r in book] == [
+        ("'" + CODE, "'" + SUM),
+        ("'" + LABEL, "'" + CALC),
+    ]
 
 
 def test_the_workbook_shows_formulas_as_typed_text(
@@ -103,9 +125,11 @@ def test_the_workbook_shows_formulas_as_typed_text(
     )
     book = load_workbook(io.BytesIO(content))
     cells = {c.value: c for sheet in book for row in sheet.iter_rows() for c in row}
-    for typed in (CALC, SUM, LABEL):
+    for typed in (CALC, SUM, LABEL, CODE):
         assert cells[typed].data_type == "s" and cells[typed].quotePrefix, typed
-    assert "'" + CALC not in cells
+    assert "'" + CALC not in cells and "'" + CODE not in cells
+    codebook = [[c.value for c in row] for row in book["codebook"].iter_rows(min_row=2)]
+    assert [row[1:] for row in codebook] == [[CODE, None, SUM], [LABEL, "supervisor", CALC]]
 
 
 def test_the_analysis_reads_the_text_as_typed(formulas: World, tmp_path: Path) -> None:
@@ -114,6 +138,7 @@ def test_the_analysis_reads_the_text_as_typed(formulas: World, tmp_path: Path) -
     study = read_study(tmp_path)
     assert {CALC, SUM} <= set(study.responses.texts)
     assert study.timepoint_labels["post_phase1"] == LABEL
+    assert study.code_labels == {"supervisor": CODE, "time": LABEL}
 
 
 def test_export_import_export_keeps_every_file_with_formulas(formulas: World) -> None:

@@ -12,6 +12,12 @@ twice, fields nobody asked for, and bodies that are not forms at all. Whatever i
 
 The one deliberate exception is a questionnaire's "Save as draft", which keeps the
 answers that are right and reports the others: there every stored answer must be valid.
+"Nothing stored" includes the email addresses and second factors allauth keeps, so its
+two-step verification pages are driven too.
+
+Pages that read their query string (the coding grid's filters, pooled results, the
+audit trail and the downloads of both) are sent hostile query strings the same way:
+never a server error, and nothing written but a download's own record in the trail.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal import auth as totp
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponse
@@ -30,6 +39,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from revmentor.coding import services as coding
 from revmentor.core.models import User
 from revmentor.instruments import (
     STUDY_DOMAINS,
@@ -39,7 +49,8 @@ from revmentor.instruments import (
     expand,
 )
 from revmentor.questionnaires.models import Answer, Stage
-from revmentor.schemes.models import OrganisationMember, Phase
+from revmentor.schemes.models import OrganisationMember, Phase, StaffRole
+from tests.factories import MembershipFactory, SchemeFactory
 from tests.security.conftest import World
 from tests.security.hostile import FUZZ, characters, fixed, form, hostile_text, refused, snapshot
 
@@ -102,6 +113,7 @@ SCHEME_FIELDS = ["name", "specialty", "domains", "information_sheet"]
 SCHEME_FIELDS += ["information_sheet_version", "release_documents_to_mentees"]
 DETAILS = ["grade", "sex", "age", "years_as_consultant", "previous_mentoring"]
 AUTOSAVE = ({}, {"HTTP_X_AUTOSAVE": "1"})
+CODE = ["name", "label", "description", "parent"]
 
 ENDPOINTS = [
     Endpoint(
@@ -341,6 +353,92 @@ ENDPOINTS = [
         lambda w: {"pair": str(w.pair.pk), "action": "propose"},
     ),
     Endpoint(
+        "coding save",
+        "researcher",
+        Phase.PHASE_1,
+        _s("schemes:coding", scheme),
+        lambda w: ["answer", f"code-{w.answer}", "query"],
+        lambda w: {"answer": str(w.answer), f"code-{w.answer}": str(w.other_code.pk)},
+    ),
+    Endpoint(
+        "code add",
+        "researcher",
+        Phase.PHASE_1,
+        _s("schemes:coding_codebook", scheme),
+        lambda w: CODE,
+        lambda w: {"name": "new_code", "label": "New code", "parent": str(w.code.pk)},
+    ),
+    Endpoint(
+        "code edit",
+        "researcher",
+        Phase.PHASE_1,
+        lambda w: reverse("schemes:coding_code", args=[w.scheme.pk, w.code.pk]),
+        lambda w: CODE,
+        lambda w: {"name": "supervisor", "label": "Supervisor", "parent": ""},
+    ),
+    Endpoint(
+        "code merge",
+        "researcher",
+        Phase.PHASE_1,
+        lambda w: reverse("schemes:coding_code_merge", args=[w.scheme.pk, w.other_code.pk]),
+        lambda w: ["into"],
+        lambda w: {"into": str(w.code.pk)},
+    ),
+    Endpoint(
+        "code memo",
+        "researcher",
+        Phase.PHASE_1,
+        lambda w: reverse("schemes:coding_code_memo", args=[w.scheme.pk, w.code.pk]),
+        lambda w: ["text"],
+    ),
+    Endpoint("coding finish", "researcher", Phase.PHASE_1, _s("schemes:coding_finish", scheme)),
+    Endpoint("coding reopen", "researcher", Phase.PHASE_1, _s("schemes:coding_reopen", scheme)),
+    Endpoint(
+        "coding blind",
+        "lead",
+        Phase.PHASE_1,
+        _s("schemes:coding_blind", scheme),
+        lambda w: ["blind"],
+        lambda w: {"blind": "on"},
+    ),
+    Endpoint(
+        "coding decide",
+        "lead",
+        Phase.ANALYSIS,
+        _s("schemes:coding_decide", scheme),
+        lambda w: ["answer", "code", "apply"],
+        lambda w: {"answer": str(w.answer), "code": str(w.other_code.pk), "apply": "yes"},
+    ),
+    Endpoint(
+        "participant erase",
+        "lead",
+        Phase.PHASE_1,
+        lambda w: reverse("schemes:participant_erase", args=[w.scheme.pk, w.other_mentor.pk]),
+        lambda w: ["confirm"],
+        lambda w: {"confirm": "on"},
+    ),
+    Endpoint(
+        "two-step set-up",
+        "lead",
+        Phase.SETUP,
+        lambda w: reverse("mfa_activate_totp"),
+        lambda w: ["code"],
+    ),
+    Endpoint(
+        "two-step code at sign-in",
+        "",
+        Phase.SETUP,
+        lambda w: reverse("mfa_authenticate"),
+        lambda w: ["code"],
+    ),
+    Endpoint(
+        "two-step code again",
+        "lead",
+        Phase.SETUP,
+        lambda w: reverse("mfa_reauthenticate"),
+        lambda w: ["code"],
+    ),
+    Endpoint(
         "sign-in link",
         "",
         Phase.SETUP,
@@ -391,8 +489,22 @@ def _target(
         world.other_mentee.consents.all().delete()
     if endpoint.name.startswith("allocation"):  # the draft is the scheme's only allocation
         world.pair.allocation.delete()
+    if endpoint.name in ("coding reopen", "coding decide"):
+        coding.coding_finish(actor=world.researcher, codebook=world.codebook)
+    if endpoint.name == "coding decide":  # the lead disagrees: one disagreement to settle
+        chosen = {world.answer: [world.code.pk, world.other_code.pk]}
+        coding.codings_save(actor=world.lead, codebook=world.codebook, chosen=chosen)
+        coding.coding_finish(actor=world.lead, codebook=world.codebook)
+    client = client_for(_user(world, endpoint.who))
+    if endpoint.name.startswith("two-step"):
+        cache.clear()  # allauth counts wrong codes in the cache
+    if endpoint.name in ("two-step code at sign-in", "two-step code again"):
+        TOTP.activate(world.lead, totp.generate_totp_secret())
+    if endpoint.name == "two-step code at sign-in":  # the password is right: the app's code next
+        login = {"login": world.lead.email, "password": "a-long-test-password"}
+        assert client.post(reverse("account_login"), login)["Location"] == endpoint.url(world)
     return Target(
-        client=client_for(_user(world, endpoint.who)),
+        client=client,
         url=endpoint.url(world),
         fields=endpoint.fields(world),
         fixed=endpoint.fixed(world),
@@ -481,6 +593,114 @@ def test_hostile_posts_never_fail_or_half_save(
             transaction.set_rollback(True)
 
     post_anything()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A page or download that reads its query string: who opens it, its URL, its fields.
+
+    A download (``export``) records itself in the audit trail; a page records nothing.
+    """
+
+    name: str
+    who: str
+    url: Callable[[World], str]
+    fields: tuple[str, ...]
+    fixed: Callable[[World], dict[str, Any]] = lambda w: {}
+    export: bool = False
+
+
+def _pooled(w: World) -> dict[str, Any]:
+    """Two schemes the lead may pool: theirs and a second one they are made lead of."""
+    second = SchemeFactory(name="Second scheme", organisation=w.scheme.organisation)
+    MembershipFactory(scheme=second, user=w.lead, role=StaffRole.LEAD)
+    return {"scheme": [str(w.scheme.pk), str(second.pk)], "quartiles": "weighted"}
+
+
+CODING_FILTERS = ("role", "stage", "item", "show", "page")
+AUDIT_FILTERS = ("action", "actor", "page")
+
+
+def _audit_fixed(w: World) -> dict[str, Any]:
+    return {"action": "update", "actor": "example"}
+
+
+QUERIES = [
+    Query(
+        "coding grid",
+        "researcher",
+        _s("schemes:coding", scheme),
+        CODING_FILTERS,
+        lambda w: {"stage": "pre_phase1", "item": "concerns_text", "show": "uncoded"},
+    ),
+    Query("coding agreement", "researcher", _s("schemes:coding_agreement", scheme), ()),
+    Query(
+        "pooled results",
+        "lead",
+        lambda w: reverse("pooled_results"),
+        ("scheme", "quartiles"),
+        _pooled,
+    ),
+    Query(
+        "pooled study folder",
+        "lead",
+        lambda w: reverse("pooled_study_folder_zip"),
+        ("scheme",),
+        _pooled,
+        export=True,
+    ),
+    Query("scheme audit trail", "lead", _s("schemes:audit_trail", scheme), AUDIT_FILTERS),
+    Query(
+        "scheme audit trail csv",
+        "lead",
+        _s("schemes:audit_trail_csv", scheme),
+        AUDIT_FILTERS,
+        _audit_fixed,
+        export=True,
+    ),
+    Query("audit trail", "site_admin", lambda w: reverse("audit_trail"), AUDIT_FILTERS),
+    Query(
+        "audit trail csv",
+        "site_admin",
+        lambda w: reverse("audit_trail_csv"),
+        AUDIT_FILTERS,
+        _audit_fixed,
+        export=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_hostile_query_strings_never_fail_or_write(
+    world: World, query: Query, client_for: Callable[[User | None], Client]
+) -> None:
+    """Filters and choices in the query string: never a server error; a page writes
+    nothing, a download only its own record in the audit trail."""
+    world.phase(Phase.ANALYSIS)
+    client = client_for(_user(world, query.who))
+    url, chosen = query.url(world), query.fixed(world)
+    before = snapshot()
+
+    @settings(FUZZ, max_examples=20 if query.fields else 4)
+    @given(params=form(list(query.fields), fixed(chosen)))
+    def get_anything(params: dict[str, Any]) -> None:
+        with transaction.atomic():
+            response = client.get(url, params)
+            assert response.status_code < 500, response.status_code
+            if response.streaming:  # the file is written as it is sent
+                b"".join(response.streaming_content)  # type: ignore[attr-defined]
+            after = snapshot()
+            if query.export and response.status_code == 200:
+                events = after.pop("audit")
+                added = [event for event in events if event not in before["audit"]]
+                assert len(events) == len(before["audit"]) + len(added) and added
+                assert {action for _pk, action, _summary in added} == {"export"}
+                assert {k: v for k, v in before.items() if k != "audit"} == after
+            else:
+                assert after == before, response.status_code
+            transaction.set_rollback(True)
+
+    get_anything()
 
 
 @FUZZ

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from allauth.mfa.totp.internal import auth as totp
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -28,6 +30,7 @@ from tests.security.test_imports_never_fail import GOOD_FOLDER
 
 ClientFor = Callable[[User | None], Client]
 HUGE_CELL = b'"' + b"a" * 140_000 + b'"'
+PASSWORD = "a-long-test-password"  # every factory user's
 
 
 def _refused(client: Client, url: str, data: dict[str, object], **headers: str) -> str:
@@ -156,3 +159,15 @@ def test_a_study_folder_with_a_value_too_long_to_read_is_refused(
     }
     page = _refused(client_for(world.lead), reverse("schemes:import_study"), data)
     assert "cannot be read as CSV" in page
+
+
+def test_the_sign_in_code_page_without_a_code(world: World, client_for: ClientFor) -> None:
+    """allauth takes a POST without ``code`` for a security key (which we do not offer)
+    and gives the page no form; the page is shown again."""
+    TOTP.activate(world.lead, totp.generate_totp_secret())
+    client = client_for(None)
+    client.post(reverse("account_login"), {"login": world.lead.email, "password": PASSWORD})
+    for data in ({}, {"credential": "{}"}, {"credential": "[" * 1000}):
+        page = _refused(client, reverse("mfa_authenticate"), data)
+        assert "Enter the code from your authenticator app" in page
+    assert "_auth_user_id" not in client.session

@@ -6,7 +6,9 @@ template syntax (``{{7*7}}``, ``{% raw %}``). Then every page that shows them is
 and every export downloaded. In HTML the text must come back escaped (no element or
 attribute of ours carries the payload, no link goes to ``javascript:``, ``{{7*7}}`` is
 shown as typed rather than as 49); in CSV, JSON, iCalendar, Excel and PDF it must be the
-literal text.
+literal text. The coders' own text (code labels and descriptions, memos) is poisoned
+too, and followed to the coding pages, Table 1 of the results, ``codebook.csv`` and the
+workbook; so is what a subject access export holds.
 
 The templates mark two things safe, each justified where it is done: the analysis
 report's own autoescaped HTML (``research.presenters.report``) and matplotlib's SVG,
@@ -32,10 +34,13 @@ from django.utils import timezone
 from icalendar import Calendar
 from openpyxl import load_workbook
 
+from revmentor.coding import selectors as coding_selectors
+from revmentor.coding import services as coding
 from revmentor.core.models import User
 from revmentor.feedback import services as feedback
 from revmentor.meetings import services as meetings
 from revmentor.questionnaires import interchange
+from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import Response, Stage
 from revmentor.schemes import services as schemes
 from revmentor.schemes.models import Phase
@@ -165,7 +170,48 @@ def poisoned(world: World) -> World:
         starts_at=timezone.now() + timedelta(days=3),
         place=LINK,
     )
+    _poison_coding(world)
     return world
+
+
+LABEL = f"Label {PAYLOAD}"[:200]
+OTHER_LABEL = f"Other {BREAKOUT}"
+
+
+def _poison_coding(w: World) -> None:
+    """Code labels, descriptions and a memo with attack strings; two coders who differ on
+    the mentor's answer (so Table 1 and the agreement page show labels); a merged code."""
+    coding.code_update(
+        actor=w.researcher,
+        code=w.code,
+        name=w.code.name,
+        label=LABEL,
+        description=f"{PAYLOAD} {JS_LINK}",
+        parent=None,
+    )
+    coding.code_update(
+        actor=w.researcher,
+        code=w.other_code,
+        name=w.other_code.name,
+        label=OTHER_LABEL,
+        description=PAYLOAD,
+        parent=w.code,
+    )
+    coding.memo_add(actor=w.researcher, code=w.code, text=f"{PAYLOAD} {JS_LINK}")
+    merged = coding.code_create(
+        actor=w.researcher, codebook=w.codebook, name="merged", label=f"Merged {SCRIPT}"
+    )
+    coding.code_merge(actor=w.researcher, code=merged, into=w.code)
+    answer = next(
+        a.answer_id
+        for a in coding_selectors.free_text_answers(w.scheme)
+        if a.research_id == pseudonym(w.mentor)
+    )
+    both = {answer: [w.code.pk, w.other_code.pk]}
+    coding.codings_save(actor=w.researcher, codebook=w.codebook, chosen=both)
+    coding.codings_save(actor=w.lead, codebook=w.codebook, chosen={answer: [w.code.pk]})
+    coding.coding_finish(actor=w.researcher, codebook=w.codebook)
+    coding.coding_finish(actor=w.lead, codebook=w.codebook)
 
 
 def _pages(w: World) -> list[tuple[str, str]]:
@@ -195,6 +241,12 @@ def _pages(w: World) -> list[tuple[str, str]]:
         reverse("schemes:interview_notes", args=[s, mentee]),
         reverse("schemes:document", args=[s, mentee]),
         reverse("schemes:questionnaire_responses", args=[s, w.instrument.pk]),
+        reverse("schemes:participant_erase", args=[s, w.mentor.pk]),
+        *(
+            reverse(name, args=[s])
+            for name in ("schemes:coding", "schemes:coding_codebook", "schemes:coding_agreement")
+        ),
+        *(reverse("schemes:coding_code", args=[s, code.pk]) for code in w.codebook.codes.all()),
     ]
     mentor = [
         reverse("tasks"),
@@ -370,3 +422,99 @@ def test_an_imported_questionnaires_text_is_shown_as_text(
         html = client_for(user).get(url).content.decode()
         assert_inert(html, url)
         assert "&lt;script&gt;alert(1)" in html, url
+
+
+def test_code_labels_memos_and_descriptions_are_shown_as_text(
+    poisoned: World, client_for: Callable[[User | None], Client]
+) -> None:
+    w, lead = poisoned, client_for(poisoned.lead)
+    s = w.scheme.pk
+    label = "Label &lt;script&gt;alert(1)&lt;/script&gt;"
+    merged = w.codebook.codes.get(name="merged")
+    pages = {
+        "codebook": reverse("schemes:coding_codebook", args=[s]),
+        "grid": reverse("schemes:coding", args=[s]),
+        "agreement": reverse("schemes:coding_agreement", args=[s]),
+        "code": reverse("schemes:coding_code", args=[s, w.code.pk]),
+        "merged": reverse("schemes:coding_code", args=[s, merged.pk]),
+        "results": reverse("schemes:results", args=[s]),
+    }
+    html = {name: lead.get(url).content.decode() for name, url in pages.items()}
+    for name, page in html.items():
+        assert_inert(page, name)
+        assert label in page, name  # Table 1 of the results too
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in html["agreement"]  # the other code
+    assert f"{PAYLOAD[len(SCRIPT) + len(BREAKOUT) :]} {JS_LINK}" in html["code"]  # the memo
+    assert html["codebook"].count(JS_LINK) == 1  # the description, as text
+    parsed = Markup()
+    parsed.feed(html["merged"])  # the one label put into markup by hand: "merged into"
+    assert pages["code"] in parsed.links
+
+
+def test_messages_about_codes_show_labels_as_text(
+    poisoned: World, client_for: Callable[[User | None], Client]
+) -> None:
+    w, lead = poisoned, client_for(poisoned.lead)
+    s = w.scheme.pk
+    added = lead.post(
+        reverse("schemes:coding_codebook", args=[s]),
+        {"name": "added", "label": f"Added {SCRIPT}{BREAKOUT}"},
+        follow=True,
+    ).content.decode()
+    new = w.codebook.codes.get(name="added")
+    merged = lead.post(
+        reverse("schemes:coding_code_merge", args=[s, new.pk]),
+        {"into": str(w.code.pk)},
+        follow=True,
+    ).content.decode()
+    answer = coding_selectors.agreement(
+        w.codebook, coding_selectors.free_text_answers(w.scheme)
+    ).disagreements[0]  # type: ignore[union-attr]
+    decided = lead.post(
+        reverse("schemes:coding_decide", args=[s]),
+        {"answer": str(answer.answer.answer_id), "code": str(answer.code.pk), "apply": "yes"},
+        follow=True,
+    ).content.decode()
+    for name, page in (("added", added), ("merged", merged), ("decided", decided)):
+        assert_inert(page, name)
+    assert "Added the code &#39;Added &lt;script&gt;" in added
+    assert "into &#39;Label &lt;script&gt;" in merged
+    assert "Settled: &#39;Other &#34;&gt;&lt;img" in decided
+
+
+def test_the_codebook_is_exported_as_typed(
+    poisoned: World, client_for: Callable[[User | None], Client]
+) -> None:
+    w, lead = poisoned, client_for(poisoned.lead)
+    s = w.scheme.pk
+    with zipfile.ZipFile(
+        io.BytesIO(lead.get(reverse("schemes:study_folder_zip", args=[s])).content)
+    ) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read(f"scheme-{s}/codebook.csv").decode())))
+    assert {(r["code"], r["label"], r["description"]) for r in rows} == {
+        ("supervisor", LABEL, f"{PAYLOAD} {JS_LINK}"),
+        ("time", OTHER_LABEL, PAYLOAD),
+    }
+    book = load_workbook(io.BytesIO(lead.get(reverse("schemes:results_xlsx", args=[s])).content))
+    cells = {c.value: c for row in book["codebook"].iter_rows() for c in row}
+    assert cells[LABEL].data_type == "s" and cells[OTHER_LABEL].data_type == "s"
+
+
+def test_personal_data_carries_typed_text_literally(
+    poisoned: World, client_for: Callable[[User | None], Client]
+) -> None:
+    w, lead = poisoned, client_for(poisoned.lead)
+    files: dict[str, bytes] = {}
+    for person in (w.mentor, w.mentee):
+        url = reverse("schemes:participant_personal_data", args=[w.scheme.pk, person.pk])
+        with zipfile.ZipFile(io.BytesIO(lead.get(url).content)) as z:
+            files |= {f"{person.role}/{n.split('/')[-1]}": z.read(n) for n in z.namelist()}
+    answers = json.loads(files["mentor/questionnaires.json"])
+    assert f"{PAYLOAD} {JS_LINK}" in strings(answers)
+    assert f"mentor {SCRIPT}{BREAKOUT}" in strings(json.loads(files["mentor/person.json"]))
+    documents = [v.decode() for k, v in files.items() if k.startswith("mentee/feedback-doc")]
+    assert documents  # the approved version
+    for document in documents:
+        assert_inert(document, "feedback document")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert f"mentee {SCRIPT}" in files["mentee/README.txt"].decode()  # plain text

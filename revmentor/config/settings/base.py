@@ -176,6 +176,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "revmentor: "
 REVMENTOR_REQUIRE_MFA = env_bool("REVMENTOR_REQUIRE_MFA", True)
 MFA_ADAPTER = "revmentor.core.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# No security keys: a POST to the code page without a code is refused unread.
+MFA_FORMS = {"authenticate_webauthn": "revmentor.core.forms.NoSecurityKeyForm"}
 MFA_TOTP_ISSUER = "Reverse mentoring"
 # Accept the code before and after the current one: a phone's clock may be a little
 # off (RFC 6238, 5.2). A code is still used once only.
