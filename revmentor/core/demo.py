@@ -179,6 +179,52 @@ def _phase_1(scheme: Scheme, lead: User, facilitator: User) -> None:
         willingness_set(mentor=mentor, choices={m.pk: i < count for i, m in enumerate(mentees)})
 
 
+# What the consented mentors wrote about their concerns before phase 1 (synthetic), for
+# the Results and Coding pages to have something to show.
+CONCERNS = [
+    "Whether my supervisor will know what I said about them.",
+    "Being seen as critical of a consultant I still have to work with.",
+    "Finding the time on a busy rota.",
+    "That the feedback could be traced back to me in a small department.",
+    "How the consultants will take feedback from someone junior.",
+]
+
+
+def seed_answers(scheme: Scheme) -> int:
+    """Submit the consented mentors' first questionnaire (synthetic answers), once.
+
+    The first mentor (who has not consented yet) keeps theirs open, so their sign-in
+    link still shows the whole journey. Returns how many were submitted now.
+    """
+    from revmentor.questionnaires import services as questionnaires
+    from revmentor.questionnaires.models import Response, SchemeInstrument, Stage
+
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
+    if Response.objects.filter(stage=stage).exists():
+        return 0
+    instrument = SchemeInstrument.objects.get(stage=stage, role=ParticipantRole.MENTOR)
+    definition = instrument.version.instrument
+    domains = instrument.domains()
+    mentors = list(Participant.objects.filter(scheme=scheme).mentors().order_by("pk"))[1:]
+    for index, mentor in enumerate(mentors):
+        answers = {
+            "understanding": str(2 + index % 3),
+            "concerns": "yes",
+            "concerns_text": CONCERNS[index % len(CONCERNS)],
+            **{
+                f"{scale}.{domain.slug}": str((position + index) % 4 + 1)
+                for scale in ("importance", "confidence", "ability")
+                for position, domain in enumerate(domains)
+            },
+        }
+        for section in range(len(definition.sections)):
+            questionnaires.response_save_page(
+                participant=mentor, stage=stage, section=section, answers=answers, complete=True
+            )
+        questionnaires.response_submit(participant=mentor, stage=stage)
+    return len(mentors)
+
+
 def sign_in_links(scheme: Scheme, base_url: str) -> list[tuple[str, str, str]]:
     """Return ``(persona, email, one-time sign-in link)`` for each demo persona."""
     people: list[tuple[str, User]] = [("Site admin", User.objects.get(email=f"admin@{DOMAIN}"))]
@@ -200,6 +246,7 @@ def run_demo(*, port: int, serve: bool) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)
     scheme = seed()
+    seed_answers(scheme)
     base_url = f"http://127.0.0.1:{port}"
     print(f"\nrevmentor demo — data in {settings.DATA_DIR}\n")
     print(

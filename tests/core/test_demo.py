@@ -73,3 +73,20 @@ def test_no_document_of_the_demo_names_any_mentor(db: object) -> None:
                 surname = mentor.user.full_name.split()[-1]
                 assert surname not in rendered
     assert selectors.approved_version(versions[0].document.mentee) is not None
+
+
+def test_demo_answers_give_the_researcher_results_and_answers_to_code(db: object) -> None:
+    from revmentor.coding.selectors import free_text_answers
+    from revmentor.research.selectors import results
+
+    scheme = demo.seed()
+    assert demo.seed_answers(scheme) == 5
+    assert demo.seed_answers(scheme) == 0  # once only
+    texts = {a.text for a in free_text_answers(scheme)}
+    assert texts == set(demo.CONCERNS)
+    found = results(scheme)
+    assert found is not None
+    assert {s["n"] for s in found["summaries"] if s["item"] == "total"} == {5}
+    # The first mentor's questionnaire stays open for the demo's mentor journey.
+    first = Participant.objects.filter(scheme=scheme).mentors().order_by("pk").first()
+    assert first is not None and not first.responses.exists()
