@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Hashable
 from typing import Any
 
 from allauth.core import context as allauth_context
@@ -17,7 +19,8 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro, Undefined
+from markupsafe import Markup
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -48,6 +51,62 @@ def _date(value: Any, fmt: str = "%-d %B %Y") -> str:
     return str(value.strftime(fmt))
 
 
+class _Unkeyable(Exception):
+    """A value that cannot stand for itself in a cache key (a form field, a lazy string)."""
+
+
+def _key(value: Any) -> Hashable:
+    """A hashable value that is equal for two values only if a macro cannot tell them apart.
+
+    Types count: ``Markup`` is not escaped again and a string is, ``True`` is not ``1``;
+    so do a mapping's order (attributes are written in it) and its values.
+    """
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is Markup:
+        return (Markup, str(value))
+    if value is None or kind in (bool, int, float):
+        return (kind, value)
+    if kind is dict:
+        return (dict, *((_key(k), _key(v)) for k, v in value.items()))
+    if kind in (list, tuple):
+        return (kind, *(_key(v) for v in value))
+    if isinstance(value, Undefined):
+        return (kind,)
+    raise _Unkeyable(kind)
+
+
+_MEMO: dict[tuple[Macro, Hashable], str] = {}
+_MEMO_MAX = 4096
+_MEMO_LOCK = threading.Lock()
+
+
+def memo(macro: Macro, params: Any) -> str:
+    """Call an NHS.UK component macro with ``params``, reusing its output for equal params.
+
+    For the macros pages call many times with the same few params, such as the radios of
+    a questionnaire grid (seven domains, five answers each): rendering one through the
+    component templates takes about a millisecond, looking it up microseconds. Only for
+    macros whose output depends on their params alone — the NHS.UK components, imported
+    without context, are — and never with a ``call`` block. Params holding anything but
+    strings, numbers, booleans, None, undefined, lists and dicts are rendered every time.
+    At most ``_MEMO_MAX`` outputs are kept per process, the oldest dropped first.
+    """
+    try:
+        key = (macro, _key(params))
+    except _Unkeyable:
+        return macro(params)
+    found = _MEMO.get(key)
+    if found is None:
+        found = macro(params)
+        with _MEMO_LOCK:
+            if len(_MEMO) >= _MEMO_MAX:
+                _MEMO.pop(next(iter(_MEMO)), None)
+            _MEMO[key] = found
+    return found
+
+
 def environment(**options: Any) -> Environment:
     """Build the environment Django's Jinja2 backend uses for every page."""
     loader = options.pop("loader")
@@ -68,6 +127,7 @@ def environment(**options: Any) -> Environment:
             "static": static,
             "url": url,
             "csp_nonce": csp_nonce,
+            "memo": memo,
             "get_messages": get_messages,
             "undefined": ChainableUndefined(name="undefined"),
         }

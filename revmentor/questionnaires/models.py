@@ -24,6 +24,23 @@ def definition_hash(definition: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
 
 
+# Loaded definitions by digest, for the life of the process. A stored version is never
+# edited (save() refuses), so its digest names one definition for good; loading validates
+# it against the JSON schema, which would otherwise cost milliseconds on every page.
+_LOADED: dict[str, Instrument] = {}
+_LOADED_MAX = 256
+
+
+def _loaded(digest: str, definition: dict[str, Any]) -> Instrument:
+    found = _LOADED.get(digest)
+    if found is None:
+        found = load_definition(definition)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))  # the oldest: a scheme's custom versions come and go
+        _LOADED[digest] = found
+    return found
+
+
 class InstrumentVersion(models.Model):
     """One version of a questionnaire definition, never edited once stored."""
 
@@ -73,7 +90,11 @@ class InstrumentVersion(models.Model):
 
     @cached_property
     def instrument(self) -> Instrument:
-        return load_definition(self.definition)
+        """The definition, loaded and checked once per process for a stored version."""
+        if self.pk is None or not self.digest:
+            return load_definition(self.definition)
+        found = _LOADED.get(self.digest)
+        return found if found is not None else _loaded(self.digest, self.definition)
 
 
 class Stage(models.Model):

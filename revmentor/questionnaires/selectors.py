@@ -32,15 +32,6 @@ class QuestionnaireTask:
         )
 
 
-def stage_for(scheme_id: int, timepoint: str) -> Stage:
-    """The scheme's stage for a time point, or Http404."""
-    stage = Stage.objects.select_related("scheme").filter(scheme_id=scheme_id, timepoint=timepoint)
-    found = stage.first()
-    if found is None:
-        raise Http404("No such questionnaire.")
-    return found
-
-
 def due_date(stage: Stage) -> date | None:
     if stage.opened_at is None:
         return None
@@ -101,7 +92,7 @@ def state(participant: Participant, instrument: SchemeInstrument) -> State:
     """The participant's response (if any), its answers, and the definition it follows."""
     response = (
         Response.objects.select_related("version")
-        .filter(participant=participant, stage=instrument.stage)
+        .filter(participant=participant, stage_id=instrument.stage_id)
         .first()
     )
     version: InstrumentVersion = response.version if response else instrument.version

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 from django_tasks import default_task_backend
 
@@ -26,7 +27,7 @@ from revmentor.questionnaires.models import (
     Stage,
 )
 from revmentor.questionnaires.tasks import send_stage_reminders
-from revmentor.schemes.models import PHASE_ORDER, Participant, Phase, Scheme
+from revmentor.schemes.models import PHASE_ORDER, Consent, Participant, Phase, Scheme
 
 logger = logging.getLogger(__name__)
 
@@ -166,44 +167,135 @@ def scheme_instrument_set_enabled(
     return scheme_instrument
 
 
-def instrument_for(participant: Participant, stage: Stage) -> SchemeInstrument:
-    """The questionnaire this participant answers at this stage, if it is open to them.
+def _answerable(participant: Participant) -> QuerySet[SchemeInstrument]:
+    """The enabled questionnaires for the participant's role, each with ``consented``.
 
-    Raises QuestionnaireError saying why not: stage not open, no consent, withdrawn, or
-    no questionnaire for their role here.
+    ``consented``: whether the participant has a consent not withdrawn, so that the checks
+    of :func:`instrument_for` need no query of their own.
     """
+    consented = Consent.objects.filter(participant=participant.pk, withdrawn_at__isnull=True)
+    return (
+        SchemeInstrument.objects.select_related("version", "scheme")
+        .filter(role=participant.role, enabled=True)
+        .order_by()
+        .annotate(consented=Exists(consented))
+    )
+
+
+def _checked(
+    participant: Participant, stage: Stage, found: SchemeInstrument | None
+) -> SchemeInstrument:
     if not participant.is_active:
         raise QuestionnaireError("You have withdrawn from this scheme.")
     if not stage.is_open:
         raise QuestionnaireError("This questionnaire is not open yet.")
-    if participant.current_consent() is None:
-        raise QuestionnaireError("Give your consent before you answer questionnaires.")
-    found = (
-        SchemeInstrument.objects.select_related("version", "scheme")
-        .filter(stage=stage, role=participant.role, enabled=True)
-        .first()
+    consented = (
+        found.consented  # type: ignore[attr-defined]
+        if found is not None
+        else participant.current_consent() is not None
     )
+    if not consented:
+        raise QuestionnaireError("Give your consent before you answer questionnaires.")
     if found is None:
         raise QuestionnaireError("There is no questionnaire for you at this stage.")
     return found
 
 
-def _response(participant: Participant, stage: Stage, instrument: SchemeInstrument) -> Response:
+def instrument_for(participant: Participant, stage: Stage) -> SchemeInstrument:
+    """The questionnaire this participant answers at this stage, if it is open to them.
+
+    Raises QuestionnaireError saying why not: stage not open, no consent, withdrawn, or
+    no questionnaire for their role here. One query (two when there is no questionnaire).
+    """
+    found = _answerable(participant).filter(stage=stage).first()
+    if found is not None:
+        found.stage = stage
+    return _checked(participant, stage, found)
+
+
+def _instrument(
+    participant: Participant, stage: Stage, checked: SchemeInstrument | None
+) -> SchemeInstrument:
+    """``checked`` if it is this participant's questionnaire at this stage, else look it up."""
+    if checked is not None and checked.stage_id == stage.pk and checked.role == participant.role:
+        return checked
+    return instrument_for(participant, stage)
+
+
+def instrument_at(participant: Participant, scheme_id: int, timepoint: str) -> SchemeInstrument:
+    """The questionnaire this participant answers at the scheme's stage ``timepoint``.
+
+    As :func:`instrument_for`, with the stage looked up too, in the same query: its
+    ``stage`` (with the scheme) and ``version`` are loaded. Raises QuestionnaireError
+    "No such questionnaire." if the scheme has no such stage.
+    """
+    found = (
+        _answerable(participant)
+        .select_related("stage")
+        .filter(stage__scheme_id=scheme_id, stage__timepoint=timepoint)
+        .first()
+    )
+    if found is not None:
+        if found.stage.scheme_id == found.scheme_id:
+            found.stage.scheme = found.scheme  # the same row: no second join, no query
+        return _checked(participant, found.stage, found)
+    stage = Stage.objects.filter(scheme_id=scheme_id, timepoint=timepoint).first()
+    if stage is None:
+        raise QuestionnaireError("No such questionnaire.")
+    return _checked(participant, stage, None)
+
+
+def _locked_response(participant: Participant, stage: Stage) -> Response | None:
+    """The participant's response at this stage, locked until the transaction ends."""
+    return (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .filter(participant=participant, stage=stage)
+        .first()
+    )
+
+
+def _new_response(
+    participant: Participant, stage: Stage, instrument: SchemeInstrument
+) -> tuple[Response, bool]:
+    """Create the participant's (draft) response at this stage; return it and whether new.
+
+    When a concurrent request created it a moment ago, that one is returned, locked.
+    """
     try:
         with transaction.atomic():
-            response, _ = Response.objects.get_or_create(
+            created = Response.objects.create(
                 participant=participant,
                 stage=stage,
-                defaults={"scheme_instrument": instrument, "version": instrument.version},
+                scheme_instrument=instrument,
+                version=instrument.version,
             )
     except IntegrityError:  # created by a concurrent request a moment ago
-        response = Response.objects.get(participant=participant, stage=stage)
-    return response
+        found = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("version")
+            .get(participant=participant, stage=stage)
+        )
+        return found, False
+    return created, True
 
 
-def _store(response: Response, names: Sequence[str], clean: Mapping[str, str]) -> None:
-    """Replace the answers named in ``names`` with ``clean`` in two queries."""
-    Answer.objects.filter(response=response, name__in=names).exclude(name__in=list(clean)).delete()
+def _store(
+    response: Response,
+    names: Sequence[str],
+    clean: Mapping[str, str],
+    stored: Mapping[str, str] | None,
+) -> None:
+    """Replace the answers named in ``names`` with ``clean``.
+
+    ``stored``: the answers the (locked) response holds, or None if not known. Answers
+    to delete are looked for only among them: usually there are none, and no query runs.
+    """
+    stale = Answer.objects.filter(response=response)
+    if stored is None:
+        stale.filter(name__in=names).exclude(name__in=list(clean)).delete()
+    elif gone := [name for name in names if name in stored and name not in clean]:
+        stale.filter(name__in=gone).delete()
     Answer.objects.bulk_create(
         [Answer(response=response, name=name, value=value) for name, value in clean.items()],
         update_conflicts=True,
@@ -221,19 +313,18 @@ def response_save_page(
     section: int,
     answers: Mapping[str, str],
     complete: bool,
+    instrument: SchemeInstrument | None = None,
 ) -> dict[str, str]:
     """Save the answers to one page of a draft; return errors by answer name.
 
     With ``complete`` (Continue) the page's required questions must be answered and
     nothing is saved if any answer is wrong. Without it (Save as draft) the answers that
-    are right are saved and the wrong ones are reported.
+    are right are saved and the wrong ones are reported. ``instrument``: what
+    :func:`instrument_for` (or :func:`instrument_at`) returned in this request, if the
+    caller has it; otherwise it is looked up (and the same checks made).
     """
-    instrument = instrument_for(participant, stage)
-    existing = (
-        Response.objects.select_related("version")
-        .filter(participant=participant, stage=stage)
-        .first()
-    )
+    instrument = _instrument(participant, stage, instrument)
+    existing = _locked_response(participant, stage)
     if existing is not None and existing.is_submitted:
         raise AlreadySubmitted("You have already submitted this questionnaire.")
     domains = instrument.domains()
@@ -246,24 +337,31 @@ def response_save_page(
     )
     if complete and errors:
         return errors  # nothing stored, not even an empty draft
-    response = _response(participant, stage, instrument)
-    locked = Response.objects.select_for_update().get(pk=response.pk)
-    if locked.is_submitted:
-        raise AlreadySubmitted("You have already submitted this questionnaire.")
-    _store(locked, names, clean)
+    stored: dict[str, str] | None = previous
+    if existing is None:
+        existing, created = _new_response(participant, stage, instrument)
+        if not created:
+            if existing.is_submitted:
+                raise AlreadySubmitted("You have already submitted this questionnaire.")
+            stored = None
+    _store(existing, names, clean, stored)
     return errors
 
 
 @transaction.atomic
-def response_submit(*, participant: Participant, stage: Stage) -> Response:
+def response_submit(
+    *, participant: Participant, stage: Stage, instrument: SchemeInstrument | None = None
+) -> Response:
     """Submit the participant's answers at this stage, once.
 
     Raises AlreadySubmitted if it was submitted before (nothing changes), and
     QuestionnaireError listing what is missing if required answers are not given.
+    ``instrument`` as for :func:`response_save_page`.
     """
-    instrument = instrument_for(participant, stage)
-    response = _response(participant, stage, instrument)
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+    instrument = _instrument(participant, stage, instrument)
+    locked = _locked_response(participant, stage)
+    if locked is None:
+        locked, _created = _new_response(participant, stage, instrument)
     if locked.is_submitted:
         raise AlreadySubmitted("You have already submitted this questionnaire.")
     definition = locked.version.instrument
@@ -273,7 +371,8 @@ def response_submit(*, participant: Participant, stage: Stage) -> Response:
     if errors:
         raise QuestionnaireError(f"Answer every question before you submit ({len(errors)} to go).")
     # Drop answers to questions no longer shown (e.g. concerns text after answering no).
-    Answer.objects.filter(response=locked).exclude(name__in=list(clean)).delete()
+    if gone := [name for name in answers if name not in clean]:
+        Answer.objects.filter(response=locked, name__in=gone).delete()
     locked.status = Response.Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])

@@ -24,17 +24,14 @@ from revmentor.schemes.models import Participant, Phase
 def _open(
     request: AuthedRequest, scheme_pk: int, timepoint: str
 ) -> tuple[Participant, Stage, SchemeInstrument]:
-    participant = (
-        scheme_selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
-    )
+    participant = scheme_selectors.own_participation(request.user, scheme_pk)
     if participant is None:
         raise Http404("You do not take part in this scheme.")
-    stage = selectors.stage_for(scheme_pk, timepoint)
     try:
-        instrument = services.instrument_for(participant, stage)
+        instrument = services.instrument_at(participant, scheme_pk, timepoint)
     except QuestionnaireError as error:
         raise Http404(str(error)) from None
-    return participant, stage, instrument
+    return participant, instrument.stage, instrument
 
 
 def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> HttpResponse:
@@ -102,6 +99,7 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
                 section=index,
                 answers=posted,
                 complete=not draft,
+                instrument=instrument,
             )
         except AlreadySubmitted:
             return _already_submitted(request, stage, current.definition.title)
@@ -145,7 +143,7 @@ def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
     problem = ""
     if request.method == "POST":
         try:
-            services.response_submit(participant=participant, stage=stage)
+            services.response_submit(participant=participant, stage=stage, instrument=instrument)
         except AlreadySubmitted:
             return _already_submitted(request, stage, current.definition.title)
         except QuestionnaireError as error:
