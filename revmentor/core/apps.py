@@ -9,4 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from revmentor.core import checks  # noqa: F401 (registers the deploy checks)
+        from revmentor.core import (
+            checks,  # noqa: F401 (registers the deploy checks)
+            signals,  # noqa: F401 (records sign-ins)
+        )

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from revmentor.core.models import User
+from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import services
 from revmentor.schemes.models import Participant
 
@@ -18,6 +18,12 @@ def _link_path(body: str) -> str:
     match = re.search(r"https?://[^/\s]+(/sign-in/link/\?\S+)", body)
     assert match, body
     return match.group(1)
+
+
+def _sign_ins(user: User) -> list[str]:
+    """The summaries of the user's sign-in events, oldest first."""
+    events = AuditEvent.objects.filter(actor=user, action=AuditEvent.Action.SIGN_IN)
+    return list(events.order_by("pk").values_list("summary", flat=True))
 
 
 def test_invitation_link_signs_in_once_and_lands_on_tasks(lead: User, mentor: Participant) -> None:
@@ -32,6 +38,8 @@ def test_invitation_link_signs_in_once_and_lands_on_tasks(lead: User, mentor: Pa
     response = client.post(reverse("sign_in_link"), {"token": token, "next": reverse("tasks")})
     assert response["Location"] == reverse("tasks")
     assert client.get(reverse("tasks")).status_code == 200
+    # Recorded once, as a link sign-in.
+    assert _sign_ins(mentor.user) == ["Signed in with an invitation link"]
     # Used once: the same link no longer works.
     again = Client().post(reverse("sign_in_link"), {"token": token})
     assert again.status_code == 400
@@ -62,6 +70,7 @@ def test_participant_signs_in_with_a_code_from_email(mentor: Participant) -> Non
     response = client.post(reverse("account_confirm_login_code"), {"code": code.group(1)})
     assert response.status_code == 302
     assert client.get(reverse("tasks")).status_code == 200
+    assert _sign_ins(mentor.user) == ["Signed in"]
 
 
 def test_staff_sign_in_with_a_password(lead: User) -> None:
@@ -71,6 +80,7 @@ def test_staff_sign_in_with_a_password(lead: User) -> None:
     )
     assert response.status_code == 302
     assert client.get(reverse("schemes:list")).status_code == 200
+    assert _sign_ins(lead) == ["Signed in"]
 
 
 def test_repeated_password_failures_are_throttled(lead: User) -> None:

@@ -484,8 +484,9 @@ def test_page_lists_each_problem_with_file_and_row_and_creates_nothing(
 ) -> None:
     organisation = lead.organisation_memberships.get().organisation
     files = _replace(paper_files, "participants.csv", b"M1,mentor,male,31", b"M1,mentor,male,12")
+    client = client_for(lead)
     before = _counts()
-    response = _post(client_for(lead), _zip(files), organisation)
+    response = _post(client, _zip(files), organisation)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Nothing was imported" in page
@@ -505,8 +506,8 @@ def test_people_who_cannot_create_schemes_cannot_import(
     value = request.getfixturevalue(persona)
     user = value.user if isinstance(value, Participant) else cast(User, value)
     organisation = lead.organisation_memberships.get().organisation
-    before = _counts()
     client = client_for(user)
+    before = _counts()
     assert client.get(reverse("schemes:import_study")).status_code == 403
     assert _post(client, _zip(paper_files), organisation).status_code == 403
     assert _counts() == before
