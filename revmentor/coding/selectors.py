@@ -27,7 +27,7 @@ from revmentor.core.models import User
 from revmentor.instruments import Instrument
 from revmentor.questionnaires import selectors as questionnaire_selectors
 from revmentor.questionnaires.interchange import pseudonym
-from revmentor.questionnaires.models import SchemeInstrument
+from revmentor.questionnaires.models import Response, SchemeInstrument
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Scheme
 
@@ -49,17 +49,20 @@ class FreeText:
     text: str
 
 
-def free_text_answers(scheme: Scheme) -> list[FreeText]:
+def free_text_answers(scheme: Scheme, submitted: list[Response] | None = None) -> list[FreeText]:
     """Every free-text answer open to research in the scheme, by stage, item, research ID.
 
-    Three queries (consent, responses, answers); each questionnaire version's definition
-    is read once.
+    ``submitted``: the submitted responses of the participants open to research, when
+    the caller has loaded them already (no query then); otherwise three queries
+    (consent, responses, answers). Each questionnaire version's definition is read once.
     """
-    research_ids = scheme_selectors.research_participant_ids(scheme)
+    if submitted is None:
+        research_ids = scheme_selectors.research_participant_ids(scheme)
+        submitted = questionnaire_selectors.submitted_responses(scheme, research_ids)
     domains = SchemeInstrument(scheme=scheme).domains()
     questions: dict[int, dict[str, str]] = {}
     found: list[FreeText] = []
-    for response in questionnaire_selectors.submitted_responses(scheme, research_ids):
+    for response in submitted:
         if response.version_id not in questions:
             instrument: Instrument = response.version.instrument
             questions[response.version_id] = {

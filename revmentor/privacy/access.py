@@ -15,9 +15,7 @@ material: the approved versions are what was released.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +24,7 @@ from django.utils import timezone
 
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.core import audit
+from revmentor.core.archive import folder_zip
 from revmentor.core.models import AuditEvent, User
 from revmentor.feedback import documents
 from revmentor.feedback.models import Contribution, DocumentVersion, Willingness
@@ -390,11 +389,7 @@ def personal_data_zip(*, actor: User, participant: Participant) -> bytes:
     the audit summary carry no name.
     """
     files = personal_data(participant)
-    folder = folder_name(participant)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(f"{folder}/{name}", content)
+    content = folder_zip(folder_name(participant), files)
     audit.record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
@@ -402,7 +397,7 @@ def personal_data_zip(*, actor: User, participant: Participant) -> bytes:
         summary=f"Exported a participant's personal data (subject access, {len(files)} files)",
         scheme_id=participant.scheme_id,
     )
-    return buffer.getvalue()
+    return content
 
 
 def folder_name(participant: Participant) -> str:

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 
 from revmentor.coding import selectors as coding_selectors
 from revmentor.core import audit
+from revmentor.core.archive import folder_zip
 from revmentor.core.models import AuditEvent, User
 from revmentor.core.spreadsheet import csv_row
 from revmentor.feedback import willingness
@@ -35,7 +35,7 @@ from revmentor.instruments import studyfolder
 from revmentor.meetings import export as meetings_export
 from revmentor.questionnaires import selectors as questionnaire_selectors
 from revmentor.questionnaires.interchange import pseudonym
-from revmentor.questionnaires.models import SchemeInstrument, Stage
+from revmentor.questionnaires.models import Response, SchemeInstrument, Stage
 from revmentor.research import pooling
 from revmentor.research.pooling import PoolingError
 from revmentor.schemes import selectors as scheme_selectors
@@ -108,15 +108,12 @@ def _stages(scheme: Scheme) -> list[tuple[str, str]]:
     )
 
 
-def _responses_csv(scheme: Scheme, research_ids: set[int], timepoints: list[str]) -> bytes:
-    """``responses.csv``: submitted answers of the participants in ``research_ids``.
-
-    Two queries (responses, then their answers), whatever the number of answers.
-    """
+def _responses_csv(scheme: Scheme, submitted: list[Response], timepoints: list[str]) -> bytes:
+    """``responses.csv``: the answers of the ``submitted`` responses (no query)."""
     domains = SchemeInstrument(scheme=scheme).domains()
     rows = [
         row
-        for response in questionnaire_selectors.submitted_responses(scheme, research_ids)
+        for response in submitted
         for row in studyfolder.answer_rows(
             pseudonym(response.participant),
             response.version.instrument,
@@ -166,17 +163,17 @@ def study_folder(scheme: Scheme) -> dict[str, bytes]:
     research = [p for p in people if getattr(p, "research_use", False)]
     stages = _stages(scheme)
     mentor_ids = {pseudonym(p) for p in research if p.is_mentor}
+    submitted = questionnaire_selectors.submitted_responses(scheme, {p.pk for p in research})
+    free_text = coding_selectors.free_text_answers(scheme, submitted)
     return {
         "participants.csv": _participants_csv(people),
-        "responses.csv": _responses_csv(
-            scheme, {p.pk for p in research}, [tp for tp, _label in stages]
-        ),
+        "responses.csv": _responses_csv(scheme, submitted, [tp for tp, _label in stages]),
         "timepoints.csv": _timepoints_csv(stages),
         "sessions.csv": _sessions_csv(scheme, ids),
         "willingness.csv": _willingness_csv(scheme, mentor_ids, ids),
         "codes.csv": _csv(
             CODES_COLUMNS,
-            coding_selectors.codes_csv_rows(scheme, coding_selectors.free_text_answers(scheme)),
+            coding_selectors.codes_csv_rows(scheme, free_text),
         ),
         "codebook.csv": _csv(CODEBOOK_COLUMNS, coding_selectors.codebook_csv_rows(scheme)),
     }
@@ -189,10 +186,7 @@ def study_folder_zip(*, actor: User, scheme: Scheme) -> bytes:
     unzipping gives a folder ``revmentor analyse`` reads directly.
     """
     files = study_folder(scheme)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(f"{folder_name(scheme)}/{name}", content)
+    content = folder_zip(folder_name(scheme), files)
     audit.record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
@@ -200,7 +194,7 @@ def study_folder_zip(*, actor: User, scheme: Scheme) -> bytes:
         summary=f"Exported the study data folder ({', '.join(files)})",
         scheme_id=scheme.pk,
     )
-    return buffer.getvalue()
+    return content
 
 
 def folder_name(scheme: Scheme) -> str:
@@ -256,11 +250,7 @@ def pooled_folder_zip(*, actor: User, schemes: Iterable[Scheme]) -> bytes:
     """
     ordered = _by_pk(schemes)
     files = pooled_folder(ordered)
-    folder = pooled_folder_name(ordered)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(f"{folder}/{name}", content)
+    content = folder_zip(pooled_folder_name(ordered), files)
     pool = ", ".join(folder_name(s) for s in ordered)
     for scheme in ordered:
         audit.record(
@@ -270,7 +260,7 @@ def pooled_folder_zip(*, actor: User, schemes: Iterable[Scheme]) -> bytes:
             summary=f"Exported the pooled study data folder of {pool}",
             scheme_id=scheme.pk,
         )
-    return buffer.getvalue()
+    return content
 
 
 __all__ = [
