@@ -41,6 +41,7 @@ import contextlib
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -70,12 +71,16 @@ QUESTIONNAIRES = {"mentor": "pre_phase1", "mentee": "pre_session"}
 # Set-up ----------------------------------------------------------------------------------
 
 
-def configure(database_url: str, workdir: Path) -> dict[str, str]:
+def configure(database_url: str, workdir: Path, redis_url: str = "") -> dict[str, str]:
     """Set the environment the benchmark's Django site needs; set up Django in-process.
 
-    Returns the environment for the app servers and locust (the same variables).
+    With ``redis_url``, the cache and the session cache are in Redis, under a key prefix
+    of this run's own. Returns the environment for the app servers and locust (the same
+    variables).
     """
     env = {
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": f"revmentor-bench-{secrets.token_hex(4)}",
         "DJANGO_SETTINGS_MODULE": "load_site.settings",
         "DATABASE_URL": database_url,
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
@@ -124,8 +129,8 @@ def migrate() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TABLE bench_floor (id bigserial PRIMARY KEY, client integer NOT NULL, "
-            "n integer NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+            "CREATE TABLE bench_floor (id bigserial PRIMARY KEY, phase text NOT NULL, "
+            "client integer NOT NULL, n integer NOT NULL, at timestamptz NOT NULL DEFAULT now())"
         )
 
 
@@ -277,6 +282,26 @@ def plan_questionnaires(
     return users, expected
 
 
+def plan_sign_ins(scheme: Any, participants: list[Any]) -> list[dict[str, Any]]:
+    """Each person's one-time sign-in link, for the signed-in floor (no questionnaires)."""
+    from django.urls import reverse
+    from sesame.utils import get_token
+
+    users = []
+    for participant in participants:
+        token = get_token(participant.user)
+        users.append(
+            {
+                "participant": participant.pk,
+                "scheme": scheme.pk,
+                "token": token,
+                "link": f"{reverse('sign_in_link')}?token={token}",
+                "stages": [],
+            }
+        )
+    return users
+
+
 # App servers -------------------------------------------------------------------------------
 
 
@@ -336,6 +361,61 @@ class AppServer:
                 self.process.wait()
 
 
+# Where the CPU goes -------------------------------------------------------------------------
+
+
+def _tree_cpu(root: Any) -> float:
+    """CPU seconds used so far by a process and its descendants, the exited ones included.
+
+    A process's own counters, the counters of the children it has reaped (gunicorn's
+    master reaps its workers, PostgreSQL's postmaster its backends), and those of every
+    descendant still running.
+    """
+    import psutil
+
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        own = root.cpu_times()
+        total += own.user + own.system + own.children_user + own.children_system
+        for child in root.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                times = child.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def cpu_seconds(servers: list[AppServer]) -> dict[str, float]:
+    """CPU seconds used so far by the app servers, by PostgreSQL, and by our children.
+
+    PostgreSQL counts when it runs on this machine (every postmaster found, whatever
+    database its backends serve: nothing else uses them during a run). ``children``: the
+    processes this one has waited for, such as a locust run once it has ended.
+    """
+    import psutil
+
+    postmasters = []
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] != "postgres":
+            continue
+        with contextlib.suppress(psutil.Error):
+            if psutil.Process(process.info["ppid"]).name() != "postgres":
+                postmasters.append(process)
+    return {
+        "app": sum(
+            _tree_cpu(psutil.Process(s.process.pid))
+            for s in servers
+            if s.process is not None and s.process.poll() is None
+        ),
+        "postgres": sum(_tree_cpu(p) for p in postmasters),
+        "children": _children_cpu(),
+    }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 # Running locust ----------------------------------------------------------------------------
 
 
@@ -354,11 +434,14 @@ def run_locust(
     seconds: int,
     env: Mapping[str, str],
     workdir: Path,
+    servers: list[AppServer],
     fault: AppServer | None = None,
 ) -> dict[str, Any]:
     """Run one phase of locust (``kind`` names the user class); return its figures.
 
-    With ``fault``, that server is killed half-way through and started again.
+    With ``fault``, that server is killed half-way through and started again. Without,
+    the figures include the CPU seconds each part used (``cpu``: app servers, PostgreSQL,
+    locust) from locust's start to its end, which covers every request of the run.
     """
     name = plan["name"]
     ledger = workdir / f"{name}-ledger.jsonl"
@@ -378,9 +461,17 @@ def run_locust(
             stdout=log,
             stderr=log,
         )
+        # A killed server takes its CPU counters with it: none are kept for the fault.
+        cpu_before = cpu_seconds(servers) if fault is None else None
         if fault is not None:
             fault_figures = inject_fault(fault, ledger, seconds, users, process)
-        if process.wait() != 0:
+        process.wait()
+        cpu: dict[str, float] = {}
+        if cpu_before is not None:
+            after = cpu_seconds(servers)
+            cpu = {part: after[part] - before for part, before in cpu_before.items()}
+            cpu["locust"] = cpu.pop("children")
+        if process.returncode != 0:
             # locust exits 1 when any request failed; the figures below say which.
             print(f"  (locust exited {process.returncode}; log: {log.name})", file=sys.stderr)
     if not stats.exists():
@@ -389,6 +480,7 @@ def run_locust(
         "stats": json.loads(stats.read_text(encoding="utf-8")),
         "events": read_ledger(ledger),
         "fault": fault_figures,
+        "cpu": cpu,
     }
 
 
@@ -451,7 +543,18 @@ def throughput(run: dict[str, Any]) -> dict[str, Any]:
         "abandoned": events["abandoned"],
         "gave_up": events["gave_up"],
         "ran_out_of_stages": events["ran_out"],
+        **_cpu_per_request(run),
     }
+
+
+def _cpu_per_request(run: dict[str, Any]) -> dict[str, Any]:
+    """CPU milliseconds per request of each part, over every request of the run."""
+    if not run["cpu"]:
+        return {}
+    requests = run["stats"]["all"]["Aggregated"]["requests"]
+    per = {part: round(seconds * 1000 / requests, 2) for part, seconds in run["cpu"].items()}
+    per["total"] = round(sum(run["cpu"].values()) * 1000 / requests, 2)
+    return {"cpu_ms_per_request": per}
 
 
 # Checking ----------------------------------------------------------------------------------
@@ -528,11 +631,14 @@ def check_questionnaires(
     }
 
 
-def check_floor(events: list[dict[str, Any]]) -> dict[str, Any]:
+def check_floor(phase: str, events: list[dict[str, Any]]) -> dict[str, Any]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), count(DISTINCT (client, n)) FROM bench_floor")
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT (client, n)) FROM bench_floor WHERE phase = %s",
+            [phase],
+        )
         rows, distinct = cursor.fetchone()
     acks = sum(1 for e in events if e["kind"] == "ack")
     return {"acknowledged": acks, "stored": rows, "lost": max(acks - distinct, 0)}
@@ -548,6 +654,39 @@ def stage_count(seconds: int, users: int) -> int:
     times what two cores manage; a person who runs out stops (reported as ran out).
     """
     return math.ceil(seconds * min(4.0, 30.0 / users)) + 5
+
+
+def floor_phase(
+    name: str,
+    args: argparse.Namespace,
+    servers: list[AppServer],
+    env: Mapping[str, str],
+    workdir: Path,
+) -> dict[str, Any]:
+    """The floor: everyone POSTs to the one-INSERT view, as fast as answers come.
+
+    ``floor``: anonymous, so nothing but the INSERT touches the database. ``floor_signed_in``:
+    each person first signs in with their one-time link (and lands on Your tasks, as in the
+    questionnaire phases), then POSTs with their session, so every request also reads the
+    session and the user and runs the two-step verification check, as each questionnaire
+    request does.
+    """
+    plan: dict[str, Any] = {"name": name, "servers": [s.url for s in servers]}
+    if name == "floor_signed_in":
+        scheme, participants = scheme_with_participants(name, args.users)
+        plan["users"], kind = plan_sign_ins(scheme, participants), "SignedInFloor"
+    else:
+        plan["users"], kind = [{}] * args.users, "Floor"
+    run = run_locust(
+        kind=kind,
+        plan=plan,
+        users=args.users,
+        seconds=args.seconds,
+        env=env,
+        workdir=workdir,
+        servers=servers,
+    )
+    return {**throughput(run), "check": check_floor(name, run["events"])}
 
 
 def questionnaire_phase(
@@ -568,6 +707,7 @@ def questionnaire_phase(
         seconds=args.seconds,
         env=env,
         workdir=workdir,
+        servers=servers,
         fault=fault,
     )
     figures = throughput(run)
@@ -609,15 +749,18 @@ def passed(check: Mapping[str, Any]) -> bool:
 
 def report(results: Mapping[str, Any]) -> None:
     floor, load, fault = results.get("floor"), results["load"], results["fault"]
+    signed_in = results.get("floor_signed_in")
     print(
         f"\n{results['users']} people, {results['seconds']} s per phase, "
-        f"2 app servers x {results['workers']} workers, {os.cpu_count()} CPUs; load average "
+        f"2 app servers x {results['workers']} workers, {os.cpu_count()} CPUs, "
+        f"{'Redis' if results['redis'] else 'no Redis'}; load average "
         f"{results['load_average_at_start']} at the start, "
         f"{results['load_average_at_end']} at the end"
     )
     header = f"{'phase':<7} {'req/s':>7} {'subm/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
     print(header + f" {'failed req':>10} {'retries':>7}")
-    for label, f in (("floor", floor), ("load", load), ("fault", fault)):
+    phases = (("floor", floor), ("floor+", signed_in), ("load", load), ("fault", fault))
+    for label, f in phases:
         if f is None:
             continue
         subm = f.get("submissions_per_s", f.get("acknowledged_per_s"))
@@ -626,6 +769,11 @@ def report(results: Mapping[str, Any]) -> None:
             f"{f['p95_ms']:>7.0f} {f['p99_ms']:>7.0f} {f['failed_requests']:>10} "
             f"{f['retries']:>7}"
         )
+    print("(floor+: the floor signed in.) CPU ms per request, by part:")
+    for label, f in phases:
+        if f is not None and "cpu_ms_per_request" in f:
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in f["cpu_ms_per_request"].items())
+            print(f"  {label}: {parts}")
     for label, f in (("load", load), ("fault", fault)):
         c = f["check"]
         print(
@@ -641,6 +789,7 @@ def report(results: Mapping[str, Any]) -> None:
         r = results["ratio"]
         print(
             f"ratio to floor, request for request: {r['requests']:.2f} (target >= {TARGET_RATIO}); "
+            f"to the floor signed in: {r['requests_to_signed_in_floor']:.2f}; "
             f"submissions/s to floor inserts/s: {r['submissions_to_inserts']:.3f}"
         )
     print("checks: " + ("passed" if results["passed"] else "FAILED"))
@@ -661,7 +810,15 @@ def main() -> int:
     parser.add_argument(
         "--warmup", type=int, default=10, help="seconds of unmeasured load first (0: none)"
     )
-    parser.add_argument("--no-floor", action="store_true", help="skip the floor phase")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("REVMENTOR_LOAD_REDIS", "redis://127.0.0.1:6379/0"),
+        help="Redis for the cache and the session cache, as REDIS_URL in production",
+    )
+    parser.add_argument(
+        "--no-redis", action="store_true", help="no Redis: cache and sessions in the database"
+    )
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor phases")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
@@ -673,7 +830,8 @@ def main() -> int:
     database_create(server_url, args.database)
     servers: list[AppServer] = []
     try:
-        env = configure(f"{server_url}/{args.database}", workdir)
+        redis_url = "" if args.no_redis else args.redis
+        env = configure(f"{server_url}/{args.database}", workdir, redis_url)
         step("migrating")
         migrate()
         step("starting two app servers")
@@ -697,6 +855,7 @@ def main() -> int:
             "users": args.users,
             "seconds": args.seconds,
             "workers": args.workers,
+            "redis": bool(redis_url),
             "cpus": os.cpu_count(),
             # Anything else running shares the CPUs: the 1-minute load average says so.
             "load_average_at_start": round(os.getloadavg()[0], 1),
@@ -707,19 +866,9 @@ def main() -> int:
             results["warmup"] = questionnaire_phase("warmup", warm, servers, env, workdir)
         if not args.no_floor:
             step("phase 1: floor")
-            run = run_locust(
-                kind="Floor",
-                plan={
-                    "name": "floor",
-                    "servers": [s.url for s in servers],
-                    "users": [{}] * args.users,
-                },
-                users=args.users,
-                seconds=args.seconds,
-                env=env,
-                workdir=workdir,
-            )
-            results["floor"] = {**throughput(run), "check": check_floor(run["events"])}
+            results["floor"] = floor_phase("floor", args, servers, env, workdir)
+            step("phase 1b: floor, signed in")
+            results["floor_signed_in"] = floor_phase("floor_signed_in", args, servers, env, workdir)
         step("phase 2: load")
         results["load"] = questionnaire_phase("load", args, servers, env, workdir)
         step("phase 3: fault")
@@ -730,8 +879,12 @@ def main() -> int:
         results["load_average_at_end"] = round(os.getloadavg()[0], 1)
         if "floor" in results:
             floor, load = results["floor"], results["load"]
+            signed_in = results["floor_signed_in"]
             results["ratio"] = {
                 "requests": load["requests_per_s"] / floor["requests_per_s"],
+                "requests_to_signed_in_floor": (
+                    load["requests_per_s"] / signed_in["requests_per_s"]
+                ),
                 "submissions_to_inserts": load["submissions_per_s"] / floor["requests_per_s"],
             }
         results["passed"] = all(

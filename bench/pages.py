@@ -147,7 +147,12 @@ def floor(times: Timings, queries: dict[str, list[int]], n: int) -> None:
     j = Journey(times, queries)
     for i in range(n):
         j.counting = i >= 10
-        j.send("POST", "/bench/floor/", "floor (one INSERT)", {"client": "1", "n": str(i)})
+        j.send(
+            "POST",
+            "/bench/floor/",
+            "floor (one INSERT)",
+            {"phase": "pages", "client": "1", "n": str(i)},
+        )
 
 
 def main() -> int:

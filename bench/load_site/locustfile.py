@@ -172,12 +172,13 @@ def _location(response: ResponseContextManager) -> str:
     return str(headers.get("Location", "")) if headers is not None else ""
 
 
-class Participant(Person):
-    """A participant: sign in once, then answer and submit one questionnaire after another."""
+class SigningIn(Person):
+    """A participant of the plan, who signs in with their one-time link before anything."""
+
+    abstract = True
 
     def on_start(self) -> None:
         super().on_start()
-        self.stages = iter(self.me["stages"])
         self.signed_in = False
 
     def sign_in(self) -> None:
@@ -195,16 +196,31 @@ class Participant(Person):
         self.signed_in = True
         log("signed_in", who=self.index)
 
+    def sign_in_first(self) -> None:
+        """Sign in unless signed in already; a person who cannot sign in stops.
+
+        Called at the start of each task, not from on_start: when the run ends, a task
+        under way is finished (--stop-timeout) but on_start is not.
+        """
+        if self.signed_in:
+            return
+        try:
+            self.sign_in()
+        except FlowError as error:
+            log("abandoned", who=self.index, stage=None, error=str(error))
+            raise StopUser() from None
+
+
+class Participant(SigningIn):
+    """A participant: sign in once, then answer and submit one questionnaire after another."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.stages = iter(self.me["stages"])
+
     @task
     def answer_one_questionnaire(self) -> None:
-        # Signing in is part of the first task, not of on_start: when the run ends, a task
-        # under way is finished (--stop-timeout) but on_start is not.
-        if not self.signed_in:
-            try:
-                self.sign_in()
-            except FlowError as error:
-                log("abandoned", who=self.index, stage=None, error=str(error))
-                raise StopUser() from None
+        self.sign_in_first()
         stage = next(self.stages, None)
         if stage is None:
             log("ran_out", who=self.index)
@@ -255,6 +271,16 @@ class Participant(Person):
             log("unexpected", who=self.index, name="submitted", status=confirmation.status_code)
 
 
+def _floor_insert(person: Person, sequence: int) -> None:
+    """POST to the bare one-INSERT view; log the acknowledgement."""
+    data = {"phase": PLAN["name"], "client": str(person.index), "n": str(sequence)}
+    try:
+        person.send("POST", "/bench/floor/", "floor insert", data)
+    except FlowError:
+        return
+    log("ack", client=person.index, n=sequence, attempts=person.attempts)
+
+
 class Floor(Person):
     """The floor: POST to the bare one-INSERT view, again and again."""
 
@@ -265,9 +291,18 @@ class Floor(Person):
     @task
     def insert(self) -> None:
         self.sequence += 1
-        data = {"client": str(self.index), "n": str(self.sequence)}
-        try:
-            self.send("POST", "/bench/floor/", "floor insert", data)
-        except FlowError:
-            return
-        log("ack", client=self.index, n=self.sequence, attempts=self.attempts)
+        _floor_insert(self, self.sequence)
+
+
+class SignedInFloor(SigningIn):
+    """The floor, signed in: sign in as a participant does, then POST as Floor does."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.sequence = 0
+
+    @task
+    def insert(self) -> None:
+        self.sign_in_first()
+        self.sequence += 1
+        _floor_insert(self, self.sequence)

@@ -1,8 +1,8 @@
 """The production URLconf plus the benchmark's floor: one bare view, one INSERT.
 
 The floor is the least a request that stores something can cost on this stack (same
-gunicorn, same middleware, same database): ``bench/load.py`` reports the questionnaire
-load as a ratio to it. It is not part of ``revmentor.config.urls``.
+gunicorn, same middleware, same database), anonymous or signed in: ``bench/load.py``
+reports the questionnaire load as a ratio to it. It is not part of ``revmentor.config.urls``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from revmentor.config.urls import urlpatterns as production_urlpatterns
 @login_not_required
 @require_POST
 def floor(request: HttpRequest) -> HttpResponse:
-    """Store one row (client, sequence number) with one INSERT and say so."""
+    """Store one row (phase, client, sequence number) with one INSERT and say so."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO bench_floor (client, n) VALUES (%s, %s)",
-            [int(request.POST["client"]), int(request.POST["n"])],
+            "INSERT INTO bench_floor (phase, client, n) VALUES (%s, %s, %s)",
+            [request.POST["phase"], int(request.POST["client"]), int(request.POST["n"])],
         )
     return HttpResponse("stored", content_type="text/plain")
 

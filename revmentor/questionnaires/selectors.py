@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from revmentor.core.models import User
+from revmentor.core.rows import Columns
 from revmentor.instruments import Instrument
-from revmentor.questionnaires.models import InstrumentVersion, Response, SchemeInstrument, Stage
+from revmentor.questionnaires.models import (
+    Answer,
+    InstrumentVersion,
+    Response,
+    SchemeInstrument,
+    Stage,
+)
 from revmentor.schemes.models import Consent, Participant, ParticipantStatus, Scheme
 
 
@@ -74,14 +86,22 @@ def tasks_for(participations: list[Participant]) -> dict[int, list[Questionnaire
     return found
 
 
-@dataclass(frozen=True)
 class State:
-    """Where one participant is with one questionnaire."""
+    """Where one participant is with one questionnaire.
 
-    instrument: SchemeInstrument
-    definition: Instrument
-    response: Response | None
-    answers: dict[str, str]
+    ``answers`` are read when first asked for (one query, none without a response).
+    """
+
+    def __init__(
+        self, instrument: SchemeInstrument, definition: Instrument, response: Response | None
+    ) -> None:
+        self.instrument, self.definition, self.response = instrument, definition, response
+
+    @cached_property
+    def answers(self) -> dict[str, str]:
+        if self.response is None:
+            return {}
+        return dict(Answer.objects.filter(response=self.response.pk).values_list("name", "value"))
 
     @property
     def submitted(self) -> bool:
@@ -95,9 +115,127 @@ def state(participant: Participant, instrument: SchemeInstrument) -> State:
         .filter(participant=participant, stage_id=instrument.stage_id)
         .first()
     )
+    return state_of(instrument, response)
+
+
+def state_of(instrument: SchemeInstrument, response: Response | None) -> State:
+    """The state of ``response`` (with its version loaded), or of no response yet."""
     version: InstrumentVersion = response.version if response else instrument.version
-    answers = dict(response.answers.values_list("name", "value")) if response else {}
-    return State(instrument, version.instrument, response, answers)
+    return State(instrument, version.instrument, response)
+
+
+@dataclass(frozen=True)
+class Answering:
+    """What a questionnaire page needs to know about one person, one scheme, one stage.
+
+    Found by :func:`answering` in one query. ``participant`` is None if the user takes no
+    part in the scheme; ``stage`` None if the scheme has no such stage; ``instrument`` the
+    enabled questionnaire for the participant's role there (with its version, stage and
+    scheme), if any; ``consented`` whether a consent of theirs stands (not withdrawn);
+    ``response`` theirs at that stage, with its version, if any. Nothing is checked:
+    ``questionnaires.services.answerable`` says whether they may answer.
+    """
+
+    participant: Participant | None
+    stage: Stage | None
+    instrument: SchemeInstrument | None
+    consented: bool
+    response: Response | None
+
+
+_PARTICIPANT = Columns(Participant, "p")
+_SCHEME = Columns(Scheme, "sc")
+_STAGE = Columns(Stage, "st")
+_INSTRUMENT = Columns(SchemeInstrument, "si")
+_VERSION = Columns(InstrumentVersion, "v")
+_RESPONSE = Columns(Response, "r")
+_RESPONSE_VERSION = Columns(InstrumentVersion, "rv")
+_ANSWERING_PARTS: tuple[Columns[Any], ...] = (
+    _PARTICIPANT,
+    _SCHEME,
+    _STAGE,
+    _INSTRUMENT,
+    _VERSION,
+    _RESPONSE,
+    _RESPONSE_VERSION,
+)
+# Where each part starts in a row; then the consent column.
+_ANSWERING_STARTS = [sum(len(part) for part in _ANSWERING_PARTS[:i]) for i in range(8)]
+
+
+def _answering_sql(connection: BaseDatabaseWrapper) -> str:
+    models: tuple[type[Model], ...] = (
+        Participant,
+        Scheme,
+        Stage,
+        SchemeInstrument,
+        InstrumentVersion,
+        Response,
+        Consent,
+    )
+    tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
+    columns = ", ".join(part.sql(connection) for part in _ANSWERING_PARTS)
+    # Each join is on a unique key (one participation per scheme and user, one stage per
+    # scheme and time point, one questionnaire per stage and role, one response per
+    # participant and stage): at most one row. Only table and column names, quoted, are
+    # put into the text; every value is a parameter.
+    return (
+        f"SELECT {columns}, EXISTS (SELECT 1 FROM {tables[Consent]} c "  # noqa: S608  # nosec B608
+        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL) "
+        f"FROM {tables[Participant]} p "
+        f"INNER JOIN {tables[Scheme]} sc ON sc.id = p.scheme_id "
+        f"LEFT JOIN {tables[Stage]} st ON st.scheme_id = p.scheme_id AND st.timepoint = %s "
+        f"LEFT JOIN {tables[SchemeInstrument]} si "
+        f"ON si.stage_id = st.id AND si.role = p.role AND si.enabled = %s "
+        f"LEFT JOIN {tables[InstrumentVersion]} v ON v.id = si.version_id "
+        f"LEFT JOIN {tables[Response]} r ON r.participant_id = p.id AND r.stage_id = st.id "
+        f"LEFT JOIN {tables[InstrumentVersion]} rv ON rv.id = r.version_id "
+        f"WHERE p.user_id = %s AND p.scheme_id = %s"
+    )
+
+
+_ANSWERING_SQL: dict[str, str] = {}
+
+
+def answering(user: User, scheme_id: int, timepoint: str) -> Answering:
+    """Participant, stage, questionnaire, consent and response: one query (ADR 0012).
+
+    This runs on every click of every questionnaire; the ORM would take three queries
+    and several times the time to build them. ``tests/questionnaires/test_answering.py``
+    holds it to what those queries find.
+    """
+    sql = _ANSWERING_SQL.get(connection.vendor)
+    if sql is None:
+        sql = _ANSWERING_SQL[connection.vendor] = _answering_sql(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timepoint, True, user.pk, scheme_id])
+        row = cursor.fetchone()
+    if row is None:
+        return Answering(None, None, None, False, None)
+    at = iter(_ANSWERING_STARTS)
+    participant = _PARTICIPANT.take(row, next(at), connection)
+    scheme = _SCHEME.take(row, next(at), connection)
+    stage = _STAGE.take(row, next(at), connection)
+    instrument = _INSTRUMENT.take(row, next(at), connection)
+    version = _VERSION.take(row, next(at), connection)
+    response = _RESPONSE.take(row, next(at), connection)
+    response_version = _RESPONSE_VERSION.take(row, next(at), connection)
+    consented = bool(row[next(at)])
+    assert participant is not None and scheme is not None  # inner joins
+    participant.user = user
+    participant.scheme = scheme
+    if stage is not None:
+        stage.scheme = scheme
+    if instrument is not None:
+        assert stage is not None and version is not None
+        instrument.stage, instrument.version = stage, version
+        if instrument.scheme_id == scheme.pk:
+            instrument.scheme = scheme
+    if response is not None:
+        assert stage is not None and response_version is not None
+        response.participant, response.stage = participant, stage
+        response.version = response_version
+    return Answering(participant, stage, instrument, consented, response)
 
 
 def _eligible(scheme_id: int) -> Q:

@@ -19,6 +19,7 @@ from django_tasks import default_task_backend
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
 from revmentor.instruments import DefinitionError, builtin_instruments, clean_answers
+from revmentor.questionnaires import selectors
 from revmentor.questionnaires.models import (
     Answer,
     InstrumentVersion,
@@ -243,6 +244,20 @@ def instrument_at(participant: Participant, scheme_id: int, timepoint: str) -> S
     if stage is None:
         raise QuestionnaireError("No such questionnaire.")
     return _checked(participant, stage, None)
+
+
+def answerable(found: selectors.Answering) -> SchemeInstrument:
+    """The questionnaire ``found`` (by ``selectors.answering``) may answer, its stage loaded.
+
+    The same checks, in the same order, as :func:`instrument_at`. Raises
+    QuestionnaireError saying why not; ``found.participant`` must not be None.
+    """
+    assert found.participant is not None
+    if found.stage is None:
+        raise QuestionnaireError("No such questionnaire.")
+    if found.instrument is not None:
+        found.instrument.consented = found.consented  # type: ignore[attr-defined]
+    return _checked(found.participant, found.stage, found.instrument)
 
 
 def _locked_response(participant: Participant, stage: Stage) -> Response | None:

@@ -23,15 +23,21 @@ from revmentor.schemes.models import Participant, Phase
 
 def _open(
     request: AuthedRequest, scheme_pk: int, timepoint: str
-) -> tuple[Participant, Stage, SchemeInstrument]:
-    participant = scheme_selectors.own_participation(request.user, scheme_pk)
-    if participant is None:
+) -> tuple[Participant, Stage, SchemeInstrument, selectors.State]:
+    """The participant, stage, questionnaire and where they are with it: one query.
+
+    404 if the user takes no part in the scheme, or may not answer this questionnaire
+    (saying why). The answers are read only if the page asks for them.
+    """
+    found = selectors.answering(request.user, scheme_pk, timepoint)
+    if found.participant is None:
         raise Http404("You do not take part in this scheme.")
     try:
-        instrument = services.instrument_at(participant, scheme_pk, timepoint)
+        instrument = services.answerable(found)
     except QuestionnaireError as error:
         raise Http404(str(error)) from None
-    return participant, instrument.stage, instrument
+    state = selectors.state_of(instrument, found.response)
+    return found.participant, instrument.stage, instrument, state
 
 
 def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> HttpResponse:
@@ -44,8 +50,7 @@ def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> Http
 
 def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """The questionnaire's front page: what it is, when it is due, where you are."""
-    participant, stage, instrument = _open(request, scheme_pk, timepoint)
-    current = selectors.state(participant, instrument)
+    _participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     if current.submitted:
         return redirect("questionnaire_submitted", scheme_pk, timepoint)
     domains = instrument.domains()
@@ -74,8 +79,7 @@ def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
 
 def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) -> HttpResponse:
     """One page of questions. Continue checks the page; Save as draft keeps what is right."""
-    participant, stage, instrument = _open(request, scheme_pk, timepoint)
-    current = selectors.state(participant, instrument)
+    participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     sections = current.definition.sections
     if not 1 <= number <= len(sections):
         raise Http404("No such page.")
@@ -83,8 +87,8 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
         return _already_submitted(request, stage, current.definition.title)
     domains = instrument.domains()
     index = number - 1
-    answers = dict(current.answers)
     errors: dict[str, str] = {}
+    posted: dict[str, str] = {}
     if request.method == "POST":
         posted = {
             slot.name: request.POST.get(slot.name, "")
@@ -103,7 +107,6 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
             )
         except AlreadySubmitted:
             return _already_submitted(request, stage, current.definition.title)
-        answers.update(posted)
         if draft and not errors:
             messages.success(
                 request, "Your answers have been saved. You can come back to them at any time"
@@ -117,6 +120,9 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
             if number < len(sections):
                 return redirect("questionnaire_page", scheme_pk, timepoint, number + 1)
             return redirect("questionnaire_check", scheme_pk, timepoint)
+    # What was just posted shows over what is stored (read only now: a page that is saved
+    # and left needs no answers read).
+    answers = {**current.answers, **posted}
     questions = presenters.page_questions(current.definition, index, domains, answers, errors)
     return render(
         request,
@@ -136,8 +142,7 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
 
 def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Check your answers, then submit (once)."""
-    participant, stage, instrument = _open(request, scheme_pk, timepoint)
-    current = selectors.state(participant, instrument)
+    participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     if current.submitted:
         return _already_submitted(request, stage, current.definition.title)
     problem = ""
@@ -165,8 +170,7 @@ def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
 
 def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Confirmation, and the participant's own answers (nobody else's)."""
-    participant, stage, instrument = _open(request, scheme_pk, timepoint)
-    current = selectors.state(participant, instrument)
+    _participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     if not current.submitted:
         return redirect("questionnaire", scheme_pk, timepoint)
     return render(

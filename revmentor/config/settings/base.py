@@ -110,12 +110,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the SQL text, so psycopg prepares the statements a
+    # connection runs again and again (every questionnaire click runs the same few), and
+    # PostgreSQL plans each of them once instead of on every request (ADR 0012).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env_str("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            # Keys start with this: installations sharing one Redis server stay apart.
+            "KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "revmentor"),
+        }
         if _redis_url
         else {
             # No local state: rate limits must hold across app servers, so the default
@@ -125,7 +135,14 @@ CACHES = {
         }
     )
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database. With Redis, each is also kept in the cache and read from
+# there: a signed-in page asks the database one query fewer, and a session survives Redis
+# being emptied (it is read from the database again).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if _redis_url
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

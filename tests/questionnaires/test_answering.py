@@ -1,0 +1,201 @@
+"""``selectors.answering``: one hand-written query that finds what the ORM lookups find.
+
+Every click of a questionnaire opens it with this query (ADR 0012). Here it is held to
+the ORM, case by case: the user takes no part; the stage does not exist, is not open, has
+no questionnaire for the role or has it switched off; consent was never given or was
+withdrawn; the participant withdrew; a response exists, on an older version of the
+questionnaire, draft or submitted. Every field of every instance it builds equals the
+field as the ORM loads it (dates, JSON, booleans: SQLite and PostgreSQL convert them
+differently), and ``services.answerable`` refuses with the words ``instrument_at`` uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from revmentor.core.models import User
+from revmentor.questionnaires import selectors, services
+from revmentor.questionnaires.models import (
+    InstrumentVersion,
+    Response,
+    SchemeInstrument,
+    Stage,
+)
+from revmentor.questionnaires.services import QuestionnaireError
+from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
+from tests.factories import ConsentFactory
+
+
+def _fields(obj: Model | None) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _orm(user: User, scheme: Scheme, timepoint: str) -> dict[str, Any]:
+    """What the ORM finds for the same question, one lookup at a time."""
+    participant = Participant.objects.filter(user=user, scheme=scheme).first()
+    stage = instrument = response = None
+    if participant is not None:  # nothing else is looked for
+        stage = Stage.objects.filter(scheme=scheme, timepoint=timepoint).first()
+    if participant is not None and stage is not None:
+        instrument = SchemeInstrument.objects.filter(
+            stage=stage, role=participant.role, enabled=True
+        ).first()
+        response = Response.objects.filter(participant=participant, stage=stage).first()
+    return {
+        "participant": participant,
+        "stage": stage,
+        "instrument": instrument,
+        "version": instrument.version if instrument else None,
+        "response": response,
+        "response_version": response.version if response else None,
+        "scheme": participant.scheme if participant else None,
+        "consented": bool(participant and participant.consents.filter(withdrawn_at=None).exists()),
+        "domains": instrument.domains() if instrument else None,
+    }
+
+
+def _refusal(participant: Participant, scheme: Scheme, timepoint: str) -> str | None:
+    try:
+        services.instrument_at(participant, scheme.pk, timepoint)
+    except QuestionnaireError as error:
+        return str(error)
+    return None
+
+
+def _check(user: User, scheme: Scheme, timepoint: str) -> selectors.Answering:
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.answering(user, scheme.pk, timepoint)
+    assert len(queries) == 1
+    expected = _orm(user, scheme, timepoint)
+    assert _fields(found.participant) == _fields(expected["participant"])
+    assert _fields(found.stage) == _fields(expected["stage"])
+    assert _fields(found.instrument) == _fields(expected["instrument"])
+    assert _fields(found.response) == _fields(expected["response"])
+    assert found.consented == expected["consented"]
+    if found.participant is None:
+        return found
+    # Related objects are attached, without queries, and equal to what the ORM loads.
+    with CaptureQueriesContext(connection) as queries:
+        assert found.participant.user is user
+        assert _fields(found.participant.scheme) == _fields(expected["scheme"])
+        if found.stage is not None:
+            assert found.stage.scheme is found.participant.scheme
+        if found.instrument is not None:
+            assert _fields(found.instrument.version) == _fields(expected["version"])
+            assert found.instrument.stage is found.stage
+            assert found.instrument.domains() == expected["domains"]
+        if found.response is not None:
+            assert _fields(found.response.version) == _fields(expected["response_version"])
+            assert found.response.participant is found.participant
+    assert len(queries) == 0
+    # Refused exactly when, and with the words, the ORM lookup refuses.
+    refusal = _refusal(expected["participant"], scheme, timepoint)
+    if refusal is None:
+        instrument = services.answerable(found)
+        assert instrument.pk == expected["instrument"].pk
+    else:
+        with pytest.raises(QuestionnaireError) as raised:
+            services.answerable(found)
+        assert str(raised.value) == refusal
+    return found
+
+
+def test_someone_who_takes_no_part_is_found_as_nobody(scheme: Scheme, outsider: User) -> None:
+    found = _check(outsider, scheme, "pre_phase1")
+    assert found == selectors.Answering(None, None, None, False, None)
+
+
+def test_a_participant_of_another_scheme_is_not_found_in_this_one(
+    scheme: Scheme, consented_mentor: Participant, other_lead: User
+) -> None:
+    other = Scheme.objects.exclude(pk=scheme.pk).first()
+    if other is None:
+        pytest.skip("the fixtures make one scheme")
+    assert _check(consented_mentor.user, other, "pre_phase1").participant is None
+
+
+@pytest.mark.parametrize("timepoint", ["pre_phase1", "post_session", "no-such-stage"])
+def test_stages_open_closed_and_missing(
+    scheme: Scheme, consented_mentor: Participant, timepoint: str
+) -> None:
+    Stage.objects.filter(scheme=scheme, timepoint="pre_phase1").update(opened_at=timezone.now())
+    found = _check(consented_mentor.user, scheme, timepoint)
+    assert (found.stage is None) == (timepoint == "no-such-stage")
+
+
+def test_consent_never_given_withdrawn_and_given_again(
+    scheme: Scheme, open_stage: Stage, mentor: Participant
+) -> None:
+    assert not _check(mentor.user, scheme, open_stage.timepoint).consented
+    consent = ConsentFactory(participant=mentor)
+    assert _check(mentor.user, scheme, open_stage.timepoint).consented
+    consent.withdrawn_at = timezone.now()
+    consent.save()
+    assert not _check(mentor.user, scheme, open_stage.timepoint).consented
+    ConsentFactory(participant=mentor)
+    assert _check(mentor.user, scheme, open_stage.timepoint).consented
+
+
+def test_a_withdrawn_participant_and_a_questionnaire_switched_off(
+    scheme: Scheme, open_stage: Stage, consented_mentor: Participant, mentee: Participant
+) -> None:
+    ConsentFactory(participant=mentee)
+    # pre_phase1 has no mentee questionnaire: found, and refused as the ORM refuses.
+    assert _check(mentee.user, scheme, open_stage.timepoint).instrument is None
+    SchemeInstrument.objects.filter(stage=open_stage).update(enabled=False)
+    assert _check(consented_mentor.user, scheme, open_stage.timepoint).instrument is None
+    SchemeInstrument.objects.filter(stage=open_stage).update(enabled=True)
+    Participant.objects.filter(pk=consented_mentor.pk).update(
+        status=ParticipantStatus.WITHDRAWN, withdrawn_on=timezone.localdate()
+    )
+    found = _check(consented_mentor.user, scheme, open_stage.timepoint)
+    assert found.participant is not None and not found.participant.is_active
+
+
+def test_a_draft_then_a_submitted_response_on_an_older_version(
+    scheme: Scheme, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    instrument = SchemeInstrument.objects.get(stage=open_stage, role=consented_mentor.role)
+    older = instrument.version
+    services.response_save_page(
+        participant=consented_mentor,
+        stage=open_stage,
+        section=0,
+        answers={"understanding": "2"},
+        complete=False,
+    )
+    found = _check(consented_mentor.user, scheme, open_stage.timepoint)
+    assert found.response is not None and not found.response.is_submitted
+    # A newer version of the questionnaire: the response keeps the one it started on.
+    newer = InstrumentVersion.objects.create(
+        key=older.key,
+        version=older.version + 1,
+        title=f"{older.title} (revised)",
+        role=older.role,
+        timepoint=older.timepoint,
+        definition={**older.definition, "title": f"{older.title} (revised)"},
+        source=older.source,
+        scheme=older.scheme,
+    )
+    SchemeInstrument.objects.filter(pk=instrument.pk).update(version=newer)
+    Response.objects.filter(pk=found.response.pk).update(
+        status=Response.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    found = _check(consented_mentor.user, scheme, open_stage.timepoint)
+    assert found.response is not None and found.response.is_submitted
+    assert found.response.version.pk == older.pk
+    assert found.instrument is not None and found.instrument.version.pk == newer.pk
+    state = selectors.state_of(found.instrument, found.response)
+    assert state.definition.title == older.title and state.submitted
+    with CaptureQueriesContext(connection) as queries:
+        assert state.answers == {"understanding": "2"}
+        assert state.answers == {"understanding": "2"}  # read once
+    assert len(queries) == 1
