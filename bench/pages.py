@@ -2,8 +2,8 @@
 
 Uses what ``bench/load.py`` sets up — a fresh PostgreSQL database migrated as a release is,
 the production settings of ``bench/load_site/settings.py`` (DEBUG off, compiled templates
-cached, database sessions and cache, hashed static files), a scheme with a mentor and a
-mentee, each consented, and many open stages — and drives the site with Django's test
+cached, sessions cached in Redis unless --no-redis, hashed static files), a scheme with a
+mentor and a mentee, each consented, and many open stages — and drives the site with Django's test
 client in this one process, as a browser without JavaScript would (CSRF checked): sign in
 with the one-time link, Your tasks, then for each stage open the questionnaire, GET and
 POST every page, check, Submit, and see the confirmation. It reports, per kind of
@@ -164,6 +164,12 @@ def main() -> int:
         help="PostgreSQL server URL, without a database name",
     )
     parser.add_argument("--database", default="revmentor_pages", help="database to create")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("REVMENTOR_LOAD_REDIS", "redis://127.0.0.1:6379/0"),
+        help="Redis for the cache and the session cache (as bench/load.py)",
+    )
+    parser.add_argument("--no-redis", action="store_true", help="sessions in the database")
     parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
     parser.add_argument("--only", help="profile only this kind of request (e.g. submit)")
     args = parser.parse_args()
@@ -171,14 +177,14 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="revmentor-pages-"))
     load.database_create(server, args.database)
     try:
-        load.configure(f"{server}/{args.database}", workdir)
+        load.configure(f"{server}/{args.database}", workdir, "" if args.no_redis else args.redis)
         load.migrate()
         scheme, participants = load.scheme_with_participants("pages", 2)
         stages = load.stages_open(scheme, "pages", args.stages + 1)
         people, _expected = load.plan_questionnaires(scheme, participants, stages)
         times: Timings = defaultdict(list)
         queries: dict[str, list[int]] = defaultdict(list)
-        Journey.profiler = cProfile.Profile() if args.profile else None
+        Journey.profiler = cProfile.Profile(time.process_time) if args.profile else None
         Journey.only = args.only
         floor(times, queries, 200)
         for person in people:

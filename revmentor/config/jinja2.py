@@ -97,14 +97,30 @@ def memo(macro: Macro, params: Any) -> str:
         key = (macro, _key(params))
     except _Unkeyable:
         return macro(params)
+    return _remembered(key, macro, params)
+
+
+def _remembered(key: tuple[Macro, Hashable], macro: Macro, *args: Any) -> str:
     found = _MEMO.get(key)
     if found is None:
-        found = macro(params)
+        found = macro(*args)
         with _MEMO_LOCK:
             if len(_MEMO) >= _MEMO_MAX:
                 _MEMO.pop(next(iter(_MEMO)), None)
             _MEMO[key] = found
     return found
+
+
+def memo_by(key: Hashable | None, macro: Macro, *args: Any) -> str:
+    """Call ``macro(*args)``, reusing its output for an equal ``key``; None: render afresh.
+
+    For a macro of ours whose output ``key`` fully decides, such as one question of a
+    questionnaire page (``Question.memo_key``: its item, value, error and those of its
+    rows and dependants). Same store, bound and rules as :func:`memo`.
+    """
+    if key is None:
+        return macro(*args)
+    return _remembered((macro, ("memo_by", key)), macro, *args)
 
 
 def environment(**options: Any) -> Environment:
@@ -128,6 +144,7 @@ def environment(**options: Any) -> Environment:
             "url": url,
             "csp_nonce": csp_nonce,
             "memo": memo,
+            "memo_by": memo_by,
             "get_messages": get_messages,
             "undefined": ChainableUndefined(name="undefined"),
         }

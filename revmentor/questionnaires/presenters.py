@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -59,6 +59,39 @@ class Question:
     rows: list[Question] = field(default_factory=list)  # a grid's domains
     dependants: list[Question] = field(default_factory=list)  # shown by show_if
     choices: Sequence[tuple[str, str]] = ()
+
+    @property
+    def memo_key(self) -> Hashable | None:
+        """Everything this question's HTML is made of, for the page to reuse it (``memo_by``).
+
+        None when it, a row or a dependant shows what the person typed: someone's own
+        words are never kept beyond their request.
+        """
+        if self.value and self.item.type in TYPED:
+            return None
+        rows: list[Hashable] = []
+        dependants: list[Hashable] = []
+        for keys, questions in ((rows, self.rows), (dependants, self.dependants)):
+            for question in questions:
+                key = question.memo_key
+                if key is None:
+                    return None
+                keys.append(key)
+        return (
+            self.item,
+            self.name,
+            self.label,
+            self.value,
+            self.error,
+            self.id,
+            tuple(rows),
+            tuple(dependants),
+            tuple(self.choices),
+        )
+
+
+# Item types whose answer is typed rather than chosen.
+TYPED = frozenset({"text", "number"})
 
 
 def _question(

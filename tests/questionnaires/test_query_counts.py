@@ -106,11 +106,27 @@ def test_pages_built_from_remembered_components_are_those_rendered_afresh(
     again = _pages(client, open_stage)  # from memory
     env = engines["jinja2"].env  # type: ignore[attr-defined]
     monkeypatch.setitem(env.globals, "memo", lambda macro, params: macro(params))
+    monkeypatch.setitem(env.globals, "memo_by", lambda key, macro, *args: macro(*args))
     afresh = _pages(client, open_stage)
     assert again == first
     assert afresh == first
     assert 'value="4" checked' in first[1]
     assert "Sign out</button>" in first[1] and "<!--revmentor" not in first[1]
+
+
+def test_a_question_showing_what_someone_typed_is_never_remembered(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+    page = f"{_urls(open_stage)['start']}1/"
+    typed = "My own words about the hierarchy"
+    answers = {"understanding": "2", "concerns": "yes", "concerns_text": typed}
+    client.post(page, {**answers, "save_draft": "1"})
+    jinja2._MEMO.clear()
+    for _ in range(2):
+        assert typed in client.get(page).content.decode()
+    assert jinja2._MEMO  # the rest of the page was remembered
+    assert not any(typed in html for html in jinja2._MEMO.values())
 
 
 def test_memo_tells_apart_params_a_macro_renders_differently() -> None:

@@ -111,10 +111,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters travel apart from the SQL text, so psycopg prepares the statements a
-    # connection runs again and again (every questionnaire click runs the same few), and
-    # PostgreSQL plans each of them once instead of on every request (ADR 0012).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Parameters travel apart from the SQL text, and psycopg prepares a statement once a
+    # connection has run it five times (every questionnaire click runs the same few), so
+    # PostgreSQL plans each once instead of on every request (ADR 0012). A connection
+    # pooler that cannot keep prepared statements (PgBouncer before 1.21 in transaction
+    # mode) needs DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": True,
+            "prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env_str("REDIS_URL", "")
