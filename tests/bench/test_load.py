@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,12 @@ def test_a_short_load_and_fault_run_loses_and_doubles_nothing(tmp_path: Path) ->
         pytest.skip("locust is a dev dependency of the benchmark")
     parts = urlsplit(DATABASE_URL)
     server = f"{parts.scheme}://{parts.netloc}"
+    # Sessions cached in Redis, as in production, where a Redis server is running.
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        redis = ["--redis", "redis://127.0.0.1:6379/0"]
+    except OSError:
+        redis = ["--no-redis"]
     out = tmp_path / "load.json"
     done = subprocess.run(
         [
@@ -45,6 +52,7 @@ def test_a_short_load_and_fault_run_loses_and_doubles_nothing(tmp_path: Path) ->
             *("--seconds", "3", "--users", "4", "--workers", "1", "--warmup", "0", "--no-floor"),
             *("--postgres", server, "--database", f"revmentor_load_test_{os.getpid()}"),
             *("--json", str(out)),
+            *redis,
         ],
         cwd=REPO,
         capture_output=True,
