@@ -13,3 +13,7 @@ class CoreConfig(AppConfig):
             checks,  # noqa: F401 (registers the deploy checks)
             signals,  # noqa: F401 (records sign-ins)
         )
+        from revmentor.core.admin_audit import audit_every_admin
+
+        # The admin has found every registration (its app comes first): audit them all.
+        audit_every_admin()
