@@ -103,7 +103,9 @@ def test_site_admin_without_an_authenticator_is_sent_to_set_one_up(
 
 
 def test_lead_gets_in_after_setting_up_the_app(
-    client_for: Callable[[User | None], Client], lead: User
+    client_for: Callable[[User | None], Client],
+    lead: User,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     client = client_for(lead)
     # A wrong code sets nothing up.
@@ -112,7 +114,8 @@ def test_lead_gets_in_after_setting_up_the_app(
     assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
     assert not Authenticator.objects.filter(user=lead).exists()
 
-    _set_up_app(client)
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals on commit
+        _set_up_app(client)
 
     # Straight after, the recovery codes show without asking again who they are.
     codes = client.get(reverse("mfa_view_recovery_codes"))
@@ -120,6 +123,15 @@ def test_lead_gets_in_after_setting_up_the_app(
     assert len(re.findall(r"<li>([0-9a-f]{8})</li>", codes.content.decode())) == 10
     assert client.get(reverse("schemes:list")).status_code == 200
     assert Authenticator.objects.filter(user=lead, type=Authenticator.Type.TOTP).exists()
+    # In the audit trail, as the lead, with no secret in it.
+    added = AuditEvent.objects.filter(
+        action=AuditEvent.Action.CREATE, object_type="mfa.Authenticator"
+    )
+    assert sorted(e.summary for e in added) == [
+        "Two-step verification: authenticator app set up",
+        "Two-step verification: recovery codes set up",
+    ]
+    assert {e.actor for e in added} == {lead}
 
 
 def test_a_mentor_is_not_asked_to_set_up_an_app(
@@ -246,6 +258,12 @@ def test_a_mentor_who_chose_an_app_can_turn_it_off(
     response = client.post(reverse("mfa_deactivate_totp"))
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=mentor.user).exists()
+    removed = AuditEvent.objects.filter(action=AuditEvent.Action.DELETE).order_by("pk")
+    assert [e.summary for e in removed] == [
+        "Two-step verification: authenticator app removed",
+        "Two-step verification: recovery codes removed",
+    ]
+    assert all(e.actor == mentor.user and e.ip_address == "127.0.0.1" for e in removed)
 
 
 def test_changing_it_later_asks_who_they_are_again(
