@@ -136,3 +136,77 @@ def test_production_responses_carry_the_security_headers(
         assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
         assert session["max-age"] == ""  # ends when the browser closes (no "remember me")
     cache.clear()
+
+
+def _settings_of(env_extra: dict[str, str], tmp_path: Path, script: str) -> str:
+    """Run ``script`` under the production settings with ``env_extra``; return its output."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "revmentor.config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "DJANGO_ALLOWED_HOSTS": "revmentor.example.nhs.uk",
+        "REVMENTOR_DATA_DIR": str(tmp_path),
+        **env_extra,
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    prelude = "import django; django.setup(); from django.conf import settings\n"
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _redis_running() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_running(), reason="needs a Redis server on 127.0.0.1:6379")
+def test_with_redis_the_cache_is_there_and_sessions_are_read_from_it(tmp_path: Path) -> None:
+    prefix = f"revmentor-test-{secrets.token_hex(4)}"
+    out = _settings_of(
+        {"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": prefix},
+        tmp_path,
+        "from django.core.cache import cache\n"
+        "cache.set('probe', 'kept', 30)\n"
+        "print(settings.SESSION_ENGINE, cache.get('probe'), cache.make_key('probe'))\n"
+        "cache.delete('probe')\n",
+    )
+    assert out == f"django.contrib.sessions.backends.cached_db kept {prefix}:1:probe"
+
+
+def test_without_redis_sessions_and_the_cache_are_in_the_database(tmp_path: Path) -> None:
+    out = _settings_of(
+        {"REDIS_URL": ""},
+        tmp_path,
+        "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])",
+    )
+    assert out == (
+        "django.contrib.sessions.backends.db django.core.cache.backends.db.DatabaseCache"
+    )
+
+
+@pytest.mark.parametrize(("prepared", "threshold"), [("", "5"), ("false", "None")])
+def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(
+    tmp_path: Path, prepared: str, threshold: str
+) -> None:
+    env = {"DATABASE_URL": "postgres://revmentor@db.internal:5432/revmentor"}
+    if prepared:
+        env["DATABASE_PREPARED_STATEMENTS"] = prepared
+    out = _settings_of(
+        env,
+        tmp_path,
+        "options = settings.DATABASES['default']['OPTIONS']\n"
+        "print(options['server_side_binding'], options['prepare_threshold'])",
+    )
+    assert out == f"True {threshold}"
