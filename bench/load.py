@@ -71,6 +71,29 @@ QUESTIONNAIRES = {"mentor": "pre_phase1", "mentee": "pre_session"}
 # Set-up ----------------------------------------------------------------------------------
 
 
+def add_service_arguments(parser: argparse.ArgumentParser, *, database: str) -> None:
+    """The PostgreSQL and Redis options, shared with ``bench/pages.py``."""
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("REVMENTOR_LOAD_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL, without a database name",
+    )
+    parser.add_argument("--database", default=database, help="database to create")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("REVMENTOR_LOAD_REDIS", "redis://127.0.0.1:6379/0"),
+        help="Redis for the cache and the session cache, as REDIS_URL in production",
+    )
+    parser.add_argument(
+        "--no-redis", action="store_true", help="no Redis: cache and sessions in the database"
+    )
+
+
+def redis_of(args: argparse.Namespace) -> str:
+    """The REDIS_URL the options ask for ("" for none)."""
+    return "" if args.no_redis else str(args.redis)
+
+
 def configure(database_url: str, workdir: Path, redis_url: str = "") -> dict[str, str]:
     """Set the environment the benchmark's Django site needs; set up Django in-process.
 
@@ -801,22 +824,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60, help="length of each phase")
     parser.add_argument("--users", type=int, default=50, help="simulated participants")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per server")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("REVMENTOR_LOAD_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
-        help="PostgreSQL server URL, without a database name",
-    )
-    parser.add_argument("--database", default="revmentor_load", help="database to create")
+    add_service_arguments(parser, database="revmentor_load")
     parser.add_argument(
         "--warmup", type=int, default=10, help="seconds of unmeasured load first (0: none)"
-    )
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("REVMENTOR_LOAD_REDIS", "redis://127.0.0.1:6379/0"),
-        help="Redis for the cache and the session cache, as REDIS_URL in production",
-    )
-    parser.add_argument(
-        "--no-redis", action="store_true", help="no Redis: cache and sessions in the database"
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the floor phases")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
@@ -830,7 +840,7 @@ def main() -> int:
     database_create(server_url, args.database)
     servers: list[AppServer] = []
     try:
-        redis_url = "" if args.no_redis else args.redis
+        redis_url = redis_of(args)
         env = configure(f"{server_url}/{args.database}", workdir, redis_url)
         step("migrating")
         migrate()

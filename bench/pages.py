@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import re
 import statistics
@@ -158,18 +157,7 @@ def floor(times: Timings, queries: dict[str, list[int]], n: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stages", type=int, default=10, help="questionnaires per person")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("REVMENTOR_LOAD_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
-        help="PostgreSQL server URL, without a database name",
-    )
-    parser.add_argument("--database", default="revmentor_pages", help="database to create")
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("REVMENTOR_LOAD_REDIS", "redis://127.0.0.1:6379/0"),
-        help="Redis for the cache and the session cache (as bench/load.py)",
-    )
-    parser.add_argument("--no-redis", action="store_true", help="sessions in the database")
+    load.add_service_arguments(parser, database="revmentor_pages")
     parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
     parser.add_argument("--only", help="profile only this kind of request (e.g. submit)")
     args = parser.parse_args()
@@ -177,7 +165,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="revmentor-pages-"))
     load.database_create(server, args.database)
     try:
-        load.configure(f"{server}/{args.database}", workdir, "" if args.no_redis else args.redis)
+        load.configure(f"{server}/{args.database}", workdir, load.redis_of(args))
         load.migrate()
         scheme, participants = load.scheme_with_participants("pages", 2)
         stages = load.stages_open(scheme, "pages", args.stages + 1)

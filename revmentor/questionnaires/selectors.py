@@ -108,16 +108,6 @@ class State:
         return self.response is not None and self.response.is_submitted
 
 
-def state(participant: Participant, instrument: SchemeInstrument) -> State:
-    """The participant's response (if any), its answers, and the definition it follows."""
-    response = (
-        Response.objects.select_related("version")
-        .filter(participant=participant, stage_id=instrument.stage_id)
-        .first()
-    )
-    return state_of(instrument, response)
-
-
 def state_of(instrument: SchemeInstrument, response: Response | None) -> State:
     """The state of ``response`` (with its version loaded), or of no response yet."""
     version: InstrumentVersion = response.version if response else instrument.version

@@ -224,34 +224,12 @@ def _instrument(
     return instrument_for(participant, stage)
 
 
-def instrument_at(participant: Participant, scheme_id: int, timepoint: str) -> SchemeInstrument:
-    """The questionnaire this participant answers at the scheme's stage ``timepoint``.
-
-    As :func:`instrument_for`, with the stage looked up too, in the same query: its
-    ``stage`` (with the scheme) and ``version`` are loaded. Raises QuestionnaireError
-    "No such questionnaire." if the scheme has no such stage.
-    """
-    found = (
-        _answerable(participant)
-        .select_related("stage")
-        .filter(stage__scheme_id=scheme_id, stage__timepoint=timepoint)
-        .first()
-    )
-    if found is not None:
-        if found.stage.scheme_id == found.scheme_id:
-            found.stage.scheme = found.scheme  # the same row: no second join, no query
-        return _checked(participant, found.stage, found)
-    stage = Stage.objects.filter(scheme_id=scheme_id, timepoint=timepoint).first()
-    if stage is None:
-        raise QuestionnaireError("No such questionnaire.")
-    return _checked(participant, stage, None)
-
-
 def answerable(found: selectors.Answering) -> SchemeInstrument:
     """The questionnaire ``found`` (by ``selectors.answering``) may answer, its stage loaded.
 
-    The same checks, in the same order, as :func:`instrument_at`. Raises
-    QuestionnaireError saying why not; ``found.participant`` must not be None.
+    "No such questionnaire." if the scheme has no such stage; then the checks of
+    :func:`instrument_for`, in its order and words. Raises QuestionnaireError saying why
+    not; ``found.participant`` must not be None.
     """
     assert found.participant is not None
     if found.stage is None:
@@ -355,7 +333,7 @@ def response_save_page(
     With ``complete`` (Continue) the page's required questions must be answered and
     nothing is saved if any answer is wrong. Without it (Save as draft) the answers that
     are right are saved and the wrong ones are reported. ``instrument``: what
-    :func:`instrument_for` (or :func:`instrument_at`) returned in this request, if the
+    :func:`instrument_for` (or :func:`answerable`) returned in this request, if the
     caller has it; otherwise it is looked up (and the same checks made).
     """
     instrument = _instrument(participant, stage, instrument)

@@ -138,18 +138,6 @@ def own_participations(user: User) -> QuerySet[Participant]:
     )
 
 
-def own_participation(user: User, scheme_id: int) -> Participant | None:
-    """The user's own participation in one scheme (None if they take part in none there).
-
-    Plain: nothing annotated or joined, for pages that run on every click of a
-    questionnaire. Its ``user`` is ``user``, so reading it costs no query.
-    """
-    found = Participant.objects.filter(user=user, scheme_id=scheme_id).order_by().first()
-    if found is not None:
-        found.user = user
-    return found
-
-
 def organisations_for_new_scheme(user: User) -> QuerySet[Organisation]:
     """Organisations in which the user may create a scheme."""
     if user.is_site_admin:

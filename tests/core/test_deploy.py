@@ -18,16 +18,23 @@ from django.test import Client, override_settings
 from revmentor.schemes.models import Participant
 
 
-def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
+def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """This process's environment with the production settings and what they require."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "revmentor.config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "revmentor.example.nhs.uk",
         "REVMENTOR_DATA_DIR": str(tmp_path),
+        **extra,
     }
-    env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
+    return env
+
+
+def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
+    env = _production_env(tmp_path)
+    env.pop("DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -40,13 +47,7 @@ def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
 
 
 def test_production_refuses_a_weak_secret_key(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "revmentor.config.settings.production",
-        "DJANGO_SECRET_KEY": "short",
-        "DJANGO_ALLOWED_HOSTS": "revmentor.example.nhs.uk",
-        "REVMENTOR_DATA_DIR": str(tmp_path),
-    }
+    env = _production_env(tmp_path, DJANGO_SECRET_KEY="short")
     result = subprocess.run(
         [sys.executable, "-m", "django", "check"],
         env=env,
@@ -140,15 +141,7 @@ def test_production_responses_carry_the_security_headers(
 
 def _settings_of(env_extra: dict[str, str], tmp_path: Path, script: str) -> str:
     """Run ``script`` under the production settings with ``env_extra``; return its output."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "revmentor.config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
-        "DJANGO_ALLOWED_HOSTS": "revmentor.example.nhs.uk",
-        "REVMENTOR_DATA_DIR": str(tmp_path),
-        **env_extra,
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = _production_env(tmp_path, **env_extra)
     prelude = "import django; django.setup(); from django.conf import settings\n"
     result = subprocess.run(
         [sys.executable, "-c", prelude + script],
