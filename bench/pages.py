@@ -122,6 +122,10 @@ def journey(person: dict[str, Any], times: Timings, queries: dict[str, list[int]
     )
     home = j.send("GET", signed_in["Location"], "home", status=302)
     j.send("GET", home["Location"], "your tasks")
+    for i in range(100):
+        j.counting = i >= 10
+        data = {"phase": "pages", "client": "2", "n": str(i)}
+        j.send("POST", "/bench/floor/", "floor, signed in", data)
     for n, stage in enumerate(person["stages"]):
         j.counting = n > 0
         base = f"/tasks/{person['scheme']}/questionnaires/{stage['timepoint']}/"

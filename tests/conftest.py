@@ -124,7 +124,7 @@ def client_for(db: Any) -> Callable[[User | None], Client]:
     def make(user: User | None) -> Client:
         client = Client()
         if user is not None:
-            client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            client.force_login(user, backend="revmentor.core.backends.AccountBackend")
         return client
 
     return make

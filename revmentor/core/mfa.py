@@ -24,6 +24,13 @@ from revmentor.schemes.models import SchemeMembership, StaffRole
 OPEN_DURING_SETUP = frozenset({"account_logout", "about"})
 
 
+def _leads_a_scheme(user: Any) -> bool:
+    facts = getattr(user, "signed_in_facts", None)  # read with the user (core.backends)
+    if facts is not None:
+        return bool(facts.leads_a_scheme)
+    return SchemeMembership.objects.filter(user=user.pk, role=StaffRole.LEAD).exists()
+
+
 def mfa_required(user: Any) -> bool:
     """Whether ``user`` must use two-step verification: a site admin or a lead of any scheme.
 
@@ -31,23 +38,22 @@ def mfa_required(user: Any) -> bool:
     """
     if not settings.REVMENTOR_REQUIRE_MFA or not getattr(user, "is_authenticated", False):
         return False
-    if user.is_site_admin:
-        return True
-    return SchemeMembership.objects.filter(user=user, role=StaffRole.LEAD).exists()
+    return bool(user.is_site_admin) or _leads_a_scheme(user)
 
 
 def needs_totp_setup(user: Any) -> bool:
     """Whether ``user`` must use two-step verification but has no authenticator app yet.
 
-    It runs on every page a signed-in person opens, so it asks as little as it can: one
-    small query for most people (are they a lead?), a second only for leads and admins.
+    It runs on every page a signed-in person opens, so it asks as little as it can: for
+    the person signed in, nothing more (the sign-in backend read both facts with them,
+    ``core.backends``); for anyone else, one small query (are they a lead?), and a second
+    only for leads and admins.
     """
-    if not settings.REVMENTOR_REQUIRE_MFA or not getattr(user, "is_authenticated", False):
+    if not mfa_required(user):
         return False
-    if not user.is_site_admin and not (
-        SchemeMembership.objects.filter(user=user.pk, role=StaffRole.LEAD).exists()
-    ):
-        return False
+    facts = getattr(user, "signed_in_facts", None)
+    if facts is not None:
+        return not facts.has_authenticator_app
     return not Authenticator.objects.filter(user=user.pk, type=Authenticator.Type.TOTP).exists()
 
 

@@ -17,9 +17,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from revmentor.core import audit
+from revmentor.core.backends import LINK_BACKEND
 from revmentor.core.models import AuditEvent, User
-
-LINK_BACKEND = "sesame.backends.ModelBackend"
 
 
 @receiver(user_logged_in, dispatch_uid="revmentor-audit-sign-in")

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from sesame.utils import get_user
 
 from revmentor.core import audit
+from revmentor.core.backends import LINK_BACKEND
 from revmentor.core.http import AuthedRequest
 from revmentor.core.models import AuditEvent
 from revmentor.schemes import selectors
@@ -69,7 +70,7 @@ def sign_in_link(request: HttpRequest) -> HttpResponse:
         )
         return perform_login(request, user, redirect_url=next_url or reverse("home"))
     if request.method == "POST":
-        login(request, user, backend="sesame.backends.ModelBackend")
+        login(request, user, backend=LINK_BACKEND)
         audit.record(
             actor=user,
             action=AuditEvent.Action.SIGN_IN,

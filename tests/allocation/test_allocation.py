@@ -107,7 +107,7 @@ def test_publishing_tells_every_pair_and_releases_the_document_to_the_delivering
 
 def _client(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    client.force_login(user, backend="revmentor.core.backends.AccountBackend")
     return client
 
 

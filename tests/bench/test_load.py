@@ -12,13 +12,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.redis_server import REDIS_URL, redis_running
 
 REPO = Path(__file__).resolve().parents[2]
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -39,11 +40,7 @@ def test_a_short_load_and_fault_run_loses_and_doubles_nothing(tmp_path: Path) ->
     parts = urlsplit(DATABASE_URL)
     server = f"{parts.scheme}://{parts.netloc}"
     # Sessions cached in Redis, as in production, where a Redis server is running.
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        redis = ["--redis", "redis://127.0.0.1:6379/0"]
-    except OSError:
-        redis = ["--no-redis"]
+    redis = ["--redis", REDIS_URL] if redis_running() else ["--no-redis"]
     out = tmp_path / "load.json"
     done = subprocess.run(
         [

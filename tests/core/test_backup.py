@@ -117,7 +117,7 @@ def build_installation() -> None:
         summary="x",
         ip_address="2001:db8::7",
     )
-    Client().force_login(admin, backend="allauth.account.auth_backends.AuthenticationBackend")
+    Client().force_login(admin, backend="revmentor.core.backends.AccountBackend")
     assert Session.objects.exists()
 
 

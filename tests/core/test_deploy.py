@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from revmentor.schemes.models import Participant
+from tests.redis_server import REDIS_URL, needs_redis
 
 
 def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -154,28 +155,22 @@ def _settings_of(env_extra: dict[str, str], tmp_path: Path, script: str) -> str:
     return result.stdout.strip()
 
 
-def _redis_running() -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _redis_running(), reason="needs a Redis server on 127.0.0.1:6379")
+@needs_redis
 def test_with_redis_the_cache_is_there_and_sessions_are_read_from_it(tmp_path: Path) -> None:
     prefix = f"revmentor-test-{secrets.token_hex(4)}"
     out = _settings_of(
-        {"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": prefix},
+        {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
         tmp_path,
-        "from django.core.cache import cache\n"
+        "from django.core.cache import cache, caches\n"
         "cache.set('probe', 'kept', 30)\n"
-        "print(settings.SESSION_ENGINE, cache.get('probe'), cache.make_key('probe'))\n"
+        "print(settings.SESSION_ENGINE, type(caches['default']).__module__,"
+        " cache.get('probe'),"
+        " cache.make_key('probe'))\n"
         "cache.delete('probe')\n",
     )
-    assert out == f"django.contrib.sessions.backends.cached_db kept {prefix}:1:probe"
+    assert out == (
+        f"django.contrib.sessions.backends.cached_db revmentor.core.cache kept {prefix}:1:probe"
+    )
 
 
 def test_without_redis_sessions_and_the_cache_are_in_the_database(tmp_path: Path) -> None:

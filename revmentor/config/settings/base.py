@@ -128,7 +128,8 @@ _redis_url = env_str("REDIS_URL", "")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, building its Redis client once (core/cache.py).
+            "BACKEND": "revmentor.core.cache.RedisCache",
             "LOCATION": _redis_url,
             # Keys start with this: installations sharing one Redis server stay apart.
             "KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "revmentor"),
@@ -154,8 +155,9 @@ SESSION_ENGINE = (
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "sesame.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # django-sesame's and django-allauth's, loading the signed-in person in one query.
+    "revmentor.core.backends.LinkBackend",
+    "revmentor.core.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
