@@ -13,6 +13,8 @@ from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 from django.utils import timezone
 
+from revmentor.core import sealing
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """Accounts are made by invitation only (a lead adds people to a scheme)."""
@@ -46,7 +48,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """Leads and site admins cannot switch off the authenticator app they must use."""
+    """Secrets sealed in the database; leads and site admins keep the app they must use."""
+
+    def encrypt(self, text: str) -> str:
+        """Seal an authenticator app's secret or a recovery-code seed (``core.sealing``)."""
+        return sealing.seal(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return sealing.unseal(encrypted_text)
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         from revmentor.core.mfa import mfa_required

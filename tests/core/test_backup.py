@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
@@ -33,7 +34,7 @@ from django_tasks_db.models import DBTaskResult
 
 from revmentor.allocation.models import Allocation
 from revmentor.cli import main
-from revmentor.core import backup, demo
+from revmentor.core import backup, demo, sealing
 from revmentor.core.backup import (
     MERGED,
     BackupError,
@@ -48,6 +49,7 @@ from tests.factories import ConsentFactory, ParticipantFactory, SchemeFactory, U
 from tests.meetings.conftest import publish
 from tests.research.conftest import answer
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # Text that trips careless serialisation: quotes, line breaks of every kind, non-ASCII.
 AWKWARD = 'Said "no" — twice.\r\nThen: ✓ ünïcode 🩺,\u2028a line separator\nand a tab\t.'
 
@@ -57,7 +59,8 @@ def build_installation() -> None:
 
     Phase 1 documents and willingness (the demo), answered questionnaires, a published
     allocation with sessions, staff with groups and permissions, an admin log entry, an
-    email address, a queued task, an audit event from an IPv6 address and a session.
+    email address, an authenticator app (its secret sealed), a queued task, an audit
+    event from an IPv6 address and a session.
     """
     scheme = demo.seed()
     mentors = list(scheme.participants.mentors().order_by("pk"))
@@ -103,6 +106,9 @@ def build_installation() -> None:
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=admin, email=admin.email, verified=True, primary=True)
+    Authenticator.objects.create(
+        user=admin, type=Authenticator.Type.TOTP, data={"secret": sealing.seal(TOTP_SECRET)}
+    )
     DBTaskResult.objects.create(
         task_path="revmentor.questionnaires.tasks.send_stage_reminders",
         args_kwargs={"args": [scheme.pk], "kwargs": {"note": AWKWARD}},
@@ -231,6 +237,51 @@ def test_restore_refuses_a_database_that_holds_data(db: object, tmp_path: Path) 
     ):
         installation_restore(path=tmp_path / "backup.zip")
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_secrets_sealed_with_another_key_are_refused_unless_that_key_is_a_fallback(
+    tmp_path: Path, settings: Any
+) -> None:
+    build_installation()
+    installation_backup(path=tmp_path / "backup.zip")
+    flush()
+    empty = snapshot()
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-installation-" + "k" * 50
+    with pytest.raises(BackupError, match="another installation's DJANGO_SECRET_KEY"):
+        installation_restore(path=tmp_path / "backup.zip")
+    assert snapshot() == empty
+
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    installation_restore(path=tmp_path / "backup.zip")
+    stored = Authenticator.objects.get(type=Authenticator.Type.TOTP)
+    assert sealing.unseal(stored.data["secret"]) == TOTP_SECRET
+
+
+def test_secrets_from_a_backup_made_before_sealing_are_sealed_on_restore(
+    db: object, tmp_path: Path
+) -> None:
+    admin = UserFactory()
+    Authenticator.objects.create(
+        user=admin, type=Authenticator.Type.TOTP, data={"secret": sealing.seal(TOTP_SECRET)}
+    )
+    installation_backup(path=tmp_path / "backup.zip")
+    # As an older revmentor wrote it: the same backup with the secret in the clear.
+    sealed = json.dumps(Authenticator.objects.get().data["secret"]).encode()
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(tmp_path / "backup.zip") as source, zipfile.ZipFile(older, "w") as out:
+        for item in source.infolist():
+            out.writestr(item, source.read(item).replace(sealed, json.dumps(TOTP_SECRET).encode()))
+    with zipfile.ZipFile(older) as archive:
+        assert any(TOTP_SECRET.encode() in archive.read(name) for name in archive.namelist())
+    flush()
+
+    installation_restore(path=older)
+
+    secret = Authenticator.objects.get().data["secret"]
+    assert sealing.is_sealed(secret) and TOTP_SECRET not in secret
+    assert sealing.unseal(secret) == TOTP_SECRET
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,17 +47,40 @@ def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_a_weak_secret_key(tmp_path: Path) -> None:
-    env = _production_env(tmp_path, DJANGO_SECRET_KEY="short")
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DJANGO_SECRET_KEY": "short"},
+            "DJANGO_SECRET_KEY must be a random string of 50 or more characters",
+        ),
+        (
+            {"DJANGO_SECRET_KEY_FALLBACKS": f"{'o' * 60}, short"},
+            "Each of DJANGO_SECRET_KEY_FALLBACKS must be 50 or more characters",
+        ),
+    ],
+)
+def test_production_refuses_a_weak_secret_key(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "django", "check"],
-        env=env,
+        env=_production_env(tmp_path, **env),
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY must be a random string of 50 or more characters" in result.stderr
+    assert message in result.stderr
+
+
+def test_earlier_secret_keys_are_read_from_the_environment(tmp_path: Path) -> None:
+    out = _settings_of(
+        {"DJANGO_SECRET_KEY_FALLBACKS": f"{'o' * 60}, {'p' * 55}"},
+        tmp_path,
+        "print(settings.SECRET_KEY_FALLBACKS == ['o' * 60, 'p' * 55])",
+    )
+    assert out == "True"
 
 
 HOST = "revmentor.example.nhs.uk"

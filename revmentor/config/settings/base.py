@@ -21,6 +21,9 @@ DATA_DIR = env_path("REVMENTOR_DATA_DIR", Path.cwd() / "revmentor-data")
 FRONTEND_DIR = env_path("REVMENTOR_FRONTEND_DIR", REPO_DIR / "node_modules")
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-local-key-change-me-" + "x" * 40)
+# Earlier keys, still accepted for what they signed or sealed (sessions, links,
+# authenticator secrets): list the old key here while changing DJANGO_SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])

@@ -12,6 +12,8 @@ DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ConfigError("DJANGO_SECRET_KEY must be a random string of 50 or more characters.")
+if any(len(key) < 50 for key in SECRET_KEY_FALLBACKS):  # noqa: F405
+    raise ConfigError("Each of DJANGO_SECRET_KEY_FALLBACKS must be 50 or more characters.")
 env_str("DJANGO_ALLOWED_HOSTS")  # required: no default host in production
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
@@ -17,7 +18,7 @@ from django.core.serializers import jsonl
 from django.db import connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from revmentor.core import audit
+from revmentor.core import audit, sealing
 from revmentor.core.backup.tables import (
     FORMAT,
     FORMAT_VERSION,
@@ -240,6 +241,15 @@ def installation_restore(*, path: Path, replace: bool = False) -> RestoreSummary
                         table_names=[t._meta.db_table for t in tables_of(model_list)]
                     )
                     _reset_sequences(model_list)
+                    # A backup from before secrets were sealed holds them open: seal them.
+                    # One sealed under another installation's key cannot be used here.
+                    sealing.seal_stored(Authenticator)
+                except sealing.CannotOpen as error:
+                    raise BackupError(
+                        "The backup's authenticator secrets were sealed with another "
+                        "installation's DJANGO_SECRET_KEY, so nothing was restored. Add that "
+                        "key to DJANGO_SECRET_KEY_FALLBACKS and restore again."
+                    ) from error
                 except BackupError:
                     raise
                 except Exception as error:
