@@ -259,9 +259,8 @@ def test_secrets_sealed_with_another_key_are_refused_unless_that_key_is_a_fallba
     assert sealing.unseal(stored.data["secret"]) == TOTP_SECRET
 
 
-def test_secrets_from_a_backup_made_before_sealing_are_sealed_on_restore(
-    db: object, tmp_path: Path
-) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_secrets_from_a_backup_made_before_sealing_are_sealed_on_restore(tmp_path: Path) -> None:
     admin = UserFactory()
     Authenticator.objects.create(
         user=admin, type=Authenticator.Type.TOTP, data={"secret": sealing.seal(TOTP_SECRET)}
