@@ -8,8 +8,8 @@ client in this one process, as a browser without JavaScript would (CSRF checked)
 with the one-time link, Your tasks, then for each stage open the questionnaire, GET and
 POST every page, check, Submit, and see the confirmation. It reports, per kind of
 request, the median and 90th percentile time and the number of queries, and the floor
-view (one INSERT) for comparison. The first stage of each person is a warm-up and not
-counted.
+view (one INSERT) for comparison, anonymous and posted by each person once signed in. The
+first stage of each person is a warm-up and not counted.
 
 Run from the repository root::
 
@@ -109,8 +109,10 @@ def _csrf(response: Any) -> str:
     return found.group(1)
 
 
-def journey(person: dict[str, Any], times: Timings, queries: dict[str, list[int]]) -> None:
-    """Sign in, then answer every stage of the plan (the first one not counted)."""
+def journey(
+    person: dict[str, Any], client: int, times: Timings, queries: dict[str, list[int]]
+) -> None:
+    """Sign in, post the floor, then answer every stage of the plan (the first not counted)."""
     j = Journey(times, queries)
     page = j.send("GET", person["link"], "sign-in link")
     signed_in = j.send(
@@ -122,10 +124,7 @@ def journey(person: dict[str, Any], times: Timings, queries: dict[str, list[int]
     )
     home = j.send("GET", signed_in["Location"], "home", status=302)
     j.send("GET", home["Location"], "your tasks")
-    for i in range(100):
-        j.counting = i >= 10
-        data = {"phase": "pages", "client": "2", "n": str(i)}
-        j.send("POST", "/bench/floor/", "floor, signed in", data)
+    floor(j, "floor, signed in", client, 100)
     for n, stage in enumerate(person["stages"]):
         j.counting = n > 0
         base = f"/tasks/{person['scheme']}/questionnaires/{stage['timepoint']}/"
@@ -145,17 +144,15 @@ def journey(person: dict[str, Any], times: Timings, queries: dict[str, list[int]
         j.send("GET", "/tasks/", "your tasks")
 
 
-def floor(times: Timings, queries: dict[str, list[int]], n: int) -> None:
-    """The floor view of bench/load.py: one INSERT, anonymous, no CSRF."""
-    j = Journey(times, queries)
+def floor(j: Journey, name: str, client: int, n: int) -> None:
+    """POST the floor view of bench/load.py (one INSERT, no CSRF) ``n`` times as ``j``.
+
+    The first ten are a warm-up, not counted.
+    """
     for i in range(n):
         j.counting = i >= 10
-        j.send(
-            "POST",
-            "/bench/floor/",
-            "floor (one INSERT)",
-            {"phase": "pages", "client": "1", "n": str(i)},
-        )
+        data = {"phase": "pages", "client": str(client), "n": str(i)}
+        j.send("POST", "/bench/floor/", name, data)
 
 
 def main() -> int:
@@ -178,9 +175,9 @@ def main() -> int:
         queries: dict[str, list[int]] = defaultdict(list)
         Journey.profiler = cProfile.Profile(time.process_time) if args.profile else None
         Journey.only = args.only
-        floor(times, queries, 200)
-        for person in people:
-            journey(person, times, queries)
+        floor(Journey(times, queries), "floor (one INSERT)", 0, 200)
+        for client, person in enumerate(people, start=1):
+            journey(person, client, times, queries)
         if Journey.profiler:
             Journey.profiler.dump_stats(args.profile)
         print(

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.models import User
 from revmentor.schemes.models import (
     OrganisationMember,
@@ -124,7 +125,7 @@ def client_for(db: Any) -> Callable[[User | None], Client]:
     def make(user: User | None) -> Client:
         client = Client()
         if user is not None:
-            client.force_login(user, backend="revmentor.core.backends.AccountBackend")
+            client.force_login(user, backend=ACCOUNT_BACKEND)
         return client
 
     return make

@@ -11,6 +11,7 @@ from revmentor.allocation import selectors, services
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.allocation.services import AllocationError
 from revmentor.allocator import verify
+from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.models import User
 from revmentor.feedback import services as phase_1
 from revmentor.feedback.models import Willingness
@@ -107,7 +108,7 @@ def test_publishing_tells_every_pair_and_releases_the_document_to_the_delivering
 
 def _client(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="revmentor.core.backends.AccountBackend")
+    client.force_login(user, backend=ACCOUNT_BACKEND)
     return client
 
 

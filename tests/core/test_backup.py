@@ -35,6 +35,7 @@ from django_tasks_db.models import DBTaskResult
 from revmentor.allocation.models import Allocation
 from revmentor.cli import main
 from revmentor.core import backup, demo, sealing
+from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.backup import (
     MERGED,
     BackupError,
@@ -123,7 +124,7 @@ def build_installation() -> None:
         summary="x",
         ip_address="2001:db8::7",
     )
-    Client().force_login(admin, backend="revmentor.core.backends.AccountBackend")
+    Client().force_login(admin, backend=ACCOUNT_BACKEND)
     assert Session.objects.exists()
 
 

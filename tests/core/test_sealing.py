@@ -8,11 +8,10 @@ the migration seals them; a changed secret key opens old seals through the fallb
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import time_machine
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db import connection
@@ -22,18 +21,11 @@ from django.urls import reverse
 
 from revmentor.core import sealing
 from revmentor.core.models import User
-from tests.core.test_mfa import NOW, PASSWORD, _set_up_app, totp
+
+# mfa_on: the two-step rule on, at NOW, the cache cleared (autouse here too, as imported).
+from tests.core.test_mfa import NOW, PASSWORD, _set_up_app, mfa_on, totp  # noqa: F401
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-@pytest.fixture(autouse=True)
-def mfa_on(settings: Any) -> Iterator[None]:
-    settings.REVMENTOR_REQUIRE_MFA = True
-    cache.clear()
-    with time_machine.travel(NOW, tick=False):
-        yield
-    cache.clear()
 
 
 def test_a_seal_hides_the_text_and_opens_to_it() -> None:
