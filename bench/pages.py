@@ -37,11 +37,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load
 
+FORM = "application/x-www-form-urlencoded"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Per kind of request: (wall-clock seconds, this process's CPU seconds) of each one.
 Timings = dict[str, list[tuple[float, float]]]
@@ -89,8 +91,8 @@ class Journey:
                 profiler.enable()
             if method == "GET":
                 response = self.client.get(path)
-            else:
-                response = self.client.post(path, data or {})
+            else:  # urlencoded, as a browser sends a form (and locust in bench/load.py)
+                response = self.client.post(path, urlencode(data or {}), content_type=FORM)
             if profiler:
                 profiler.disable()
             elapsed = (time.perf_counter() - started, time.process_time() - cpu)

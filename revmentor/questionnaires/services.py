@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Exists, Model, QuerySet
 from django.utils import timezone
 from django_tasks import default_task_backend
 
@@ -242,30 +244,85 @@ def answerable(found: selectors.Answering) -> SchemeInstrument:
 _RESPONSE = Columns(Response, "r")
 
 
+@dataclass(frozen=True)
+class _SavingSql:
+    """The statements a save or a submit runs on every click, written out (ADR 0014).
+
+    Only table and column names, quoted, are put into the text; every value is a
+    parameter. ``tests/questionnaires/test_saving.py`` holds them to what the ORM does.
+    """
+
+    locked: str  # the response, locked, with its answers joined: one row each
+    upsert: str  # the answers, inserted or updated: format with the VALUES rows
+    touch: str  # the response's updated_at
+
+
+def _saving_sql_for(connection: BaseDatabaseWrapper) -> _SavingSql:
+    quote = connection.ops.quote_name
+    response, answer = quote(Response._meta.db_table), quote(Answer._meta.db_table)
+
+    def column(model: type[Model], name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    if connection.features.has_select_for_update_of:
+        lock = " FOR UPDATE OF r"
+    elif connection.features.has_select_for_update:
+        lock = " FOR UPDATE"
+    else:  # SQLite: a write locks the whole database
+        lock = ""
+    response_id, name, value = (column(Answer, f) for f in ("response", "name", "value"))
+    pk = column(Response, "id")
+    return _SavingSql(
+        locked=(
+            f"SELECT {_RESPONSE.sql(connection)}, a.{name}, a.{value} "  # noqa: S608  # nosec B608
+            f"FROM {response} r LEFT JOIN {answer} a ON a.{response_id} = r.{pk} "
+            f"WHERE r.{column(Response, 'participant')} = %s "
+            f"AND r.{column(Response, 'stage')} = %s{lock}"
+        ),
+        upsert=(
+            f"INSERT INTO {answer} ({response_id}, {name}, {value}) VALUES {{rows}} "  # noqa: S608  # nosec B608
+            f"ON CONFLICT ({response_id}, {name}) DO UPDATE SET {value} = EXCLUDED.{value}"
+        ),
+        touch=(
+            f"UPDATE {response} SET {column(Response, 'updated_at')} = %s "  # noqa: S608  # nosec B608
+            f"WHERE {pk} = %s"
+        ),
+    )
+
+
+_SAVING_SQL: dict[str, _SavingSql] = {}
+
+
+def _saving_sql() -> _SavingSql:
+    found = _SAVING_SQL.get(connection.vendor)
+    if found is None:
+        found = _SAVING_SQL[connection.vendor] = _saving_sql_for(connection)
+    return found
+
+
 def _locked_response(
     participant: Participant, stage: Stage, instrument: SchemeInstrument
-) -> Response | None:
-    """The participant's response at this stage, locked until the transaction ends.
+) -> tuple[Response | None, dict[str, str]]:
+    """The participant's response at this stage, locked until the transaction ends, and
+    its answers by name ({} without a response).
 
-    One small SELECT … FOR UPDATE, written out (ADR 0012: a save or a submit runs it on
-    every click, and the ORM takes several times as long to build it). Its version is
+    One SELECT … FOR UPDATE of the response with its answers joined, written out (ADRs
+    0012 and 0014: a save or a submit runs it on every click, and the ORM takes several
+    times as long to build the two queries it would need). Its version is
     ``instrument``'s when the response is on that version, so it costs no query.
     """
-    table = connection.ops.quote_name(Response._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_RESPONSE.sql(connection)} FROM {table} r "  # noqa: S608  # nosec B608
-            f"WHERE r.participant_id = %s AND r.stage_id = %s{lock}",
-            [participant.pk, stage.pk],
-        )
-        row = cursor.fetchone()
-    found = _RESPONSE.take(row, 0, connection) if row is not None else None
-    if found is not None:
-        found.participant, found.stage = participant, stage
-        if found.version_id == instrument.version_id:
-            found.version = instrument.version
-    return found
+        cursor.execute(_saving_sql().locked, [participant.pk, stage.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, {}
+    found = _RESPONSE.take(rows[0], 0, connection)
+    assert found is not None  # the response is the inner side of the join
+    found.participant, found.stage = participant, stage
+    if found.version_id == instrument.version_id:
+        found.version = instrument.version
+    at = len(_RESPONSE)
+    return found, {row[at]: row[at + 1] for row in rows if row[at] is not None}
 
 
 def _new_response(
@@ -299,23 +356,32 @@ def _store(
     clean: Mapping[str, str],
     stored: Mapping[str, str] | None,
 ) -> None:
-    """Replace the answers named in ``names`` with ``clean``.
+    """Replace the answers named in ``names`` with ``clean``; mark the response updated.
 
     ``stored``: the answers the (locked) response holds, or None if not known. Answers
-    to delete are looked for only among them: usually there are none, and no query runs.
+    to delete are looked for only among them: usually there are none, and no query runs;
+    answers stored already with the same value are not written again. The upsert and
+    the update are written out (ADR 0014); ``tests/questionnaires/test_saving.py`` holds
+    them to what the ORM stores.
     """
     stale = Answer.objects.filter(response=response)
     if stored is None:
         stale.filter(name__in=names).exclude(name__in=list(clean)).delete()
-    elif gone := [name for name in names if name in stored and name not in clean]:
-        stale.filter(name__in=gone).delete()
-    Answer.objects.bulk_create(
-        [Answer(response=response, name=name, value=value) for name, value in clean.items()],
-        update_conflicts=True,
-        unique_fields=["response", "name"],
-        update_fields=["value"],
-    )
-    Response.objects.filter(pk=response.pk).update(updated_at=timezone.now())
+        changed = dict(clean)
+    else:
+        if gone := [name for name in names if name in stored and name not in clean]:
+            stale.filter(name__in=gone).delete()
+        changed = {name: value for name, value in clean.items() if stored.get(name) != value}
+    sql = _saving_sql()
+    with connection.cursor() as cursor:
+        if changed:
+            cursor.execute(
+                sql.upsert.format(rows=", ".join(["(%s, %s, %s)"] * len(changed))),
+                [part for item in changed.items() for part in (response.pk, *item)],
+            )
+        now = timezone.now()
+        cursor.execute(sql.touch, [connection.ops.adapt_datetimefield_value(now), response.pk])
+    response.updated_at = now
 
 
 @transaction.atomic
@@ -337,14 +403,13 @@ def response_save_page(
     caller has it; otherwise it is looked up (and the same checks made).
     """
     instrument = _instrument(participant, stage, instrument)
-    existing = _locked_response(participant, stage, instrument)
+    existing, previous = _locked_response(participant, stage, instrument)
     if existing is not None and existing.is_submitted:
         raise AlreadySubmitted("You have already submitted this questionnaire.")
     domains = instrument.domains()
     definition = (existing.version if existing else instrument.version).instrument
     items = definition.sections[section].items
     names = [a.name for a in definition.answerables(domains) if a.item in items]
-    previous = dict(existing.answers.values_list("name", "value")) if existing else {}
     clean, errors = clean_answers(
         definition, domains, {**previous, **answers}, only=items, complete=complete
     )
@@ -372,14 +437,15 @@ def response_submit(
     ``instrument`` as for :func:`response_save_page`.
     """
     instrument = _instrument(participant, stage, instrument)
-    locked = _locked_response(participant, stage, instrument)
+    locked, answers = _locked_response(participant, stage, instrument)
     if locked is None:
-        locked, _created = _new_response(participant, stage, instrument)
+        locked, created = _new_response(participant, stage, instrument)
+        if not created:  # by a concurrent save a moment ago, perhaps with answers
+            answers = dict(locked.answers.values_list("name", "value"))
     if locked.is_submitted:
         raise AlreadySubmitted("You have already submitted this questionnaire.")
     definition = locked.version.instrument
     domains = instrument.domains()
-    answers = dict(locked.answers.values_list("name", "value"))
     clean, errors = clean_answers(definition, domains, answers, complete=True)
     if errors:
         raise QuestionnaireError(f"Answer every question before you submit ({len(errors)} to go).")
