@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, Model, QuerySet
+from django.db.models import Exists, Field, Model, QuerySet
 from django.utils import timezone
 from django_tasks import default_task_backend
 
@@ -262,7 +262,9 @@ def _saving_sql_for(connection: BaseDatabaseWrapper) -> _SavingSql:
     response, answer = quote(Response._meta.db_table), quote(Answer._meta.db_table)
 
     def column(model: type[Model], name: str) -> str:
-        return quote(model._meta.get_field(name).column)
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field) and field.column is not None
+        return quote(field.column)
 
     if connection.features.has_select_for_update_of:
         lock = " FOR UPDATE OF r"
