@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -89,18 +90,26 @@ def tasks_for(participations: list[Participant]) -> dict[int, list[Questionnaire
 class State:
     """Where one participant is with one questionnaire.
 
-    ``answers`` are read when first asked for (one query, none without a response).
+    ``answers``: the response's, if read with it (:func:`answering`); otherwise read when
+    first asked for (one query, none without a response).
     """
 
     def __init__(
-        self, instrument: SchemeInstrument, definition: Instrument, response: Response | None
+        self,
+        instrument: SchemeInstrument,
+        definition: Instrument,
+        response: Response | None,
+        answers: dict[str, str] | None = None,
     ) -> None:
         self.instrument, self.definition, self.response = instrument, definition, response
+        if response is None:
+            self.answers = {}
+        elif answers is not None:
+            self.answers = answers
 
     @cached_property
     def answers(self) -> dict[str, str]:
-        if self.response is None:
-            return {}
+        assert self.response is not None
         return dict(Answer.objects.filter(response=self.response.pk).values_list("name", "value"))
 
     @property
@@ -108,10 +117,13 @@ class State:
         return self.response is not None and self.response.is_submitted
 
 
-def state_of(instrument: SchemeInstrument, response: Response | None) -> State:
-    """The state of ``response`` (with its version loaded), or of no response yet."""
+def state_of(
+    instrument: SchemeInstrument, response: Response | None, answers: dict[str, str] | None = None
+) -> State:
+    """The state of ``response`` (with its version loaded, and its ``answers`` if read),
+    or of no response yet."""
     version: InstrumentVersion = response.version if response else instrument.version
-    return State(instrument, version.instrument, response)
+    return State(instrument, version.instrument, response, answers)
 
 
 @dataclass(frozen=True)
@@ -122,7 +134,8 @@ class Answering:
     part in the scheme; ``stage`` None if the scheme has no such stage; ``instrument`` the
     enabled questionnaire for the participant's role there (with its version, stage and
     scheme), if any; ``consented`` whether a consent of theirs stands (not withdrawn);
-    ``response`` theirs at that stage, with its version, if any. Nothing is checked:
+    ``response`` theirs at that stage, with its version, if any; ``answers`` its answers
+    by name if they were asked for (None if not). Nothing is checked:
     ``questionnaires.services.answerable`` says whether they may answer.
     """
 
@@ -131,6 +144,7 @@ class Answering:
     instrument: SchemeInstrument | None
     consented: bool
     response: Response | None
+    answers: dict[str, str] | None = None
 
 
 _PARTICIPANT = Columns(Participant, "p")
@@ -153,7 +167,11 @@ _ANSWERING_PARTS: tuple[Columns[Any], ...] = (
 _ANSWERING_STARTS = [sum(len(part) for part in _ANSWERING_PARTS[:i]) for i in range(8)]
 
 
-def _answering_sql(connection: BaseDatabaseWrapper) -> str:
+# Each database's aggregate of (name, value) rows into one JSON object.
+_JSON_OBJECT_OF = {"postgresql": "json_object_agg", "sqlite": "json_group_object"}
+
+
+def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
     models: tuple[type[Model], ...] = (
         Participant,
         Scheme,
@@ -165,13 +183,20 @@ def _answering_sql(connection: BaseDatabaseWrapper) -> str:
     )
     tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
     columns = ", ".join(part.sql(connection) for part in _ANSWERING_PARTS)
+    answers = "NULL"
+    if with_answers and connection.vendor in _JSON_OBJECT_OF:
+        answers = (
+            f"(SELECT {_JSON_OBJECT_OF[connection.vendor]}(a.name, a.value) "  # noqa: S608  # nosec B608
+            f"FROM {connection.ops.quote_name(Answer._meta.db_table)} a "
+            f"WHERE a.response_id = r.id)"
+        )
     # Each join is on a unique key (one participation per scheme and user, one stage per
     # scheme and time point, one questionnaire per stage and role, one response per
     # participant and stage): at most one row. Only table and column names, quoted, are
     # put into the text; every value is a parameter.
     return (
         f"SELECT {columns}, EXISTS (SELECT 1 FROM {tables[Consent]} c "  # noqa: S608  # nosec B608
-        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL) "
+        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL), {answers} "
         f"FROM {tables[Participant]} p "
         f"INNER JOIN {tables[Scheme]} sc ON sc.id = p.scheme_id "
         f"LEFT JOIN {tables[Stage]} st ON st.scheme_id = p.scheme_id AND st.timepoint = %s "
@@ -184,24 +209,29 @@ def _answering_sql(connection: BaseDatabaseWrapper) -> str:
     )
 
 
-_ANSWERING_SQL: dict[str, str] = {}
+_ANSWERING_SQL: dict[tuple[str, bool], str] = {}
 
 
-def answering(user: User, scheme_id: int, timepoint: str) -> Answering:
+def answering(
+    user: User, scheme_id: int, timepoint: str, *, with_answers: bool = False
+) -> Answering:
     """Participant, stage, questionnaire, consent and response: one query (ADR 0012).
 
     This runs on every click of every questionnaire; the ORM would take three queries
     and several times the time to build them. ``tests/questionnaires/test_answering.py``
-    holds it to what those queries find.
+    holds it to what those queries find. ``with_answers``: the response's answers too,
+    aggregated into one JSON object in the same query (ADR 0014), on SQLite and
+    PostgreSQL (elsewhere ``answers`` is None and they are read when asked for).
     """
-    sql = _ANSWERING_SQL.get(connection.vendor)
+    key = (connection.vendor, with_answers)
+    sql = _ANSWERING_SQL.get(key)
     if sql is None:
-        sql = _ANSWERING_SQL[connection.vendor] = _answering_sql(connection)
+        sql = _ANSWERING_SQL[key] = _answering_sql(connection, with_answers)
     with connection.cursor() as cursor:
         cursor.execute(sql, [timepoint, True, user.pk, scheme_id])
         row = cursor.fetchone()
     if row is None:
-        return Answering(None, None, None, False, None)
+        return Answering(None, None, None, False, None, {} if with_answers else None)
     at = iter(_ANSWERING_STARTS)
     participant = _PARTICIPANT.take(row, next(at), connection)
     scheme = _SCHEME.take(row, next(at), connection)
@@ -211,6 +241,7 @@ def answering(user: User, scheme_id: int, timepoint: str) -> Answering:
     response = _RESPONSE.take(row, next(at), connection)
     response_version = _RESPONSE_VERSION.take(row, next(at), connection)
     consented = bool(row[next(at)])
+    answers = _answers_of(row[-1], response is not None, with_answers, connection)
     assert participant is not None and scheme is not None  # inner joins
     participant.user = user
     participant.scheme = scheme
@@ -225,7 +256,21 @@ def answering(user: User, scheme_id: int, timepoint: str) -> Answering:
         assert stage is not None and response_version is not None
         response.participant, response.stage = participant, stage
         response.version = response_version
-    return Answering(participant, stage, instrument, consented, response)
+    return Answering(participant, stage, instrument, consented, response, answers)
+
+
+def _answers_of(
+    value: Any, has_response: bool, asked: bool, connection: BaseDatabaseWrapper
+) -> dict[str, str] | None:
+    """The answers aggregated by :func:`answering`: a JSON object (text on SQLite), or
+    NULL for none (PostgreSQL); None if they were not read."""
+    if not asked or connection.vendor not in _JSON_OBJECT_OF:
+        return None
+    if not has_response or value is None:
+        return {}
+    found = json.loads(value) if isinstance(value, str) else value
+    assert isinstance(found, dict)
+    return found
 
 
 def _eligible(scheme_id: int) -> Q:

@@ -27,16 +27,18 @@ def _open(
     """The participant, stage, questionnaire and where they are with it: one query.
 
     404 if the user takes no part in the scheme, or may not answer this questionnaire
-    (saying why). The answers are read only if the page asks for them.
+    (saying why). A page shown (GET) has the answers read in the same query; a form
+    posted has them read only if the page is shown again (a save reads them itself).
     """
-    found = selectors.answering(request.user, scheme_pk, timepoint)
+    with_answers = request.method == "GET"
+    found = selectors.answering(request.user, scheme_pk, timepoint, with_answers=with_answers)
     if found.participant is None:
         raise Http404("You do not take part in this scheme.")
     try:
         instrument = services.answerable(found)
     except QuestionnaireError as error:
         raise Http404(str(error)) from None
-    state = selectors.state_of(instrument, found.response)
+    state = selectors.state_of(instrument, found.response, found.answers)
     return found.participant, instrument.stage, instrument, state
 
 

@@ -60,6 +60,7 @@ def _orm(user: User, scheme: Scheme, timepoint: str) -> dict[str, Any]:
         "scheme": participant.scheme if participant else None,
         "consented": bool(participant and participant.consents.filter(withdrawn_at=None).exists()),
         "domains": instrument.domains() if instrument else None,
+        "answers": dict(response.answers.values_list("name", "value")) if response else {},
     }
 
 
@@ -77,8 +78,13 @@ def _refusal(participant: Participant, stage: Stage | None) -> str | None:
 def _check(user: User, scheme: Scheme, timepoint: str) -> selectors.Answering:
     with CaptureQueriesContext(connection) as queries:
         found = selectors.answering(user, scheme.pk, timepoint)
-    assert len(queries) == 1
+        with_answers = selectors.answering(user, scheme.pk, timepoint, with_answers=True)
+    assert len(queries) == 2
     expected = _orm(user, scheme, timepoint)
+    # The same, and the response's answers as the ORM reads them ({} without a response).
+    assert found.answers is None
+    assert with_answers.answers == expected["answers"]
+    assert (with_answers.participant, with_answers.response) == (found.participant, found.response)
     assert _fields(found.participant) == _fields(expected["participant"])
     assert _fields(found.stage) == _fields(expected["stage"])
     assert _fields(found.instrument) == _fields(expected["instrument"])
@@ -201,3 +207,22 @@ def test_a_draft_then_a_submitted_response_on_an_older_version(
         assert state.answers == {"understanding": "2"}
         assert state.answers == {"understanding": "2"}  # read once
     assert len(queries) == 1
+
+
+def test_answers_read_with_it_keep_every_character(
+    scheme: Scheme, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    typed = 'Quotes " and \\ backslashes, a new\nline, tabs\t, accents é, and 🙂'
+    services.response_save_page(
+        participant=consented_mentor,
+        stage=open_stage,
+        section=0,
+        answers={"understanding": "2", "concerns": "yes", "concerns_text": typed},
+        complete=False,
+    )
+    found = _check(consented_mentor.user, scheme, open_stage.timepoint)
+    assert found.response is not None
+    again = selectors.answering(
+        consented_mentor.user, scheme.pk, open_stage.timepoint, with_answers=True
+    )
+    assert again.answers == {"understanding": "2", "concerns": "yes", "concerns_text": typed}
