@@ -22,7 +22,8 @@ from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend
 from allauth.mfa.models import Authenticator
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from sesame.backends import ModelBackend as SesameModelBackend
 
 from revmentor.core.models import User
@@ -47,7 +48,7 @@ def _user_columns() -> Columns[User]:
 
 
 @cache
-def _query() -> str:
+def _query(connection: BaseDatabaseWrapper) -> str:
     quote = connection.ops.quote_name
     columns = _user_columns()
     user, membership, authenticator = (
@@ -69,11 +70,18 @@ def _query() -> str:
     )
 
 
+_QUERY: dict[str, str] = {}
+
+
 def signed_in_user(user_id: Any) -> User | None:
     """The user with primary key ``user_id`` and their :class:`SignedInFacts`; None if none."""
     pk = User._meta.pk.to_python(user_id)
+    connection = connections[DEFAULT_DB_ALIAS]  # looked up once, not at every use
+    query = _QUERY.get(connection.vendor)
+    if query is None:
+        query = _QUERY[connection.vendor] = _query(connection)
     with connection.cursor() as cursor:
-        cursor.execute(_query(), [StaffRole.LEAD.value, Authenticator.Type.TOTP.value, pk])
+        cursor.execute(query, [StaffRole.LEAD.value, Authenticator.Type.TOTP.value, pk])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.http import Http404
@@ -223,6 +223,7 @@ def answering(
     aggregated into one JSON object in the same query (ADR 0014), on SQLite and
     PostgreSQL (elsewhere ``answers`` is None and they are read when asked for).
     """
+    connection = connections[DEFAULT_DB_ALIAS]  # looked up once, not at every use
     key = (connection.vendor, with_answers)
     sql = _ANSWERING_SQL.get(key)
     if sql is None:

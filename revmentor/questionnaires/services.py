@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, Field, Model, QuerySet
 from django.utils import timezone
@@ -255,6 +255,9 @@ class _SavingSql:
     locked: str  # the response, locked, with its answers joined: one row each
     upsert: str  # the answers, inserted or updated: format with the VALUES rows
     touch: str  # the response's updated_at
+    # The touch, then the upsert, in one statement (PostgreSQL: a data-modifying WITH),
+    # or "" where the database runs them one by one.
+    touch_and_upsert: str
 
 
 def _saving_sql_for(connection: BaseDatabaseWrapper) -> _SavingSql:
@@ -274,6 +277,14 @@ def _saving_sql_for(connection: BaseDatabaseWrapper) -> _SavingSql:
         lock = ""
     response_id, name, value = (column(Answer, f) for f in ("response", "name", "value"))
     pk = column(Response, "id")
+    touch = (
+        f"UPDATE {response} SET {column(Response, 'updated_at')} = %s "  # noqa: S608  # nosec B608
+        f"WHERE {pk} = %s"
+    )
+    upsert = (
+        f"INSERT INTO {answer} ({response_id}, {name}, {value}) VALUES {{rows}} "  # noqa: S608  # nosec B608
+        f"ON CONFLICT ({response_id}, {name}) DO UPDATE SET {value} = EXCLUDED.{value}"
+    )
     return _SavingSql(
         locked=(
             f"SELECT {_RESPONSE.sql(connection)}, a.{name}, a.{value} "  # noqa: S608  # nosec B608
@@ -281,13 +292,10 @@ def _saving_sql_for(connection: BaseDatabaseWrapper) -> _SavingSql:
             f"WHERE r.{column(Response, 'participant')} = %s "
             f"AND r.{column(Response, 'stage')} = %s{lock}"
         ),
-        upsert=(
-            f"INSERT INTO {answer} ({response_id}, {name}, {value}) VALUES {{rows}} "  # noqa: S608  # nosec B608
-            f"ON CONFLICT ({response_id}, {name}) DO UPDATE SET {value} = EXCLUDED.{value}"
-        ),
-        touch=(
-            f"UPDATE {response} SET {column(Response, 'updated_at')} = %s "  # noqa: S608  # nosec B608
-            f"WHERE {pk} = %s"
+        upsert=upsert,
+        touch=touch,
+        touch_and_upsert=(
+            f"WITH touched AS ({touch}) {upsert}" if connection.vendor == "postgresql" else ""
         ),
     )
 
@@ -313,12 +321,13 @@ def _locked_response(
     times as long to build the two queries it would need). Its version is
     ``instrument``'s when the response is on that version, so it costs no query.
     """
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once, not at every use
+    with db.cursor() as cursor:
         cursor.execute(_saving_sql().locked, [participant.pk, stage.pk])
         rows = cursor.fetchall()
     if not rows:
         return None, {}
-    found = _RESPONSE.take(rows[0], 0, connection)
+    found = _RESPONSE.take(rows[0], 0, db)
     assert found is not None  # the response is the inner side of the join
     found.participant, found.stage = participant, stage
     if found.version_id == instrument.version_id:
@@ -366,23 +375,26 @@ def _store(
     the update are written out (ADR 0014); ``tests/questionnaires/test_saving.py`` holds
     them to what the ORM stores.
     """
-    stale = Answer.objects.filter(response=response)
     if stored is None:
-        stale.filter(name__in=names).exclude(name__in=list(clean)).delete()
+        stale = Answer.objects.filter(response=response, name__in=names)
+        stale.exclude(name__in=list(clean)).delete()
         changed = dict(clean)
     else:
         if gone := [name for name in names if name in stored and name not in clean]:
-            stale.filter(name__in=gone).delete()
+            Answer.objects.filter(response=response, name__in=gone).delete()
         changed = {name: value for name, value in clean.items() if stored.get(name) != value}
     sql = _saving_sql()
+    now = timezone.now()
+    touch = [connection.ops.adapt_datetimefield_value(now), response.pk]
+    rows = [part for item in changed.items() for part in (response.pk, *item)]
+    values = ", ".join(["(%s, %s, %s)"] * len(changed))
     with connection.cursor() as cursor:
-        if changed:
-            cursor.execute(
-                sql.upsert.format(rows=", ".join(["(%s, %s, %s)"] * len(changed))),
-                [part for item in changed.items() for part in (response.pk, *item)],
-            )
-        now = timezone.now()
-        cursor.execute(sql.touch, [connection.ops.adapt_datetimefield_value(now), response.pk])
+        if changed and sql.touch_and_upsert:
+            cursor.execute(sql.touch_and_upsert.format(rows=values), [*touch, *rows])
+        else:
+            if changed:
+                cursor.execute(sql.upsert.format(rows=values), rows)
+            cursor.execute(sql.touch, touch)
     response.updated_at = now
 
 

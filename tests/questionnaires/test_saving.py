@@ -124,11 +124,15 @@ def test_answers_stored_already_are_not_written_again(
     table = Answer._meta.db_table
     with CaptureQueriesContext(connection) as queries:
         assert _save(consented_mentor, open_stage, answers) == {}
-    assert not [q for q in queries if q["sql"].startswith(f'INSERT INTO "{table}"')]
+    assert not [q for q in queries if f'INSERT INTO "{table}"' in q["sql"]]
     with CaptureQueriesContext(connection) as queries:
         assert _save(consented_mentor, open_stage, {**answers, "understanding": "3"}) == {}
-    upserts = [q for q in queries if q["sql"].startswith(f'INSERT INTO "{table}"')]
+    upserts = [q for q in queries if f'INSERT INTO "{table}"' in q["sql"]]
     assert len(upserts) == 1
+    # The response is marked updated with the answers (PostgreSQL: in the same statement).
+    touched = [q for q in queries if f'UPDATE "{Response._meta.db_table}"' in q["sql"]]
+    assert len(touched) == 1
+    assert (touched == upserts) == (connection.vendor == "postgresql")
 
 
 def test_a_submit_reads_the_answers_with_the_lock_and_stores_once(
