@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import ChainMap
-from collections.abc import Hashable, MutableMapping
+from collections.abc import Callable, Hashable, MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -155,7 +155,8 @@ def _key(value: Any) -> Hashable:
     raise _Unkeyable(kind)
 
 
-_MEMO: dict[tuple[Macro, Hashable], str] = {}
+# Keyed by (macro, params) for memo, or by (remember, key) for remember.
+_MEMO: dict[tuple[Callable[..., str], Hashable], str] = {}
 _MEMO_MAX = 4096
 _MEMO_LOCK = threading.Lock()
 
@@ -178,7 +179,9 @@ def memo(macro: Macro, params: Any) -> str:
     return _remembered(key, macro, params)
 
 
-def _remembered(key: tuple[Macro, Hashable], macro: Macro, *args: Any) -> str:
+def _remembered(
+    key: tuple[Callable[..., str], Hashable], macro: Callable[..., str], *args: Any
+) -> str:
     found = _MEMO.get(key)
     if found is None:
         found = macro(*args)
@@ -199,6 +202,17 @@ def memo_by(key: Hashable | None, macro: Macro, *args: Any) -> str:
     if key is None:
         return macro(*args)
     return _remembered((macro, ("memo_by", key)), macro, *args)
+
+
+def remember(key: Hashable, make: Callable[..., str], *args: Any) -> str:
+    """``make(*args)``, reused for an equal ``key``, which must decide the output fully.
+
+    For a part of every page whose params take longer to build than to look up, such as
+    the header (``layout.jinja``: kept by whose it is and which tab is current). Unlike
+    :func:`memo_by`, ``make`` may be a macro of the page's own template, new at every
+    render: only ``key`` counts. Same store, bound and rules as :func:`memo`.
+    """
+    return _remembered((remember, key), make, *args)
 
 
 def environment(**options: Any) -> Environment:
@@ -223,6 +237,7 @@ def environment(**options: Any) -> Environment:
             "csp_nonce": csp_nonce,
             "memo": memo,
             "memo_by": memo_by,
+            "remember": remember,
             "once": _Once,
             "get_messages": get_messages,
             "undefined": ChainableUndefined(name="undefined"),

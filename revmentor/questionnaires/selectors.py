@@ -240,7 +240,11 @@ def answering(
     instrument = _INSTRUMENT.take(row, next(at), connection)
     version = _VERSION.take(row, next(at), connection)
     response = _RESPONSE.take(row, next(at), connection)
-    response_version = _RESPONSE_VERSION.take(row, next(at), connection)
+    start = next(at)
+    if version is not None and row[start + _RESPONSE_VERSION.pk_index] == version.pk:
+        response_version: InstrumentVersion | None = version  # usually: one instance, not two
+    else:
+        response_version = _RESPONSE_VERSION.take(row, start, connection)
     consented = bool(row[next(at)])
     answers = _answers_of(row[-1], response is not None, with_answers, connection)
     assert participant is not None and scheme is not None  # inner joins

@@ -118,3 +118,25 @@ def test_templates_globals_are_the_environments_and_see_later_additions(
     monkeypatch.setitem(env.globals, "added_later", "seen")
     assert "added_later" in template.globals.keys()  # noqa: SIM118 (keys() is what is changed)
     assert env.from_string("{{ added_later }}").render() == "seen"
+
+
+def test_the_kept_header_is_each_persons_own_with_their_current_tab(
+    client_for: Any, lead: Any, site_admin: Any, mentor: Participant
+) -> None:
+    jinja2._MEMO.clear()
+
+    def header(user: Any, name: str) -> str:
+        html = client_for(user).get(reverse(name)).content.decode()
+        return html[html.index('<header class="nhsuk-header"') : html.index("</header>")]
+
+    for _ in range(2):  # rendered, then kept
+        tasks, schemes = header(mentor.user, "tasks"), header(mentor.user, "schemes:list")
+        assert mentor.user.email in tasks and "Site admin" not in tasks
+        assert tasks != schemes  # a different tab is current
+        assert 'aria-current="page"' in tasks.split("Your tasks")[0].rsplit("<li", 1)[1]
+        other = header(lead, "tasks")
+        assert lead.email in other and mentor.user.email not in other
+        assert "Site admin" in header(site_admin, "tasks")
+        assert "Sign out</button>" in tasks and "<!--revmentor" not in tasks
+    anonymous = header(None, "about")
+    assert "Sign out" not in anonymous and "@" not in anonymous

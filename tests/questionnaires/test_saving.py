@@ -153,3 +153,33 @@ def test_a_submit_reads_the_answers_with_the_lock_and_stores_once(
     stored = Response.objects.get(pk=response.pk)
     assert stored.is_submitted and stored.submitted_at == response.submitted_at
     assert _stored(stored) == FULL_MENTOR_PRE
+
+
+def test_a_new_response_is_what_the_orm_reads_back_and_a_second_finds_the_first(
+    open_stage: Stage, consented_mentor: Participant, monkeypatch: Any
+) -> None:
+    instrument = SchemeInstrument.objects.select_related("version").get(
+        stage=open_stage, role=consented_mentor.role
+    )
+    with CaptureQueriesContext(connection) as queries:
+        created, new = services._new_response(consented_mentor, open_stage, instrument)
+    assert new and not created._state.adding
+    if connection.features.can_return_columns_from_insert:
+        assert len(queries) == 1  # no savepoint around the INSERT
+    stored = Response.objects.get(participant=consented_mentor, stage=open_stage)
+    assert _fields(created) == _fields(stored)
+    assert stored.status == Response.Status.DRAFT and stored.version_id == instrument.version_id
+    assert stored.created_at <= stored.updated_at and stored.submitted_at is None
+    # Created a moment ago by someone else: that one, locked, and nothing inserted.
+    with transaction.atomic():
+        found, new = services._new_response(consented_mentor, open_stage, instrument)
+    assert not new and found.pk == created.pk
+    assert Response.objects.filter(participant=consented_mentor).count() == 1
+    # Where the database cannot skip a conflicting INSERT, the ORM's INSERT does the same.
+    Response.objects.all().delete()
+    monkeypatch.setattr(connection.features, "supports_ignore_conflicts", False)
+    orm, new = services._new_response(consented_mentor, open_stage, instrument)
+    assert new and _fields(orm) == _fields(Response.objects.get(pk=orm.pk))
+    with transaction.atomic():
+        found, new = services._new_response(consented_mentor, open_stage, instrument)
+    assert not new and found.pk == orm.pk
