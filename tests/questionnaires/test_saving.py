@@ -26,6 +26,7 @@ from revmentor.questionnaires.models import (
 )
 from revmentor.schemes.models import Participant
 from tests.questionnaires.conftest import FULL_MENTOR_PRE
+from tests.questionnaires.test_services import _answer_all
 
 
 def _fields(response: Response) -> dict[str, Any]:
@@ -138,17 +139,7 @@ def test_answers_stored_already_are_not_written_again(
 def test_a_submit_reads_the_answers_with_the_lock_and_stores_once(
     open_stage: Stage, consented_mentor: Participant
 ) -> None:
-    definition = SchemeInstrument.objects.get(
-        stage=open_stage, role=consented_mentor.role
-    ).version.instrument
-    for index in range(len(definition.sections)):
-        services.response_save_page(
-            participant=consented_mentor,
-            stage=open_stage,
-            section=index,
-            answers=FULL_MENTOR_PRE,
-            complete=True,
-        )
+    _answer_all(consented_mentor, open_stage, FULL_MENTOR_PRE)
     response = services.response_submit(participant=consented_mentor, stage=open_stage)
     stored = Response.objects.get(pk=response.pk)
     assert stored.is_submitted and stored.submitted_at == response.submitted_at
