@@ -59,13 +59,17 @@ def tasks_for(participations: list[Participant]) -> dict[int, list[Questionnaire
     eligible = [p for p in participations if p.is_active and getattr(p, "has_consent", False)]
     if not eligible:
         return {}
+    # Only the roles these people have, and not the questionnaires' definitions: the
+    # rows need each version's title alone (a definition is kilobytes of JSON to read).
     instruments = (
         SchemeInstrument.objects.filter(
             scheme_id__in={p.scheme_id for p in eligible},
+            role__in={p.role for p in eligible},
             enabled=True,
             stage__opened_at__isnull=False,
         )
         .select_related("stage", "version")
+        .defer("version__definition")
         .order_by("stage__position")
     )
     statuses = dict(

@@ -13,9 +13,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.template import engines
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from revmentor.config import jinja2
 from revmentor.core.models import User
@@ -177,3 +180,22 @@ def test_the_header_with_its_stand_in_replaced_is_the_header_with_the_sign_out_f
         return {"service": {"text": "Reverse mentoring", "href": "/"}, "account": {"items": items}}
 
     assert header(params(stand_in)).replace(stand_in, form) == header(params(form))
+
+
+def test_your_tasks_runs_the_same_queries_however_many_questionnaires_are_open(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("tasks"))
+        assert page.status_code == 200
+        return len(captured), page.content.decode()
+
+    one, html = queries()
+    rows = html.count('class="nhsuk-task-list__item')
+    Stage.objects.filter(scheme=open_stage.scheme).update(opened_at=timezone.now())
+    more, html = queries()
+    assert html.count('class="nhsuk-task-list__item') == rows + 3  # the mentor's other three
+    assert more == one
