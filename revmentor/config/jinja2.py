@@ -60,7 +60,7 @@ def static(path: str) -> str:
 @receiver(setting_changed)
 def _forget_urls(*, setting: str, **_kwargs: Any) -> None:
     """Tests that change the URLs or static files settings see their change."""
-    if setting in {"ROOT_URLCONF", "STATIC_URL", "STORAGES", "STATICFILES_STORAGE"}:
+    if setting in {"ROOT_URLCONF", "STATIC_URL", "STORAGES"}:
         _reversed.cache_clear()
         static.cache_clear()
 
@@ -155,7 +155,7 @@ def _key(value: Any) -> Hashable:
     raise _Unkeyable(kind)
 
 
-# Keyed by (macro, params) for memo, or by (remember, key) for remember.
+# Keyed by (macro, params) for memo, or by (memo_by, key) for memo_by.
 _MEMO: dict[tuple[Callable[..., str], Hashable], str] = {}
 _MEMO_MAX = 4096
 _MEMO_LOCK = threading.Lock()
@@ -192,27 +192,18 @@ def _remembered(
     return found
 
 
-def memo_by(key: Hashable | None, macro: Macro, *args: Any) -> str:
+def memo_by(key: Hashable | None, macro: Callable[..., str], *args: Any) -> str:
     """Call ``macro(*args)``, reusing its output for an equal ``key``; None: render afresh.
 
-    For a macro of ours whose output ``key`` fully decides, such as one question of a
-    questionnaire page (``Question.memo_key``: its item, value, error and those of its
-    rows and dependants). Same store, bound and rules as :func:`memo`.
+    Only ``key`` counts, so it must decide the output fully, the macro included: one
+    question of a questionnaire page (``Question.memo_key``: its item, value, error and
+    those of its rows and dependants), or the header (``layout.jinja``: whose it is and
+    which tab is current), whose macro is the page's own and new at every render. Same
+    store, bound and rules as :func:`memo`.
     """
     if key is None:
         return macro(*args)
-    return _remembered((macro, ("memo_by", key)), macro, *args)
-
-
-def remember(key: Hashable, make: Callable[..., str], *args: Any) -> str:
-    """``make(*args)``, reused for an equal ``key``, which must decide the output fully.
-
-    For a part of every page whose params take longer to build than to look up, such as
-    the header (``layout.jinja``: kept by whose it is and which tab is current). Unlike
-    :func:`memo_by`, ``make`` may be a macro of the page's own template, new at every
-    render: only ``key`` counts. Same store, bound and rules as :func:`memo`.
-    """
-    return _remembered((remember, key), make, *args)
+    return _remembered((memo_by, key), macro, *args)
 
 
 def environment(**options: Any) -> Environment:
@@ -237,7 +228,6 @@ def environment(**options: Any) -> Environment:
             "csp_nonce": csp_nonce,
             "memo": memo,
             "memo_by": memo_by,
-            "remember": remember,
             "once": _Once,
             "get_messages": get_messages,
             "undefined": ChainableUndefined(name="undefined"),

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -243,6 +242,8 @@ def answerable(found: selectors.Answering) -> SchemeInstrument:
 
 
 _RESPONSE = Columns(Response, "r")
+# The columns a new response is inserted with: all but the primary key.
+_INSERTED = [field for field in _RESPONSE.fields if not field.primary_key]
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ class _SavingSql:
     locked: str  # the response, locked, with its answers joined: one row each
     upsert: str  # the answers, inserted or updated: format with the VALUES rows
     touch: str  # the response's updated_at
+    insert: str  # a new response, unless the participant has one at the stage already
     # The touch, then the upsert, in one statement (PostgreSQL: a data-modifying WITH),
     # or "" where the database runs them one by one.
     touch_and_upsert: str
@@ -295,6 +297,12 @@ def _saving_sql_for(connection: BaseDatabaseWrapper) -> _SavingSql:
         ),
         upsert=upsert,
         touch=touch,
+        insert=(
+            f"INSERT INTO {response} ({', '.join(quote(str(f.column)) for f in _INSERTED)}) "  # noqa: S608  # nosec B608
+            f"VALUES ({', '.join(['%s'] * len(_INSERTED))}) "
+            f"ON CONFLICT ({column(Response, 'participant')}, {column(Response, 'stage')}) "
+            f"DO NOTHING RETURNING {pk}"
+        ),
         touch_and_upsert=(
             f"WITH touched AS ({touch}) {upsert}" if connection.vendor == "postgresql" else ""
         ),
@@ -355,10 +363,9 @@ def _new_response(
     )
     db = connections[DEFAULT_DB_ALIAS]
     if db.features.supports_ignore_conflicts and db.features.can_return_columns_from_insert:
-        fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
-        values = [f.get_db_prep_save(f.pre_save(created, True), connection=db) for f in fields]
+        values = [f.get_db_prep_save(f.pre_save(created, True), connection=db) for f in _INSERTED]
         with db.cursor() as cursor:
-            cursor.execute(_new_response_sql(db, fields), values)
+            cursor.execute(_saving_sql().insert, values)
             row = cursor.fetchone()
         if row is not None:
             created.pk = row[0]
@@ -379,17 +386,6 @@ def _new_response(
         .get(participant=participant, stage=stage)
     )
     return found, False
-
-
-def _new_response_sql(db: BaseDatabaseWrapper, fields: list[Field[Any, Any]]) -> str:
-    quote = db.ops.quote_name
-    columns = {f.name: quote(str(f.column)) for f in fields}
-    return (
-        f"INSERT INTO {quote(Response._meta.db_table)} ({', '.join(columns.values())}) "  # noqa: S608  # nosec B608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({columns['participant']}, {columns['stage']}) DO NOTHING "
-        f"RETURNING {quote(str(Response._meta.pk.column))}"
-    )
 
 
 def _store(

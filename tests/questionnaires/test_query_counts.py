@@ -113,7 +113,6 @@ def test_pages_built_from_remembered_components_are_those_rendered_afresh(
     env = engines["jinja2"].env  # type: ignore[attr-defined]
     monkeypatch.setitem(env.globals, "memo", lambda macro, params: macro(params))
     monkeypatch.setitem(env.globals, "memo_by", lambda key, macro, *args: macro(*args))
-    monkeypatch.setitem(env.globals, "remember", lambda key, make, *args: make(*args))
     afresh = _pages(client, open_stage)
     assert again == first
     assert afresh == first
