@@ -1,0 +1,62 @@
+"""How ``bench/load.py`` sizes a phase: nobody may run out of questionnaires in time.
+
+A person who has answered every open stage stops; the phase's rates then understate what
+the servers can do. The warm-up's fastest person sizes the later phases.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture(scope="module")
+def load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_load", BENCH / "load.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_load"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def ack(participant: int, t: float) -> dict[str, object]:
+    return {"kind": "ack", "participant": participant, "stage": 1, "t": t, "attempts": 1}
+
+
+def test_the_fastest_person_is_measured_between_their_first_and_last_submission(
+    load: ModuleType,
+) -> None:
+    events = [
+        {"kind": "signed_in", "who": 0, "t": 0.0},
+        ack(1, 10.0),
+        ack(1, 11.0),
+        ack(1, 12.0),  # two more in two seconds: 1/s
+        ack(2, 10.0),
+        ack(2, 10.5),  # one more in half a second: 2/s
+        ack(3, 10.0),  # only one: no rate
+        {"kind": "retry", "who": 1, "t": 10.2},
+    ]
+    assert load.fastest_person(events) == pytest.approx(2.0)
+    assert load.fastest_person([ack(1, 5.0)]) == 0.0
+    assert load.fastest_person([]) == 0.0
+
+
+def test_a_phase_opens_twice_what_the_fastest_person_could_answer(load: ModuleType) -> None:
+    assert load.stage_count(60, 50, fastest=0.8) == math.ceil(60 * 1.6) + 5
+    # Measured faster people get more stages, however many people there are.
+    assert load.stage_count(60, 50, fastest=5.0) == 605
+
+
+def test_without_a_warm_up_the_allowance_is_generous(load: ModuleType) -> None:
+    # 200 submissions/s across everyone, at most 20/s for one person.
+    assert load.stage_count(60, 50) == 60 * 4 + 5
+    assert load.stage_count(3, 4) == 3 * 20 + 5
+    assert load.stage_count(0, 50, fastest=3.0) == 5
