@@ -29,9 +29,13 @@ Run from the repository root::
     .venv/bin/python bench/load.py                        # 50 people, 60 s per phase
     .venv/bin/python bench/load.py --seconds 5 --users 4  # a quick smoke run
 
+Each questionnaire phase opens twice as many stages as the warm-up's fastest person could
+answer in it; a run in which anyone answered them all before the time was up fails, as
+its rates would be too low.
+
 Exit status: 0 if every check passed and the ratio target is met, 1 if a check failed
-(something lost, duplicated or half-written), 2 if the checks passed but the target was
-missed. ``--json PATH`` writes the figures.
+(something lost, duplicated or half-written, or someone ran out of questionnaires), 2 if
+the checks passed but the target was missed. ``--json PATH`` writes the figures.
 """
 
 from __future__ import annotations
