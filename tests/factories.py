@@ -14,6 +14,7 @@ from revmentor.schemes.models import (
     SchemeMembership,
     StaffRole,
 )
+from revmentor.schemes.services import new_research_id
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -58,6 +59,8 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     scheme = factory.SubFactory(SchemeFactory)
     user = factory.SubFactory(UserFactory)
     role = ParticipantRole.MENTOR
+    # As participant_add draws it: random, unique in the scheme.
+    research_id = factory.LazyAttribute(lambda p: new_research_id(p.scheme, p.role))
 
 
 class ConsentFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,6 @@ The conversions themselves are pure (``revmentor.instruments.fhir``, ``.redcap``
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -27,18 +26,14 @@ from revmentor.schemes.models import Participant, Phase, Scheme
 
 
 def pseudonym(participant: Participant) -> str:
-    """A research ID for the participant: stable within a scheme, different between schemes.
+    """The participant's research ID: random, drawn when they were added, unique in the scheme.
 
-    It carries no name or email; only someone with the database can map it back. A
-    participant imported from a study data folder keeps the ID they had there
-    (``research_id``), so exporting an imported scheme gives back the same IDs.
+    It carries no name or email and is worked out from nothing; only someone with the
+    database can map it back. A participant imported from a study data folder keeps the ID
+    they had there, so exporting an imported scheme gives back the same IDs. Participants
+    added before IDs were stored keep the ID they had then (schemes migration 0005).
     """
-    if participant.research_id:
-        return participant.research_id
-    digest = hashlib.sha256(
-        f"{participant.scheme_id}:{participant.pk}:{participant.scheme.created_at.isoformat()}".encode()
-    ).hexdigest()[:8]
-    return f"{'M' if participant.is_mentor else 'C'}-{digest}"
+    return participant.research_id
 
 
 def questionnaire_json(instrument: SchemeInstrument) -> str:

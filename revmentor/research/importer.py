@@ -210,6 +210,7 @@ def _people(scheme: Scheme, plan: Plan, now: datetime) -> dict[str, Participant]
                 withdrawn_on=today if p.withdrawn else None,
                 withdrawn_reason=WITHDRAWN_REASON if p.withdrawn else "",
                 research_id=p.research_id,
+                imported=True,
             )
             for p in plan.people
             if p.role == role

@@ -1,8 +1,9 @@
 """Pool the study data folders of several schemes into one folder (bytes in, bytes out).
 
-Research IDs differ between schemes (``questionnaires.interchange.pseudonym`` hashes the
-scheme into them), so the folders' rows can be put one after another: each file of the
-pooled folder holds the rows of every scheme's file, in the order the folders are given.
+Research IDs are drawn at random for each scheme (``Participant.research_id``), so two
+schemes almost never share one (an ID two folders share is refused), and the folders'
+rows can be put one after another: each file of the pooled folder holds the rows of
+every scheme's file, in the order the folders are given.
 ``participants.csv`` gains a ``scheme`` column holding the folder's label (a label, never
 a name of a person); the other files need none, as every row of them names research IDs
 found in ``participants.csv``. ``timepoints.csv`` is merged so that every scheme's order

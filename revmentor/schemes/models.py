@@ -236,10 +236,15 @@ class Participant(models.Model):
     withdrawn_on = models.DateField(null=True, blank=True)
     research_id = models.CharField(
         max_length=64,
-        blank=True,
         editable=False,
-        help_text="Set only for a participant imported from a study data folder: their "
-        "ID there, kept as their research ID.",
+        help_text="Their ID in research exports: drawn at random when they are added "
+        "(or their ID in the study data folder they were imported from), so it says "
+        "nothing of who they are or when they joined.",
+    )
+    imported = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Came from an imported study data folder: no email, no sign-in.",
     )
     added_at = models.DateTimeField(auto_now_add=True)
     invited_at = models.DateTimeField(null=True, blank=True)
@@ -256,11 +261,8 @@ class Participant(models.Model):
         ordering = ("role", "user__full_name", "pk")
         constraints = [
             models.UniqueConstraint(fields=("scheme", "user"), name="one_participation_per_scheme"),
-            models.UniqueConstraint(
-                fields=("scheme", "research_id"),
-                condition=~Q(research_id=""),
-                name="unique_research_id",
-            ),
+            models.UniqueConstraint(fields=("scheme", "research_id"), name="unique_research_id"),
+            models.CheckConstraint(condition=~Q(research_id=""), name="research_id_set"),
             models.CheckConstraint(
                 condition=Q(age__isnull=True) | Q(age__gte=16, age__lte=100), name="age_in_range"
             ),
@@ -289,7 +291,7 @@ class Participant(models.Model):
     @property
     def is_imported(self) -> bool:
         """Whether they came from an imported study data folder (no email, no sign-in)."""
-        return self.research_id != ""
+        return self.imported
 
     def current_consent(self) -> Consent | None:
         return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_at").first()

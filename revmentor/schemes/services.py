@@ -7,6 +7,7 @@ request cannot be carried out (nothing is changed then).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -207,6 +208,7 @@ def participant_add(
         scheme=scheme,
         user=user,
         role=role,
+        research_id=new_research_id(scheme, role),
         grade=grade,
         sex=sex,
         age=age,
@@ -216,6 +218,21 @@ def participant_add(
     )
     _audit(actor, AuditEvent.Action.CREATE, participant, f"Added {role.label.lower()}", scheme)
     return participant
+
+
+def new_research_id(scheme: Scheme, role: str) -> str:
+    """A research ID nobody in the scheme has: ``M-`` or ``C-`` and 12 random hex digits.
+
+    Random, so that nothing about the person, their place in the list or the scheme can be
+    worked out from it; 48 bits, so that schemes pooled for research are unlikely to share
+    one (pooling refuses an ID two schemes share). The unique constraint on the scheme and
+    the ID backs the check here.
+    """
+    prefix = "M" if role == ParticipantRole.MENTOR else "C"
+    while True:
+        candidate = f"{prefix}-{secrets.token_hex(6)}"
+        if not Participant.objects.filter(scheme=scheme, research_id=candidate).exists():
+            return candidate
 
 
 def _check_supervisor(scheme: Scheme, role: str, supervisor: Participant) -> None:
@@ -311,7 +328,7 @@ def participants_invite_pending(*, actor: User, scheme: Scheme) -> int:
     """Invite every active participant who has not been invited yet; return how many."""
     pending = list(
         Participant.objects.filter(scheme=scheme, invited_at__isnull=True, erased_at__isnull=True)
-        .filter(research_id="")
+        .filter(imported=False)
         .active()
         .select_related("scheme", "user")
         .order_by("pk")
