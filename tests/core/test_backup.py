@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from revmentor.core.backup import (
 )
 from revmentor.core.models import AuditEvent, User
 from revmentor.meetings.models import Meeting
+from revmentor.schemes import research_ids
 from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Organisation, Participant, ParticipantRole, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory, SchemeFactory, UserFactory
@@ -282,6 +284,57 @@ def test_secrets_from_a_backup_made_before_sealing_are_sealed_on_restore(tmp_pat
     secret = Authenticator.objects.get().data["secret"]
     assert sealing.is_sealed(secret) and TOTP_SECRET not in secret
     assert sealing.unseal(secret) == TOTP_SECRET
+
+
+def made_before_research_ids_were_stored(name: str, data: bytes) -> bytes:
+    """Rewrite one member of a backup as a revmentor before schemes 0005 wrote it."""
+    if name == "manifest.json":
+        manifest = json.loads(data)
+        manifest["migrations"]["schemes"] = [
+            m for m in manifest["migrations"]["schemes"] if m < "0005"
+        ]
+        return json.dumps(manifest).encode()
+    rows = [json.loads(line) for line in data.decode().splitlines()]
+    for row in rows:
+        if not row["fields"].pop("imported"):
+            row["fields"]["research_id"] = ""
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_from_before_research_ids_were_stored_gets_the_ids_exports_gave(
+    tmp_path: Path,
+) -> None:
+    scheme = SchemeFactory()
+    mentor = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR)
+    mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    # An imported participant holding the ID the mentor's was worked out to then.
+    former = research_ids.former_research_id(mentor)
+    imported = ParticipantFactory(scheme=scheme, research_id=former, imported=True)
+    installation_backup(path=tmp_path / "backup.zip")
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(tmp_path / "backup.zip") as source:
+        participants = next(n for n in source.namelist() if n.endswith("schemes.participant.jsonl"))
+    rewrite(
+        tmp_path / "backup.zip",
+        older,
+        {
+            name: lambda data, name=name: made_before_research_ids_were_stored(name, data)
+            for name in ("manifest.json", participants)
+        },
+    )
+    with zipfile.ZipFile(older) as archive:
+        assert b'"imported"' not in archive.read(participants)
+    flush()
+
+    installation_restore(path=older)
+
+    restored = {p.pk: p for p in Participant.objects.all()}
+    assert restored[mentee.pk].research_id == research_ids.former_research_id(mentee)
+    assert not restored[mentee.pk].is_imported
+    assert restored[imported.pk].research_id == former and restored[imported.pk].is_imported
+    # The mentor's former ID is the imported participant's: the mentor gets a new one.
+    assert re.fullmatch(r"M-[0-9a-f]{12}", restored[mentor.pk].research_id)
 
 
 @pytest.mark.django_db(transaction=True)

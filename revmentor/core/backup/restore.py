@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from revmentor.core.backup.tables import (
     tables_of,
 )
 from revmentor.core.models import AuditEvent
+from revmentor.schemes import research_ids
+from revmentor.schemes.models import Participant
 
 
 @dataclass(frozen=True)
@@ -170,15 +173,27 @@ def _wipe(model_list: list[type[models.Model]], *, everything: bool) -> None:
             cursor.execute(statement)
 
 
-def _load(archive: zipfile.ZipFile, entries: list[tuple[type[models.Model], str]]) -> None:
+def _load(
+    archive: zipfile.ZipFile, entries: list[tuple[type[models.Model], str]], manifest: _Manifest
+) -> None:
+    # A backup from before research IDs were stored: each participant gets the ID exports
+    # gave them then, as the migration gave it to those in the database.
+    ids_to_store = research_ids.STORED_SINCE not in manifest.migrations
+    taken: dict[int, set[str]] = {}
     for model, name in entries:
         with (
             archive.open(name) as raw,
             io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as text,
         ):
-            for item in jsonl.Deserializer(text, using=connection.alias):
+            items: Iterable[Any] = jsonl.Deserializer(text, using=connection.alias)
+            if ids_to_store and model is Participant:
+                # Imported participants first, so that their IDs are kept as they are.
+                items = sorted(items, key=lambda i: (not i.object.research_id, i.object.pk))
+            for item in items:
                 if type(item.object) is not model:
                     raise ValueError(f"{name} holds rows of {item.object._meta.label_lower}")
+                if ids_to_store and model is Participant:
+                    research_ids.store_former_id(item.object, taken)
                 item.save(using=connection.alias)
 
 
@@ -236,7 +251,7 @@ def installation_restore(*, path: Path, replace: bool = False) -> RestoreSummary
                     )
                 try:
                     _wipe(model_list, everything=replace)
-                    _load(archive, entries)
+                    _load(archive, entries, manifest)
                     connection.check_constraints(
                         table_names=[t._meta.db_table for t in tables_of(model_list)]
                     )

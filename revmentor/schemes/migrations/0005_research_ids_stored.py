@@ -15,36 +15,21 @@ get ``imported`` set. Reversing forgets the stored IDs of those not imported.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
 from django.db import migrations, models
 
-
-def _former_id(participant: Any) -> str:
-    digest = hashlib.sha256(
-        f"{participant.scheme_id}:{participant.pk}:{participant.scheme.created_at.isoformat()}".encode()
-    ).hexdigest()[:8]
-    return f"{'M' if participant.role == 'mentor' else 'C'}-{digest}"
+from revmentor.schemes.research_ids import store_former_id
 
 
 def store_research_ids(apps: Any, schema_editor: Any) -> None:
     Participant = apps.get_model("schemes", "Participant")
-    Participant.objects.exclude(research_id="").update(imported=True)
     taken: dict[int, set[str]] = {}
-    for p in Participant.objects.order_by("scheme_id", "pk").values("scheme_id", "research_id"):
-        if p["research_id"]:
-            taken.setdefault(p["scheme_id"], set()).add(p["research_id"])
-    todo = Participant.objects.filter(research_id="").select_related("scheme").order_by("pk")
-    for participant in todo:
-        ids = taken.setdefault(participant.scheme_id, set())
-        research_id = _former_id(participant)
-        while research_id in ids:
-            research_id = f"{research_id[0]}-{secrets.token_hex(6)}"
-        ids.add(research_id)
-        participant.research_id = research_id
-        participant.save(update_fields=["research_id"])
+    # Imported participants first, so that their IDs are kept as they are.
+    everyone = Participant.objects.select_related("scheme").order_by("-research_id", "pk")
+    for participant in everyone:
+        store_former_id(participant, taken)
+        participant.save(update_fields=["research_id", "imported"])
 
 
 def forget_research_ids(apps: Any, schema_editor: Any) -> None:
