@@ -82,7 +82,7 @@ def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
     approved = FeedbackDocument.objects.filter(
         mentee__scheme=scheme, mentee__status="active", approved__isnull=False
     ).count()
-    willing = len(willingness.matrix(scheme).answered)
+    willing = willingness.mentors_answered(scheme)
     return [
         (f"of {mentees} mentees have notes", noted),
         (f"of {mentees} documents approved", approved),

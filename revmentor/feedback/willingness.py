@@ -16,8 +16,10 @@ import io
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
@@ -165,9 +167,8 @@ def own_choices(mentor: Participant) -> dict[int, bool]:
     return dict(Willingness.objects.filter(mentor=mentor).values_list("mentee_id", "willing"))
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One mentor's answer about one mentee."""
+class Cell(NamedTuple):
+    """One mentor's answer about one mentee (a tuple: a matrix holds mentors × mentees)."""
 
     mentee: Participant
     willing: bool | None  # None: not answered
@@ -227,21 +228,41 @@ def matrix(scheme: Scheme) -> Matrix:
             mentee__status=ParticipantStatus.ACTIVE,
         ).values_list("mentor_id", "mentee_id", "willing")
     }
-    rows = [
-        MatrixRow(
-            mentor=mentor,
-            cells=[
-                Cell(
-                    mentee=mentee,
-                    willing=answers.get((mentor.pk, mentee.pk)),
-                    own_supervisor=mentor.supervisor_id == mentee.pk,
-                )
-                for mentee in mentees
-            ],
-        )
-        for mentor in mentors
-    ]
+    columns = [(mentee, mentee.pk) for mentee in mentees]
+    rows = []
+    for mentor in mentors:
+        mentor_id, supervisor_id = mentor.pk, mentor.supervisor_id
+        cells = [
+            Cell(mentee, answers.get((mentor_id, mentee_id)), supervisor_id == mentee_id)
+            for mentee, mentee_id in columns
+        ]
+        rows.append(MatrixRow(mentor=mentor, cells=cells))
     return Matrix(mentees=mentees, rows=rows)
+
+
+def mentors_answered(scheme: Scheme) -> int:
+    """How many active mentors have answered about every active mentee of the scheme.
+
+    The number of rows of :func:`matrix` that are ``answered``, counted by the database
+    (two queries, whatever the size of the scheme) rather than by building the matrix,
+    which grows with mentors times mentees. With no active mentee, every active mentor.
+    """
+    active = scheme.participants.filter(status=ParticipantStatus.ACTIVE)
+    mentees = active.filter(role=ParticipantRole.MENTEE).count()
+    answers = Count(
+        "willingness",
+        filter=Q(
+            willingness__mentee__scheme=scheme,
+            willingness__mentee__role=ParticipantRole.MENTEE,
+            willingness__mentee__status=ParticipantStatus.ACTIVE,
+        ),
+    )
+    return (
+        active.filter(role=ParticipantRole.MENTOR)
+        .annotate(answers=answers)
+        .filter(answers=mentees)
+        .count()
+    )
 
 
 def _how_many(count: int, of: int, *, first: bool) -> str:
@@ -303,20 +324,26 @@ def willingness_rows(
     research ID, never a name or email). As in :func:`matrix`, only active mentors and
     mentees are included, since a withdrawn person's willingness no longer counts and an
     allocation read from this file must not pair them; pairs not answered have no row.
-    Rows are sorted by the IDs, so their order says nothing about names.
+    Rows are sorted by the IDs, so their order says nothing about names. Two queries,
+    and work that grows with the answers stored, not with mentors × mentees.
     """
-    result = matrix(scheme)
-    return sorted(
-        (
-            ids(row.mentor),
-            ids(cell.mentee),
-            _yes_no(cell.willing),
-            _yes_no(cell.own_supervisor),
+    people = {p.pk: p for p in scheme.participants.filter(status=ParticipantStatus.ACTIVE)}
+    answers = Willingness.objects.filter(
+        mentor__scheme=scheme,
+        mentee__scheme=scheme,
+        mentor__role=ParticipantRole.MENTOR,
+        mentee__role=ParticipantRole.MENTEE,
+        mentor__status=ParticipantStatus.ACTIVE,
+        mentee__status=ParticipantStatus.ACTIVE,
+    ).values_list("mentor_id", "mentee_id", "willing")
+    rows = []
+    for mentor_id, mentee_id, willing in answers:
+        mentor = people[mentor_id]
+        own_supervisor = mentor.supervisor_id == mentee_id
+        rows.append(
+            (ids(mentor), ids(people[mentee_id]), _yes_no(willing), _yes_no(own_supervisor))
         )
-        for row in result.rows
-        for cell in row.cells
-        if cell.willing is not None
-    )
+    return sorted(rows)
 
 
 # Presenters for the mentor's page -----------------------------------------------------

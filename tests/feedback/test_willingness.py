@@ -19,7 +19,7 @@ from revmentor.feedback.models import Willingness
 from revmentor.feedback.willingness import WillingnessError
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.services import participant_withdraw
-from tests.factories import ConsentFactory, ParticipantFactory
+from tests.factories import ConsentFactory, ParticipantFactory, SchemeFactory
 
 ClientFor = Callable[[User | None], Client]
 
@@ -289,6 +289,86 @@ def test_a_mentee_withdrawn_afterwards_drops_out_of_the_matrix(
         "4 of 6 mentors are willing to mentor all 4 mentees",
         "2 are willing to mentor 3 of 4",
     ]
+
+
+def test_willingness_rows_are_the_answered_cells_of_the_matrix_in_two_queries(
+    phase_1: Scheme, paper: tuple[list[Participant], list[Participant]]
+) -> None:
+    mentors, mentees = paper
+    mentors[2].supervisor = mentees[1]
+    mentors[2].save(update_fields=["supervisor"])
+    _withdraw(mentors[0])
+    _withdraw(mentees[4])
+    _mentee(phase_1)  # nobody has answered about them: no rows
+
+    def ids(p: Participant) -> str:
+        return p.research_id
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = willingness.willingness_rows(phase_1, ids)
+    assert len(queries) == 2
+    from_matrix = sorted(
+        (
+            ids(row.mentor),
+            ids(cell.mentee),
+            "yes" if cell.willing else "no",
+            "yes" if cell.own_supervisor else "no",
+        )
+        for row in willingness.matrix(phase_1).rows
+        for cell in row.cells
+        if cell.willing is not None
+    )
+    assert rows == from_matrix
+    assert len(rows) == 5 * 4  # five active mentors, four active mentees answered about
+    assert sum(1 for r in rows if r[3] == "yes") == 1
+
+
+def _answered_both_ways(scheme: Scheme) -> int:
+    """Mentors who answered about every active mentee: counted, and from the matrix."""
+    counted = willingness.mentors_answered(scheme)
+    assert counted == len(willingness.matrix(scheme).answered)
+    return counted
+
+
+def test_mentors_answered_is_counted_as_the_matrix_counts_it(
+    phase_1: Scheme, paper: tuple[list[Participant], list[Participant]]
+) -> None:
+    mentors, mentees = paper
+    assert _answered_both_ways(phase_1) == 6
+    # A mentee added after everyone answered: nobody has answered about them yet.
+    late = _mentee(phase_1)
+    assert _answered_both_ways(phase_1) == 0
+    willingness.willingness_set(mentor=mentors[3], choices={m.pk: True for m in [*mentees, late]})
+    assert _answered_both_ways(phase_1) == 1
+    # Withdrawn, they need no answer: everyone has answered about every mentee left.
+    _withdraw(late)
+    assert _answered_both_ways(phase_1) == 6
+    _withdraw(mentors[0])  # a withdrawn mentor is not counted
+    assert _answered_both_ways(phase_1) == 5
+    # A mentor with one answer missing is not counted, even with an answer about a mentee
+    # of another scheme in its place (the service refuses one; the count must not need it).
+    Willingness.objects.filter(mentor=mentors[1], mentee=mentees[0]).delete()
+    elsewhere = _mentee(SchemeFactory())
+    Willingness.objects.create(mentor=mentors[1], mentee=elsewhere, willing=True)
+    assert _answered_both_ways(phase_1) == 4
+
+
+def test_mentors_answered_with_no_mentee_left_counts_every_active_mentor(
+    phase_1: Scheme, paper: tuple[list[Participant], list[Participant]]
+) -> None:
+    _mentors, mentees = paper
+    for mentee in mentees:
+        _withdraw(mentee)
+    assert _answered_both_ways(phase_1) == 6
+
+
+def test_mentors_answered_takes_two_queries_however_big_the_scheme(phase_1: Scheme) -> None:
+    mentees = [_mentee(phase_1) for _ in range(12)]
+    for _ in range(12):
+        willingness.willingness_set(mentor=_mentor(phase_1), choices={m.pk: True for m in mentees})
+    with CaptureQueriesContext(connection) as queries:
+        assert willingness.mentors_answered(phase_1) == 12
+    assert len(queries) == 2
 
 
 def test_matrix_flags_own_supervisor_and_unanswered_pairs(
