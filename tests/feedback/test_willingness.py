@@ -304,7 +304,11 @@ def test_willingness_rows_are_the_answered_cells_of_the_matrix_in_two_queries(
     def ids(p: Participant) -> str:
         return p.research_id
 
-    with CaptureQueriesContext(connection) as queries:
+    def no_matrix(scheme: Scheme) -> None:
+        raise AssertionError("willingness.csv must not build the mentors × mentees matrix")
+
+    with pytest.MonkeyPatch.context() as patch, CaptureQueriesContext(connection) as queries:
+        patch.setattr(willingness, "matrix", no_matrix)
         rows = willingness.willingness_rows(phase_1, ids)
     assert len(queries) == 2
     from_matrix = sorted(

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from revmentor.core.models import User
+from revmentor.feedback import willingness
 from revmentor.schemes import services
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory
@@ -183,6 +185,24 @@ def test_dashboard_query_count_does_not_grow_with_the_cohort(
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(small) == len(large)
+
+
+def test_dashboard_counts_willingness_without_building_the_matrix(
+    client_for: ClientFor, lead: User, scheme: Scheme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matrix grows with mentors × mentees; the scheme's page is opened all the time."""
+    scheme.phase = Phase.PHASE_1
+    scheme.save(update_fields=["phase"])
+    mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    mentor = ConsentFactory(participant=ParticipantFactory(scheme=scheme)).participant
+    willingness.willingness_set(mentor=mentor, choices={mentee.pk: True})
+
+    def no_matrix(scheme: Scheme) -> None:
+        raise AssertionError("the scheme's page must not build the willingness matrix")
+
+    monkeypatch.setattr(willingness, "matrix", no_matrix)
+    page = client_for(lead).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
+    assert "mentors have said whom they would mentor" in page
 
 
 def test_lead_adds_a_researcher_to_the_team(
