@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from revmentor.core import presenters as core_presenters
 from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.schemes import csv_import, presenters, selectors, services
 from revmentor.schemes.forms import (
@@ -222,16 +225,28 @@ def participant_edit(request: AuthedRequest, pk: int, participant_pk: int) -> Ht
     )
 
 
+SUPERVISORS_PER_PAGE = 50
+
+
 def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Link each mentor to their own clinical supervisor, all on one page."""
+    """Link each mentor to their own clinical supervisor, a page of mentors at a time.
+
+    Every mentor's list offers every mentee, so the page grows with mentors × mentees:
+    it shows ``SUPERVISORS_PER_PAGE`` mentors at a time (a large scheme can give its
+    supervisors in the participants CSV instead). Saving changes only the mentors whose
+    list was on the page that was sent.
+    """
     scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
     mentors = [p for p in selectors.participants_of(scheme) if p.is_mentor]
+    page = Paginator(mentors, SUPERVISORS_PER_PAGE).get_page(request.GET.get("page"))
     mentees = list(selectors.active_mentees(scheme))
     problem = ""
     if request.method == "POST":
-        assignments: dict[int, int | None] = {}
-        for mentor in mentors:
-            assignments[mentor.pk] = posted_int(request.POST.get(f"supervisor-{mentor.pk}", ""))
+        assignments: dict[int, int | None] = {
+            mentor.pk: posted_int(request.POST[f"supervisor-{mentor.pk}"])
+            for mentor in mentors
+            if f"supervisor-{mentor.pk}" in request.POST
+        }
         try:
             changed = services.supervisors_set(
                 actor=request.user,
@@ -242,11 +257,24 @@ def supervisors(request: AuthedRequest, pk: int) -> HttpResponse:
             problem = str(error)
         else:
             messages.success(request, f"Clinical supervisors saved ({changed} changed)")
+            if page.has_next():
+                following = page.next_page_number()
+                return redirect(
+                    f"{reverse('schemes:supervisors', args=[scheme.pk])}?page={following}"
+                )
             return redirect("schemes:participants", scheme.pk)
     return render(
         request,
         "participants/supervisors.jinja",
-        {"scheme": scheme, "mentors": mentors, "mentees": mentees, "problem": problem},
+        {
+            "scheme": scheme,
+            "page": page,
+            "mentees": mentees,
+            "problem": problem,
+            "pagination": (
+                core_presenters.pagination(page, {}) if page.paginator.num_pages > 1 else None
+            ),
+        },
     )
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from revmentor.core.models import User
 from revmentor.feedback import willingness
-from revmentor.schemes import services
+from revmentor.schemes import services, views
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory
 
@@ -139,6 +139,46 @@ def test_lead_sets_supervisors_on_one_page(
     mentor.refresh_from_db()
     other_mentor.refresh_from_db()
     assert mentor.supervisor is None and other_mentor.supervisor == other_mentee
+
+
+def test_supervisors_come_a_page_of_mentors_at_a_time_and_saving_keeps_the_rest(
+    client_for: ClientFor, lead: User, scheme: Scheme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each mentor's list offers every mentee: the page would grow with mentors × mentees."""
+    monkeypatch.setattr(views, "SUPERVISORS_PER_PAGE", 2)
+    mentees = [ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE) for _ in range(3)]
+    mentors = [
+        ParticipantFactory(scheme=scheme, user__full_name=f"Dr Mentor {n}", supervisor=mentees[0])
+        for n in range(1, 6)
+    ]
+    client = client_for(lead)
+    url = reverse("schemes:supervisors", args=[scheme.pk])
+    first = client.get(url).content.decode()
+    assert first.count("<select") == 2 and "Mentors 1 to 2 of 5" in first
+    assert "nhsuk-pagination" in first and "Dr Mentor 3" not in first
+    last = client.get(url + "?page=3").content.decode()
+    assert last.count("<select") == 1 and "Dr Mentor 5" in last
+
+    # Page 2 sent: mentors 3 and 4 change; nobody else's supervisor is touched.
+    sent = {
+        f"supervisor-{mentors[2].pk}": str(mentees[1].pk),
+        f"supervisor-{mentors[3].pk}": "",
+    }
+    response = client.post(url + "?page=2", sent)
+    assert response.status_code == 302 and response["Location"] == url + "?page=3"
+    stored = {
+        p.pk: p.supervisor_id for p in Participant.objects.filter(pk__in=[m.pk for m in mentors])
+    }
+    assert stored == {
+        mentors[0].pk: mentees[0].pk,
+        mentors[1].pk: mentees[0].pk,
+        mentors[2].pk: mentees[1].pk,
+        mentors[3].pk: None,
+        mentors[4].pk: mentees[0].pk,
+    }
+    # The last page goes back to the participants.
+    response = client.post(url + "?page=3", {f"supervisor-{mentors[4].pk}": str(mentees[2].pk)})
+    assert response["Location"] == reverse("schemes:participants", args=[scheme.pk])
 
 
 def test_lead_withdraws_a_participant_with_a_reason(
