@@ -7,10 +7,12 @@ form → service → presenter → render.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from revmentor.core import audit
+from revmentor.core import presenters as core_presenters
 from revmentor.core.http import AuthedRequest
 from revmentor.core.models import AuditEvent
 from revmentor.feedback import willingness
@@ -72,10 +74,18 @@ def own(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     )
 
 
+MATRIX_ROWS_PER_PAGE = 50
+
+
 def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Staff: every active mentor's willingness for every active mentee, and the figures."""
+    """Staff: every active mentor's willingness for every active mentee, and the figures.
+
+    The figures count every mentor; the table shows ``MATRIX_ROWS_PER_PAGE`` mentors at a
+    time, as each row has a cell per mentee (willingness.csv holds every answer).
+    """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
     result = willingness.matrix(scheme)
+    page = Paginator(result.rows, MATRIX_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -91,6 +101,10 @@ def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
             "page_title": f"Willingness to mentor – {scheme.name}",
             "scheme": scheme,
             "matrix": result,
+            "page": page,
+            "pagination": (
+                core_presenters.pagination(page, {}) if page.paginator.num_pages > 1 else None
+            ),
             "summary": willingness.summary_of(result),
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
             "can_export": request.user.has_perm("schemes.export_research", scheme),

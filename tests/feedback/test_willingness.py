@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from revmentor.core.models import AuditEvent, User
-from revmentor.feedback import willingness
+from revmentor.feedback import willingness, willingness_views
 from revmentor.feedback.models import Willingness
 from revmentor.feedback.willingness import WillingnessError
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
@@ -579,6 +579,25 @@ def test_lead_sees_the_matrix_and_the_figures(
     assert "1 of 1 mentors is willing to mentor 1 of 2 mentees" in body
     assert "1 of 2 mentors has not answered yet" in body
     assert _csv_url(ready_mentor.scheme) in body
+
+
+def test_the_matrix_shows_a_page_of_mentors_and_the_figures_count_them_all(
+    client_for: ClientFor,
+    lead: User,
+    phase_1: Scheme,
+    paper: tuple[list[Participant], list[Participant]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each row has a cell per mentee: the table would grow with mentors × mentees."""
+    monkeypatch.setattr(willingness_views, "MATRIX_ROWS_PER_PAGE", 4)
+    client = client_for(lead)
+    first = client.get(_matrix_url(phase_1)).content.decode()
+    second = client.get(_matrix_url(phase_1) + "?page=2").content.decode()
+    for body in (first, second):
+        assert all(line in body for line in PAPER_FIGURES)  # all six mentors counted
+        assert "nhsuk-pagination" in body
+    assert first.count('<th scope="row"') == 4 and "Mentors 1 to 4 of 6" in first
+    assert second.count('<th scope="row"') == 2 and "Mentors 5 to 6 of 6" in second
 
 
 def test_facilitator_sees_the_matrix_without_the_download(
