@@ -3,15 +3,22 @@
 Every chart has a data table next to it in the report, so the picture is never the only
 way to the numbers. Colours are a colour-blind-safe diverging palette; text stays text in
 the SVG (``svg.fonttype = none``) so it is selectable and scales for print.
+
+Drawing is most of the cost of a Results page, and the page is opened again and again
+on the same data: each process keeps the last ``KEEP`` charts it drew, keyed by
+everything that goes into them, and gives a kept chart back instead of drawing it again.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import textwrap
-from collections.abc import Sequence
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, ParamSpec
 
 import matplotlib
 
@@ -27,6 +34,44 @@ LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
 NHS_BLUE = "#005eb8"
 NHS_DARK = "#212b32"
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+KEEP = 64  # charts kept per process: a few Results pages' worth
+_kept_charts: OrderedDict[Hashable, str] = OrderedDict()
+_kept_lock = threading.Lock()
+P = ParamSpec("P")
+
+
+def _frozen(value: Any) -> Hashable:
+    """``value`` as a key: arrays by their bytes, mappings and sequences item by item."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(_frozen(v) for v in value))
+    if isinstance(value, str | int | float | bool | None):
+        return value
+    raise TypeError(f"cannot key a chart on a {type(value).__name__}")
+
+
+def _kept(draw: Callable[P, str]) -> Callable[P, str]:
+    """Keep what ``draw`` returns for the last ``KEEP`` different arguments (all charts)."""
+
+    @functools.wraps(draw)
+    def keeper(*args: P.args, **kwargs: P.kwargs) -> str:
+        key = (draw.__name__, _frozen(args), _frozen(sorted(kwargs.items())))
+        with _kept_lock:
+            if key in _kept_charts:
+                _kept_charts.move_to_end(key)
+                return _kept_charts[key]
+        svg = draw(*args, **kwargs)
+        with _kept_lock:
+            _kept_charts[key] = svg
+            while len(_kept_charts) > KEEP:
+                _kept_charts.popitem(last=False)
+        return svg
+
+    return keeper
 
 
 def _style() -> Any:  # matplotlib types rcParams keys as one long Literal
@@ -66,6 +111,7 @@ def _svg(fig: Any, chart_id: str, title: str) -> str:
     return svg.replace("<svg ", f'<svg role="img" aria-label="{safe_title}" class="chart" ', 1)
 
 
+@_kept
 def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, int]]]) -> str:
     """Return a diverging stacked bar chart of 1-5 answers, one bar per row label.
 
@@ -110,6 +156,7 @@ def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, i
         return _svg(fig, chart_id, title)
 
 
+@_kept
 def paired_plot(
     chart_id: str,
     title: str,
@@ -158,6 +205,7 @@ def paired_plot(
         return _svg(fig, chart_id, title)
 
 
+@_kept
 def durations_plot(
     chart_id: str, title: str, minutes: npt.NDArray[np.float64], median: float, q1: float, q3: float
 ) -> str:

@@ -1,0 +1,69 @@
+"""Charts are kept per process: the same data gives the same chart without drawing again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from revmentor.analysis import charts
+
+
+@pytest.fixture
+def draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The ids of the charts actually drawn (rendered to SVG) while the test runs."""
+    drawn: list[str] = []
+    real = charts._svg
+
+    def counting(fig: Any, chart_id: str, title: str) -> str:
+        drawn.append(chart_id)
+        return real(fig, chart_id, title)
+
+    monkeypatch.setattr(charts, "_svg", counting)
+    charts._kept_charts.clear()
+    yield drawn
+    charts._kept_charts.clear()
+
+
+def bars(n: int) -> list[tuple[str, dict[str, int]]]:
+    return [("Clinical practice", {"1": n, "3": 2, "5": 4}), ("Teamwork", {"2": 1, "4": 3})]
+
+
+def test_the_same_data_in_new_objects_gives_the_kept_chart(draws: list[str]) -> None:
+    first = charts.likert_bars("likert-a", "Confidence", bars(1))
+    again = charts.likert_bars("likert-a", "Confidence", bars(1))  # equal, not the same
+    assert again == first and first.startswith("<svg ")
+    assert draws == ["likert-a"]
+
+
+def test_anything_different_draws_again(draws: list[str]) -> None:
+    base = charts.likert_bars("likert-a", "Confidence", bars(1))
+    assert charts.likert_bars("likert-a", "Confidence", bars(2)) != base
+    assert charts.likert_bars("likert-b", "Confidence", bars(1)) != base
+    charts.likert_bars("likert-a", "Confidence again", bars(1))
+    assert draws == ["likert-a", "likert-a", "likert-b", "likert-a"]
+
+
+def test_arrays_are_keyed_by_their_values(draws: list[str]) -> None:
+    def panels(after: list[int]) -> list[tuple[str, Any, Any]]:
+        return [("Total", np.array([1, 2, 3], dtype=np.int64), np.array(after, dtype=np.int64))]
+
+    first = charts.paired_plot("paired", "Before and after", panels([2, 2, 4]), ("Pre", "Post"))
+    assert (
+        charts.paired_plot("paired", "Before and after", panels([2, 2, 4]), ("Pre", "Post"))
+        == first
+    )
+    charts.paired_plot("paired", "Before and after", panels([2, 3, 4]), ("Pre", "Post"))
+    charts.paired_plot("paired", "Before and after", panels([2, 2, 4]), ("Pre", "Post"), "linear")
+    assert draws == ["paired", "paired", "paired"]
+
+
+def test_only_the_last_charts_are_kept(draws: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(charts, "KEEP", 2)
+    minutes = np.array([30.0, 45.0, 60.0])
+    for chart_id in ("one", "two", "three", "one"):
+        charts.durations_plot(chart_id, "Sessions", minutes, 45.0, 37.5, 52.5)
+    assert len(charts._kept_charts) == 2
+    assert draws == ["one", "two", "three", "one"]  # "one" had been let go
