@@ -208,8 +208,20 @@ class Matrix:
         return [row for row in self.rows if row.answered]
 
 
-def matrix(scheme: Scheme) -> Matrix:
+def active_mentors(scheme: Scheme) -> list[Participant]:
+    """The scheme's active mentors, in the matrix's order (name, then number)."""
+    return list(
+        scheme.participants.filter(status=ParticipantStatus.ACTIVE, role=ParticipantRole.MENTOR)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )
+
+
+def matrix(scheme: Scheme, mentors: list[Participant] | None = None) -> Matrix:
     """Every active mentor's answer about every active mentee of the scheme.
+
+    ``mentors``: only these rows (some of :func:`active_mentors`, say a page of them);
+    the work grows with the rows times the mentees.
 
     Withdrawn mentors and mentees are left out (their answers stay stored). A cell is
     ``None`` where the mentor has not answered about that mentee (for example a mentee
@@ -218,15 +230,16 @@ def matrix(scheme: Scheme) -> Matrix:
     participant's ``scheme`` is the given scheme object, so research IDs cost no query.
     """
     active = scheme.participants.filter(status=ParticipantStatus.ACTIVE).select_related("user")
-    mentors = list(active.filter(role=ParticipantRole.MENTOR).order_by("user__full_name", "pk"))
     mentees = list(active.filter(role=ParticipantRole.MENTEE).order_by("user__full_name", "pk"))
+    stored = Willingness.objects.filter(mentee__status=ParticipantStatus.ACTIVE)
+    if mentors is None:
+        mentors = active_mentors(scheme)
+        stored = stored.filter(mentor__scheme=scheme, mentor__status=ParticipantStatus.ACTIVE)
+    else:
+        stored = stored.filter(mentor__in=[mentor.pk for mentor in mentors])
     answers = {
         (mentor_id, mentee_id): willing
-        for mentor_id, mentee_id, willing in Willingness.objects.filter(
-            mentor__scheme=scheme,
-            mentor__status=ParticipantStatus.ACTIVE,
-            mentee__status=ParticipantStatus.ACTIVE,
-        ).values_list("mentor_id", "mentee_id", "willing")
+        for mentor_id, mentee_id, willing in stored.values_list("mentor_id", "mentee_id", "willing")
     }
     columns = [(mentee, mentee.pk) for mentee in mentees]
     rows = []
@@ -249,19 +262,21 @@ def mentors_answered(scheme: Scheme) -> int:
     """
     active = scheme.participants.filter(status=ParticipantStatus.ACTIVE)
     mentees = active.filter(role=ParticipantRole.MENTEE).count()
-    answers = Count(
-        "willingness",
-        filter=Q(
-            willingness__mentee__scheme=scheme,
-            willingness__mentee__role=ParticipantRole.MENTEE,
-            willingness__mentee__status=ParticipantStatus.ACTIVE,
-        ),
-    )
+    answers = Count("willingness", filter=_about_active_mentees(scheme))
     return (
         active.filter(role=ParticipantRole.MENTOR)
         .annotate(answers=answers)
         .filter(answers=mentees)
         .count()
+    )
+
+
+def _about_active_mentees(scheme: Scheme) -> Q:
+    """A mentor's answers (``willingness``) about the scheme's active mentees."""
+    return Q(
+        willingness__mentee__scheme=scheme,
+        willingness__mentee__role=ParticipantRole.MENTEE,
+        willingness__mentee__status=ParticipantStatus.ACTIVE,
     )
 
 
@@ -282,37 +297,63 @@ def _how_many(count: int, of: int, *, first: bool) -> str:
 
 
 def summary_of(result: Matrix) -> list[str]:
-    """The study's willingness figures, in plain English, from a :func:`matrix`.
+    """The study's willingness figures, in plain English, from a whole :func:`matrix`.
+
+    See :func:`summary`, which counts the same figures in the database.
+    """
+    return _summary_lines(
+        mentors=len(result.rows),
+        mentees=len(result.mentees),
+        willing=[row.willing_count for row in result.answered],
+    )
+
+
+def summary(scheme: Scheme) -> list[str]:
+    """The study's willingness figures for the scheme, counted by the database.
 
     Only mentors who have answered about every active mentee are counted; they are
     grouped by how many mentees they are willing to mentor, the largest group first
     (ties: more mentees first), as the paper reports them: "3 of 6 mentors are willing
     to mentor all 5 mentees", "2 are willing to mentor 3 of 5", "1 is willing to mentor
     4 of 5". A last line says how many mentors have not answered yet. No mentors, or no
-    mentees, give an empty list.
+    mentees, give an empty list. Two queries, whatever the size of the scheme.
     """
-    n_mentees = len(result.mentees)
-    if not result.rows or not n_mentees:
+    active = scheme.participants.filter(status=ParticipantStatus.ACTIVE)
+    mentees = active.filter(role=ParticipantRole.MENTEE).count()
+    about_active = _about_active_mentees(scheme)
+    counts = list(
+        active.filter(role=ParticipantRole.MENTOR)
+        .annotate(
+            answers=Count("willingness", filter=about_active),
+            willing=Count("willingness", filter=about_active & Q(willingness__willing=True)),
+        )
+        .values_list("answers", "willing")
+    )
+    return _summary_lines(
+        mentors=len(counts),
+        mentees=mentees,
+        willing=[willing for answers, willing in counts if answers == mentees],
+    )
+
+
+def _summary_lines(*, mentors: int, mentees: int, willing: list[int]) -> list[str]:
+    """The figures' lines: ``willing`` holds, for each mentor who has answered about
+    every one of the ``mentees``, how many of them they are willing to mentor."""
+    if not mentors or not mentees:
         return []
-    answered = result.answered
-    groups = Counter(row.willing_count for row in answered)
+    groups = Counter(willing)
     lines = []
     ordered = sorted(groups.items(), key=lambda item: (-item[1], -item[0]))
     for position, (count, people) in enumerate(ordered):
         verb = "is" if people == 1 else "are"
         first = position == 0
-        who = f"{people} of {len(answered)} mentors {verb}" if first else f"{people} {verb}"
-        lines.append(f"{who} {_how_many(count, n_mentees, first=first)}")
-    waiting = len(result.rows) - len(answered)
+        who = f"{people} of {len(willing)} mentors {verb}" if first else f"{people} {verb}"
+        lines.append(f"{who} {_how_many(count, mentees, first=first)}")
+    waiting = mentors - len(willing)
     if waiting:
         verb = "has" if waiting == 1 else "have"
-        lines.append(f"{waiting} of {len(result.rows)} mentors {verb} not answered yet")
+        lines.append(f"{waiting} of {mentors} mentors {verb} not answered yet")
     return lines
-
-
-def summary(scheme: Scheme) -> list[str]:
-    """The study's willingness figures for the scheme; see :func:`summary_of`."""
-    return summary_of(matrix(scheme))
 
 
 def willingness_rows(

@@ -84,8 +84,9 @@ def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
     time, as each row has a cell per mentee (willingness.csv holds every answer).
     """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
-    result = willingness.matrix(scheme)
-    page = Paginator(result.rows, MATRIX_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    mentors = willingness.active_mentors(scheme)
+    page = Paginator(mentors, MATRIX_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    result = willingness.matrix(scheme, mentors=list(page))
     audit.record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -105,7 +106,7 @@ def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
             "pagination": (
                 core_presenters.pagination(page, {}) if page.paginator.num_pages > 1 else None
             ),
-            "summary": willingness.summary_of(result),
+            "summary": willingness.summary(scheme),
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
             "can_export": request.user.has_perm("schemes.export_research", scheme),
         },

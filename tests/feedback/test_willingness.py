@@ -330,7 +330,13 @@ def test_willingness_rows_are_the_answered_cells_of_the_matrix_in_two_queries(
 def _answered_both_ways(scheme: Scheme) -> int:
     """Mentors who answered about every active mentee: counted, and from the matrix."""
     counted = willingness.mentors_answered(scheme)
-    assert counted == len(willingness.matrix(scheme).answered)
+    whole = willingness.matrix(scheme)
+    assert counted == len(whole.answered)
+    # The figures, counted by the database, say what the whole matrix says.
+    assert willingness.summary(scheme) == willingness.summary_of(whole)
+    # Some of the rows, built alone, are those rows of the whole matrix.
+    some = willingness.active_mentors(scheme)[1:3]
+    assert willingness.matrix(scheme, mentors=some).rows == whole.rows[1:3]
     return counted
 
 
@@ -366,12 +372,19 @@ def test_mentors_answered_with_no_mentee_left_counts_every_active_mentor(
     assert _answered_both_ways(phase_1) == 6
 
 
-def test_mentors_answered_takes_two_queries_however_big_the_scheme(phase_1: Scheme) -> None:
+def test_mentors_answered_and_the_figures_take_two_queries_however_big_the_scheme(
+    phase_1: Scheme,
+) -> None:
     mentees = [_mentee(phase_1) for _ in range(12)]
     for _ in range(12):
         willingness.willingness_set(mentor=_mentor(phase_1), choices={m.pk: True for m in mentees})
     with CaptureQueriesContext(connection) as queries:
         assert willingness.mentors_answered(phase_1) == 12
+    assert len(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert willingness.summary(phase_1) == [
+            "12 of 12 mentors are willing to mentor all 12 mentees"
+        ]
     assert len(queries) == 2
 
 
