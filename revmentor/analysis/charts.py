@@ -45,6 +45,8 @@ def _frozen(value: Any) -> Hashable:
     """``value`` as a key: arrays by their bytes, mappings and sequences item by item."""
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, np.generic):  # a NumPy number: keyed as the Python one
+        return _frozen(value.item())
     if isinstance(value, dict):
         return ("dict", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):

@@ -67,3 +67,13 @@ def test_only_the_last_charts_are_kept(draws: list[str], monkeypatch: pytest.Mon
         charts.durations_plot(chart_id, "Sessions", minutes, 45.0, 37.5, 52.5)
     assert len(charts._kept_charts) == 2
     assert draws == ["one", "two", "three", "one"]  # "one" had been let go
+
+
+def test_numpy_numbers_key_as_the_python_numbers_they_are(draws: list[str]) -> None:
+    as_numpy = [("Teamwork", {"2": np.int64(1), "4": np.int64(3)})]
+    first = charts.likert_bars("likert-n", "Teamwork", as_numpy)
+    assert charts.likert_bars("likert-n", "Teamwork", [("Teamwork", {"2": 1, "4": 3})]) == first
+    minutes = np.array([30.0, 45.0])
+    charts.durations_plot("d", "Sessions", minutes, np.float64(37.5), 30.0, np.float64(45.0))
+    charts.durations_plot("d", "Sessions", minutes, 37.5, np.float32(30.0), 45.0)
+    assert draws == ["likert-n", "d"]
