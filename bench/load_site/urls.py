@@ -1,4 +1,4 @@
-"""The production URLconf plus the benchmark's floor: one bare view, one INSERT.
+"""The production URLconf plus the benchmarks' floors: one INSERT, and a bare view.
 
 The floor is the least a request that stores something can cost on this stack (same
 gunicorn, same middleware, same database), anonymous or signed in: ``bench/load.py``
@@ -30,4 +30,9 @@ def floor(request: HttpRequest) -> HttpResponse:
     return HttpResponse("stored", content_type="text/plain")
 
 
-urlpatterns = [path("bench/floor/", floor), *production_urlpatterns]
+def bare(request: HttpRequest) -> HttpResponse:
+    """Nothing at all, for whoever is signed in: the floor of ``bench/scheme_pages.py``."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("bench/floor/", floor), path("bench/bare/", bare), *production_urlpatterns]

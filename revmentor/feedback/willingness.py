@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -167,8 +167,11 @@ def own_choices(mentor: Participant) -> dict[int, bool]:
     return dict(Willingness.objects.filter(mentor=mentor).values_list("mentee_id", "willing"))
 
 
+_LABELS: dict[bool | None, str] = {None: "Not answered", True: "Yes", False: "No"}
+
+
 class Cell(NamedTuple):
-    """One mentor's answer about one mentee (a tuple: a matrix holds mentors × mentees)."""
+    """One mentor's answer about one mentee."""
 
     mentee: Participant
     willing: bool | None  # None: not answered
@@ -176,24 +179,43 @@ class Cell(NamedTuple):
 
     @property
     def label(self) -> str:
-        return "Not answered" if self.willing is None else "Yes" if self.willing else "No"
+        return _LABELS[self.willing]
 
 
 @dataclass(frozen=True)
 class MatrixRow:
-    """One active mentor and their answers, one cell per active mentee."""
+    """One active mentor and their answer about each of the matrix's mentees, in order.
+
+    The answers are kept as a list of ``True``/``False``/``None``, not an object a cell: a
+    matrix holds mentors × mentees of them, and each new object is work for Python's
+    garbage collector, which grew with the size of the scheme as well (:attr:`cells`
+    builds the cells when asked).
+    """
 
     mentor: Participant
-    cells: list[Cell]
+    mentees: list[Participant]  # the matrix's, shared by its rows
+    answers: list[bool | None]
+    supervisor_column: int | None  # where their own clinical supervisor is, if shown
+
+    @property
+    def labels(self) -> list[str]:
+        return [_LABELS[answer] for answer in self.answers]
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [
+            Cell(mentee, answer, column == self.supervisor_column)
+            for column, (mentee, answer) in enumerate(zip(self.mentees, self.answers, strict=True))
+        ]
 
     @property
     def answered(self) -> bool:
         """Whether the mentor has answered about every active mentee."""
-        return all(cell.willing is not None for cell in self.cells)
+        return None not in self.answers
 
     @property
     def willing_count(self) -> int:
-        return sum(1 for cell in self.cells if cell.willing)
+        return self.answers.count(True)
 
 
 @dataclass(frozen=True)
@@ -237,19 +259,24 @@ def matrix(scheme: Scheme, mentors: list[Participant] | None = None) -> Matrix:
         stored = stored.filter(mentor__scheme=scheme, mentor__status=ParticipantStatus.ACTIVE)
     else:
         stored = stored.filter(mentor__in=[mentor.pk for mentor in mentors])
-    answers = {
-        (mentor_id, mentee_id): willing
-        for mentor_id, mentee_id, willing in stored.values_list("mentor_id", "mentee_id", "willing")
-    }
-    columns = [(mentee, mentee.pk) for mentee in mentees]
+    answers: dict[int, dict[int, bool]] = defaultdict(dict)
+    for mentor_id, mentee_id, willing in stored.values_list("mentor_id", "mentee_id", "willing"):
+        answers[mentor_id][mentee_id] = willing
+    mentee_ids = [mentee.pk for mentee in mentees]
+    column_of = {mentee_id: column for column, mentee_id in enumerate(mentee_ids)}
     rows = []
     for mentor in mentors:
-        mentor_id, supervisor_id = mentor.pk, mentor.supervisor_id
-        cells = [
-            Cell(mentee, answers.get((mentor_id, mentee_id)), supervisor_id == mentee_id)
-            for mentee, mentee_id in columns
-        ]
-        rows.append(MatrixRow(mentor=mentor, cells=cells))
+        mine = answers.get(mentor.pk, {})
+        rows.append(
+            MatrixRow(
+                mentor=mentor,
+                mentees=mentees,
+                answers=[mine.get(mentee_id) for mentee_id in mentee_ids],
+                supervisor_column=(
+                    column_of.get(mentor.supervisor_id) if mentor.supervisor_id else None
+                ),
+            )
+        )
     return Matrix(mentees=mentees, rows=rows)
 
 
