@@ -62,7 +62,8 @@ from revmentor.analysis.problems import Problem, ProblemLog, StudyDataError
 from revmentor.analysis.reader import read_study
 from revmentor.coding import selectors as coding_selectors
 from revmentor.coding import services as coding_services
-from revmentor.core import audit
+from revmentor.coding.models import Coding, Decision
+from revmentor.core import audit, planner
 from revmentor.core.models import AuditEvent, User
 from revmentor.feedback.models import Willingness
 from revmentor.meetings.models import ONLINE, Meeting
@@ -359,6 +360,9 @@ def study_import(
             codes=plan.codebook,
             applied=[(answer_pks[(pid, tp, item)], code) for pid, tp, item, code in plan.applied],
         )
+    planner.analyse_after_commit(
+        [User, Participant, Consent, Response, Answer, Willingness, Pair, Meeting, Coding, Decision]
+    )
     PhaseTransition.objects.create(
         scheme=scheme, from_phase=scheme.phase, to_phase=Phase.ANALYSIS, by=actor
     )

@@ -15,7 +15,8 @@ from typing import IO, Any
 
 from django.db import transaction
 
-from revmentor.core.models import User
+from revmentor.core import planner
+from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import services
 from revmentor.schemes.forms import ParticipantAddForm
 from revmentor.schemes.models import Grade, Participant, ParticipantRole, Scheme, Sex
@@ -186,4 +187,5 @@ def import_participants(*, actor: User, scheme: Scheme, stream: IO[bytes]) -> li
             )
             by_email[participant.user.email] = participant
             added.append(participant)
+        planner.analyse_after_commit([User, Participant, AuditEvent])
     return added

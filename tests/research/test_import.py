@@ -30,6 +30,7 @@ from revmentor.analysis.cli import main as analyse_main
 from revmentor.coding import selectors as coding_selectors
 from revmentor.coding import services as coding_services
 from revmentor.core.models import AuditEvent, User
+from revmentor.feedback.models import Willingness
 from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import Answer, Stage
@@ -49,6 +50,7 @@ from revmentor.schemes.services import ServiceError
 from tests.analysis.conftest import Row, write_study
 from tests.meetings.conftest import local
 from tests.research.study_files import csv_bytes, platform_paper_rows
+from tests.statistics import on_postgresql, planned_rows
 
 # --- helpers -----------------------------------------------------------------------------
 
@@ -450,6 +452,18 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(lead: User) -> None:
         assert done.participants == 2 * n and done.codes == n and done.sessions == n
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+@on_postgresql
+def test_the_tables_written_are_analysed_once_the_import_commits(
+    lead: User, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    # Until they are, PostgreSQL plans for the tables as they were before the import.
+    organisation = lead.organisation_memberships.get().organisation
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(lead, _zip(_cohort(6)), organisation)
+    for model in (Participant, Answer, Willingness):
+        assert planned_rows(model) == model.objects.count(), model
 
 
 # --- the page -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.core.serializers import jsonl
 from django.db import connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from revmentor.core import audit, sealing
+from revmentor.core import audit, planner, sealing
 from revmentor.core.backup.tables import (
     FORMAT,
     FORMAT_VERSION,
@@ -272,6 +272,7 @@ def installation_restore(*, path: Path, replace: bool = False) -> RestoreSummary
                         f"{path} could not be restored, so the database was left as it was: {error}"
                     ) from error
                 _verify_counts(model_list, manifest.row_counts)
+                planner.analyse_after_commit(tables_of(model_list))
                 summary = RestoreSummary(
                     path=path,
                     rows=sum(n for label, n in manifest.row_counts.items() if label not in MERGED),
