@@ -217,3 +217,20 @@ class MembershipForm(PersonForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the role they will have"},
     )
+
+
+class ParticipantSearchForm(forms.Form):
+    """Find participants by name or email on the participants page."""
+
+    q = forms.CharField(
+        label="Find a participant",
+        help_text="All or part of their name or email address",
+        required=False,
+        max_length=254,
+        strip=True,
+        error_messages={"max_length": "Enter 254 characters or fewer"},
+    )
+
+    def search(self) -> str:
+        """What to look for: blank when nothing (or something too long) was entered."""
+        return str(self.cleaned_data.get("q") or "") if self.is_valid() else ""

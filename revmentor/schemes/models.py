@@ -190,6 +190,12 @@ class ParticipantStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# Active, never invited, and invitable: not erased, not imported (they have no email).
+NOT_YET_INVITED = Q(
+    status=ParticipantStatus.ACTIVE, invited_at__isnull=True, erased_at__isnull=True, imported=False
+)
+
+
 class ParticipantQuerySet(models.QuerySet["Participant"]):
     def active(self) -> ParticipantQuerySet:
         return self.filter(status=ParticipantStatus.ACTIVE)
@@ -199,6 +205,10 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
 
     def mentees(self) -> ParticipantQuerySet:
         return self.filter(role=ParticipantRole.MENTEE)
+
+    def not_yet_invited(self) -> ParticipantQuerySet:
+        """Active people who can be invited and have not been: not erased, not imported."""
+        return self.filter(NOT_YET_INVITED)
 
     def with_consent(self) -> ParticipantQuerySet:
         """Annotate ``has_consent``: agreed to take part and has not withdrawn consent."""

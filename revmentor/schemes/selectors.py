@@ -11,9 +11,11 @@ from django.http import Http404
 
 from revmentor.core.models import User
 from revmentor.schemes.models import (
+    NOT_YET_INVITED,
     Consent,
     Organisation,
     Participant,
+    ParticipantRole,
     ParticipantStatus,
     Scheme,
     SchemeMembership,
@@ -119,13 +121,49 @@ def participant_in(scheme: Scheme, pk: int) -> Participant:
 
 
 def participants_of(scheme: Scheme) -> QuerySet[Participant]:
-    """Every participant of the scheme, with user, supervisor and consent annotated."""
+    """Every participant of the scheme, with user, supervisor and consent annotated.
+
+    Mentors come first, then mentees, each by name: the order the participants page
+    shows them in, a page at a time.
+    """
     return (
         Participant.objects.filter(scheme=scheme)
         .with_consent()
         .select_related("user", "supervisor__user")
-        .order_by("role", "user__full_name", "pk")
+        .order_by("-role", "user__full_name", "pk")  # mentors, then mentees ("mentor" > "mentee")
     )
+
+
+@dataclass(frozen=True)
+class PeopleCounts:
+    """How many mentors and mentees a scheme has, and how many are still to be invited."""
+
+    mentors: int
+    mentees: int
+    not_invited: int
+
+    @property
+    def everyone(self) -> int:
+        return self.mentors + self.mentees
+
+
+def people_counts(scheme: Scheme) -> PeopleCounts:
+    """The scheme's :class:`PeopleCounts`, in one query."""
+    counts = Participant.objects.filter(scheme=scheme).aggregate(
+        mentors=Count("pk", filter=Q(role=ParticipantRole.MENTOR)),
+        mentees=Count("pk", filter=Q(role=ParticipantRole.MENTEE)),
+        not_invited=Count("pk", filter=NOT_YET_INVITED),
+    )
+    return PeopleCounts(**counts)
+
+
+def participants_matching(scheme: Scheme, search: str) -> QuerySet[Participant]:
+    """:func:`participants_of` whose name or email holds ``search`` (any case); all if blank."""
+    found = participants_of(scheme)
+    if search:
+        named = Q(user__full_name__icontains=search) | Q(user__email__icontains=search)
+        found = found.filter(named)
+    return found
 
 
 def own_participations(user: User) -> QuerySet[Participant]:

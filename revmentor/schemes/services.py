@@ -327,9 +327,8 @@ def participant_invite(*, actor: User, participant: Participant) -> Participant:
 def participants_invite_pending(*, actor: User, scheme: Scheme) -> int:
     """Invite every active participant who has not been invited yet; return how many."""
     pending = list(
-        Participant.objects.filter(scheme=scheme, invited_at__isnull=True, erased_at__isnull=True)
-        .filter(imported=False)
-        .active()
+        Participant.objects.filter(scheme=scheme)
+        .not_yet_invited()
         .select_related("scheme", "user")
         .order_by("pk")
     )

@@ -20,6 +20,7 @@ from revmentor.schemes.forms import (
     MembershipForm,
     ParticipantAddForm,
     ParticipantEditForm,
+    ParticipantSearchForm,
     ParticipantsImportForm,
     SchemeCreateForm,
     SchemeEditForm,
@@ -118,18 +119,39 @@ def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("schemes:detail", scheme.pk)
 
 
+PARTICIPANTS_PER_PAGE = 100
+
+
 def participant_list(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The scheme's mentors and mentees, a page at a time, found by name or email.
+
+    A regional scheme can hold thousands of people: the page shows
+    ``PARTICIPANTS_PER_PAGE`` of them at a time (mentors first, then mentees, each by
+    name), and its counts come from the database, not from the people shown.
+    """
     scheme = selectors.scheme_for_action(request.user, pk, "schemes.see_people")
-    participants = list(selectors.participants_of(scheme))
-    rows = presenters.participant_rows(participants)
+    form = ParticipantSearchForm(request.GET)
+    search = form.search()
+    counts = selectors.people_counts(scheme)
+    found = selectors.participants_matching(scheme, search)
+    page = Paginator(found, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = presenters.participant_rows(list(page.object_list))
     return render(
         request,
         "participants/list.jinja",
         {
             "scheme": scheme,
+            "counts": counts,
+            "form": form,
+            "search": search,
+            "page": page,
             "mentors": [r for r in rows if r.participant.role == ParticipantRole.MENTOR],
             "mentees": [r for r in rows if r.participant.role == ParticipantRole.MENTEE],
-            "pending": sum(1 for p in participants if p.is_active and not p.invited_at),
+            "pagination": (
+                core_presenters.pagination(page, {"q": search})
+                if page.paginator.num_pages > 1
+                else None
+            ),
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
         },
     )

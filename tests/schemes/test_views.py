@@ -200,8 +200,9 @@ def _participants_page_queries(client: Client, scheme: Scheme) -> int:
 
 
 def test_participants_page_query_count_does_not_grow_with_the_cohort(
-    client_for: ClientFor, lead: User, scheme: Scheme
+    client_for: ClientFor, lead: User, scheme: Scheme, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(views, "PARTICIPANTS_PER_PAGE", 10)  # the large cohort: five pages
     client = client_for(lead)
     mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
     ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR, supervisor=mentee)
@@ -211,6 +212,67 @@ def test_participants_page_query_count_does_not_grow_with_the_cohort(
         ConsentFactory(participant=ParticipantFactory(scheme=scheme, supervisor=mentee))
     large = _participants_page_queries(client, scheme)
     assert small == large
+
+
+def test_participants_come_a_page_at_a_time_and_are_found_by_name_or_email(
+    client_for: ClientFor, lead: User, scheme: Scheme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regional scheme holds thousands: the page would be a megabyte without pages."""
+    monkeypatch.setattr(views, "PARTICIPANTS_PER_PAGE", 4)
+    for n in range(1, 6):
+        ParticipantFactory(scheme=scheme, user__full_name=f"Dr Mentor {n}")
+    for n in range(1, 4):
+        ParticipantFactory(
+            scheme=scheme,
+            role=ParticipantRole.MENTEE,
+            user__full_name=f"Dr Consultant {n}",
+            user__email=f"consultant{n}@trust.nhs.uk",
+        )
+    client = client_for(lead)
+    url = reverse("schemes:participants", args=[scheme.pk])
+
+    first = client.get(url).content.decode()
+    assert "5 mentors and 3 mentees." in first and "1 to 4 of 8 people." in first
+    assert [f"Dr Mentor {n}" in first for n in range(1, 6)] == [True] * 4 + [False]
+    assert "Mentees</caption>" not in first and "nhsuk-pagination" in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "5 to 8 of 8 people." in second and "5 mentors and 3 mentees." in second
+    assert "Dr Mentor 5" in second and "Mentors</caption>" in second
+    assert all(f"Dr Consultant {n}" in second for n in range(1, 4))
+
+    found = client.get(url, {"q": "  CONSULTANT2@TRUST "}).content.decode()
+    assert "1 person whose name or email address holds “CONSULTANT2@TRUST”." in found
+    assert "Dr Consultant 2" in found and "Dr Consultant 1" not in found
+    assert "Mentors</caption>" not in found and "Show everyone" in found
+    by_name = client.get(url, {"q": "mentor"}).content.decode()
+    assert "1 to 4 of 5 people whose" in by_name and "Dr Consultant" not in by_name
+    assert 'href="?q=mentor&amp;page=2"' in by_name  # the next page keeps the search
+    nobody = client.get(url, {"q": "Smith"}).content.decode()
+    assert "Nobody's name or email address holds “Smith”." in nobody
+    assert "<table" not in nobody
+    too_long = client.get(url, {"q": "x" * 255}).content.decode()
+    assert "Enter 254 characters or fewer" in too_long and "1 to 4 of 8 people." in too_long
+
+
+def test_invite_everyone_counts_only_those_it_would_invite(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    ParticipantFactory(scheme=scheme)  # to invite
+    ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)  # to invite
+    ParticipantFactory(scheme=scheme, imported=True)  # imported: no email to send to
+    ParticipantFactory(scheme=scheme, status="withdrawn", withdrawn_on="2026-01-05")
+    ParticipantFactory(scheme=scheme, invited_at="2026-01-05T09:00Z")
+    page = client_for(lead).get(reverse("schemes:participants", args=[scheme.pk]))
+    assert "Invite everyone not yet invited (2)" in page.content.decode()
+    assert services.participants_invite_pending(actor=lead, scheme=scheme) == 2
+
+
+def test_an_empty_scheme_says_who_to_add_and_offers_no_search(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    page = client_for(lead).get(reverse("schemes:participants", args=[scheme.pk]))
+    body = page.content.decode()
+    assert "Nobody has been added yet." in body and 'name="q"' not in body
 
 
 def test_dashboard_query_count_does_not_grow_with_the_cohort(

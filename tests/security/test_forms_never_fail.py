@@ -16,7 +16,7 @@ answers that are right and reports the others: there every stored answer must be
 two-step verification pages are driven too.
 
 Pages that read their query string (the coding grid's filters, pooled results, the
-audit trail and the downloads of both) are sent hostile query strings the same way:
+participants search, the audit trail and the downloads of both) are sent hostile query strings the same way:
 never a server error, and nothing written but a download's own record in the trail.
 """
 
@@ -649,6 +649,7 @@ QUERIES = [
         _pooled,
         export=True,
     ),
+    Query("participants", "lead", _s("schemes:participants", scheme), ("q", "page")),
     Query("scheme audit trail", "lead", _s("schemes:audit_trail", scheme), AUDIT_FILTERS),
     Query(
         "scheme audit trail csv",
