@@ -13,9 +13,11 @@ import io
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models.functions import Lower
 
-from revmentor.core import planner
+from revmentor.core import audit, planner
 from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import services
 from revmentor.schemes.forms import ParticipantAddForm
@@ -162,30 +164,77 @@ def import_participants(*, actor: User, scheme: Scheme, stream: IO[bytes]) -> li
         raise ImportFailed(errors)
 
     with transaction.atomic():
-        added: list[Participant] = []
-        fields = ("grade", "sex", "age", "years_as_consultant", "previous_mentoring")
-        # Mentees first, so mentors can name them as supervisors.
-        ordered = sorted(rows, key=lambda item: item[1]["role"] != ParticipantRole.MENTEE)
-        by_email: dict[str, Participant] = {
-            p.user.email: p
-            for p in Participant.objects.filter(
-                scheme=scheme, role=ParticipantRole.MENTEE
-            ).select_related("user")
-        }
-        for _number, data in ordered:
-            supervisor = (
-                by_email.get(data["supervisor_email"]) if data["supervisor_email"] else None
-            )
-            participant = services.participant_add(
-                actor=actor,
+        added = _add_everyone(actor, scheme, rows)
+        planner.analyse_after_commit([User, Participant, AuditEvent])
+    return added
+
+
+def _add_everyone(
+    actor: User, scheme: Scheme, rows: list[tuple[int, dict[str, Any]]]
+) -> list[Participant]:
+    """Add the checked rows as ``services.participant_add`` adds one, in a few bulk writes.
+
+    Row by row, a file of thousands took longer than a request may (about ten round
+    trips a person). The number of queries here does not grow with the rows. Each person's
+    account is found by email (its blank name filled from the file) or made without a
+    password; each participant gets a random research ID and their own audit event.
+    """
+    fields = ("grade", "sex", "age", "years_as_consultant", "previous_mentoring")
+    emails = [User.objects.normalize_email(data["email"]).lower() for _, data in rows]
+    accounts: dict[str, User] = {
+        user.email.lower(): user
+        for user in User.objects.annotate(lowered=Lower("email")).filter(lowered__in=emails)
+    }
+    named = []
+    for email, (_number, data) in zip(emails, rows, strict=True):
+        user = accounts.get(email)
+        if user is not None and not user.full_name and data["full_name"]:
+            user.full_name = data["full_name"].strip()
+            named.append(user)
+    User.objects.bulk_update(named, ["full_name"])
+    made = User.objects.bulk_create(
+        User(email=email, full_name=data["full_name"].strip(), password=make_password(None))
+        for email, (_number, data) in zip(emails, rows, strict=True)
+        if email not in accounts
+    )
+    accounts.update({user.email: user for user in made})
+
+    by_email: dict[str, Participant] = {
+        p.user.email.lower(): p
+        for p in Participant.objects.filter(
+            scheme=scheme, role=ParticipantRole.MENTEE
+        ).select_related("user")
+    }
+    # Mentees first, so mentors can name them as supervisors.
+    groups = [
+        [
+            (email, data)
+            for email, (_number, data) in zip(emails, rows, strict=True)
+            if data["role"] == role
+        ]
+        for role in (ParticipantRole.MENTEE, ParticipantRole.MENTOR)
+    ]
+    roles = [data["role"] for people in groups for _email, data in people]
+    research_ids = iter(services.new_research_ids(scheme, roles))
+    added: list[Participant] = []
+    for role, people in zip((ParticipantRole.MENTEE, ParticipantRole.MENTOR), groups, strict=True):
+        participants = Participant.objects.bulk_create(
+            Participant(
                 scheme=scheme,
-                full_name=data["full_name"],
-                email=data["email"],
-                role=ParticipantRole(data["role"]),
-                supervisor=supervisor,
+                user=accounts[email],
+                role=role,
+                research_id=next(research_ids),
+                supervisor=by_email.get(data["supervisor_email"]),
                 **{field: data[field] for field in fields},
             )
-            by_email[participant.user.email] = participant
-            added.append(participant)
-        planner.analyse_after_commit([User, Participant, AuditEvent])
+            for email, data in people
+        )
+        by_email.update(zip((email for email, _data in people), participants, strict=True))
+        added += participants
+    audit.record_each(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        events=[(p, f"Added {ParticipantRole(p.role).label.lower()}") for p in added],
+        scheme_id=scheme.pk,
+    )
     return added

@@ -8,7 +8,7 @@ request cannot be carried out (nothing is changed then).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from enum import Enum
 
@@ -228,11 +228,31 @@ def new_research_id(scheme: Scheme, role: str) -> str:
     one (pooling refuses an ID two schemes share). The unique constraint on the scheme and
     the ID backs the check here.
     """
-    prefix = "M" if role == ParticipantRole.MENTOR else "C"
     while True:
-        candidate = f"{prefix}-{secrets.token_hex(6)}"
+        candidate = _research_id_candidate(role)
         if not Participant.objects.filter(scheme=scheme, research_id=candidate).exists():
             return candidate
+
+
+def new_research_ids(scheme: Scheme, roles: Iterable[str]) -> list[str]:
+    """:func:`new_research_id` for each of ``roles``, in one query whatever their number.
+
+    Drawn against the scheme's IDs read once, and against each other.
+    """
+    taken = set(Participant.objects.filter(scheme=scheme).values_list("research_id", flat=True))
+    drawn = []
+    for role in roles:
+        candidate = _research_id_candidate(role)
+        while candidate in taken:
+            candidate = _research_id_candidate(role)
+        taken.add(candidate)
+        drawn.append(candidate)
+    return drawn
+
+
+def _research_id_candidate(role: str) -> str:
+    prefix = "M" if role == ParticipantRole.MENTOR else "C"
+    return f"{prefix}-{secrets.token_hex(6)}"
 
 
 def _check_supervisor(scheme: Scheme, role: str, supervisor: Participant) -> None:

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import csv_import
-from revmentor.schemes.models import Participant, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme, StaffRole
+from tests.factories import MembershipFactory, ParticipantFactory, SchemeFactory, UserFactory
 
 HEADER = (
     "full_name,email,role,grade,sex,age,years_as_consultant,previous_mentoring,supervisor_email\n"
@@ -38,6 +42,56 @@ def test_a_good_file_adds_everyone_with_their_supervisors(lead: User, scheme: Sc
     assert fellow.grade == "clinical_fellow" and fellow.sex == "female" and fellow.age == 36
     consultant = Participant.objects.get(user__email="c3@nhs.net")
     assert consultant.years_as_consultant == 8 and consultant.previous_mentoring is True
+
+
+def test_each_person_is_added_as_one_by_one_adding_would_add_them(
+    lead: User, scheme: Scheme
+) -> None:
+    """Accounts found by email in any case, research IDs, supervisors, one event each."""
+    known = UserFactory(email="C1@NHS.net", full_name="")  # their account, no name yet
+    named = UserFactory(email="f0@nhs.net", full_name="Dr Already Named")
+    elsewhere = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    text = GOOD.replace(",c4@nhs.net\n", f",{elsewhere.user.email}\n")  # a mentee already in
+
+    added = csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(text))
+
+    assert [p.role for p in added] == ["mentee"] * 5 + ["mentor"] * 6
+    known.refresh_from_db()
+    named.refresh_from_db()
+    assert known.full_name == "Dr Consultant 1" and named.full_name == "Dr Already Named"
+    assert {p.user_id for p in added} >= {known.pk, named.pk}
+    new = User.objects.get(email="f3@nhs.net")
+    assert new.full_name == "Dr Fellow 3" and not new.has_usable_password()
+    ids = [p.research_id for p in Participant.objects.filter(scheme=scheme)]
+    assert len(set(ids)) == len(ids) == 12
+    for participant in added:
+        stored = Participant.objects.get(pk=participant.pk)
+        prefix = "M" if stored.role == ParticipantRole.MENTOR else "C"
+        assert re.fullmatch(prefix + r"-[0-9a-f]{12}", stored.research_id)
+    fellow = Participant.objects.get(user__email="f4@nhs.net")
+    assert fellow.supervisor == elsewhere
+    events = AuditEvent.objects.filter(scheme_id=scheme.pk, object_type="schemes.Participant")
+    assert sorted((e.object_id, e.summary, e.actor_id) for e in events) == sorted(
+        (str(p.pk), f"Added {p.role}", lead.pk) for p in added
+    )
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(lead: User, scheme: Scheme) -> None:
+    """Row by row, a file of thousands took longer than a request may."""
+    counts = []
+    for n, other in ((4, "Small"), (40, "Large")):
+        mentees = [f"Dr C{i},{other}c{i}@nhs.net,mentee,consultant,,,,,\n" for i in range(n)]
+        mentors = [
+            f"Dr F{i},{other}f{i}@nhs.net,mentor,,,,,,{other}c{i}@nhs.net\n" for i in range(n)
+        ]
+        target = SchemeFactory(name=other, organisation=scheme.organisation)
+        MembershipFactory(scheme=target, user=lead, role=StaffRole.LEAD)
+        stream = _stream(HEADER + "".join(mentors + mentees))
+        with CaptureQueriesContext(connection) as queries:
+            added = csv_import.import_participants(actor=lead, scheme=target, stream=stream)
+        assert len(added) == 2 * n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
 
 
 def test_one_bad_row_imports_nothing_and_names_the_row_and_column(
