@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from revmentor.allocation.models import Allocation
 from revmentor.core.models import AuditEvent, User
@@ -159,6 +163,32 @@ def test_invite_all_invites_only_those_not_yet_invited(
     )  # other_mentor, mentee
     assert services.participants_invite_pending(actor=lead, scheme=scheme) == 0
     assert len(mail.outbox) == 3
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_inviting_everyone_takes_a_write_per_person_only_for_their_email(
+    lead: User, scheme: Scheme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regional scheme is invited in one request: one queued email each, little else."""
+    monkeypatch.setattr(services, "INVITE_BATCH", 7)  # several statements for the many
+    queries = []
+    for n in (3, 30):
+        people = [ParticipantFactory(scheme=scheme) for _ in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            assert services.participants_invite_pending(actor=lead, scheme=scheme) == n
+        queries.append(len(captured))
+        for person in people:
+            person.refresh_from_db()
+            assert person.invited_at is not None and person.invitations_sent == 1
+        sent = AuditEvent.objects.filter(action=AuditEvent.Action.SEND, scheme_id=scheme.pk)
+        assert sent.filter(object_id__in=[str(p.pk) for p in people]).count() == n
+        assert all(e.summary == "Sent invitation" and e.actor == lead for e in sent)
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_invitation")
+    assert sorted(r.args_kwargs["args"][0] for r in queued) == sorted(
+        Participant.objects.filter(scheme=scheme).values_list("pk", flat=True)
+    )
+    # The email tasks, and the updates in batches of seven (4 more for 27 more people).
+    assert queries[1] - queries[0] <= 27 + 4, queries
 
 
 def test_consent_is_stored_once_even_if_submitted_twice(mentor: Participant) -> None:
