@@ -1,0 +1,69 @@
+"""A lead of a large scheme pages through its participants and finds one by name.
+
+axe checks each page on the way: the search form, the pagination, the empty result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from revmentor.schemes.models import ParticipantRole, StaffRole
+from tests.browser.conftest import Axe, sign_in
+from tests.factories import MembershipFactory, ParticipantFactory, SchemeFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_lead_pages_through_participants_and_finds_one(new_page: Any, axe: Axe) -> None:
+    # Given a scheme of 120 mentors and 10 mentees, one of them Dr Fatima Farooq
+    scheme = SchemeFactory(name="Regional reverse mentoring")
+    lead = UserFactory(full_name="Lena Lead")
+    MembershipFactory(scheme=scheme, user=lead, role=StaffRole.LEAD)
+    for n in range(120):
+        ParticipantFactory(scheme=scheme, user__full_name=f"Dr Mentor {n:03d}")
+    for n in range(9):
+        ParticipantFactory(
+            scheme=scheme, role=ParticipantRole.MENTEE, user__full_name=f"Dr Consultant {n}"
+        )
+    ParticipantFactory(
+        scheme=scheme,
+        role=ParticipantRole.MENTEE,
+        user__full_name="Dr Fatima Farooq",
+        user__email="fatima.farooq@nhs.net",
+    )
+
+    # When the lead opens the participants
+    page = new_page()
+    sign_in(page, axe, lead, lands_on="Schemes")
+    page.goto(f"/schemes/{scheme.pk}/participants/")
+    page.get_by_role("heading", name="Participants", exact=True).wait_for()
+    axe.check(page)
+
+    # Then they see the first hundred, mentors first, and can go on to the rest
+    page.get_by_text("120 mentors and 10 mentees.").wait_for()
+    page.get_by_text("1 to 100 of 130 people.").wait_for()
+    mentors = page.get_by_role("table", name="Mentors")
+    assert mentors.locator("tbody tr").count() == 100
+    assert page.get_by_role("table", name="Mentees").count() == 0
+    page.get_by_role("link", name="Next").click()
+    page.get_by_text("101 to 130 of 130 people.").wait_for()
+    axe.check(page)
+    assert page.get_by_role("table", name="Mentees").locator("tbody tr").count() == 10
+
+    # And when they look for part of an email address
+    page.get_by_label("Find a participant").fill("FAROOQ@")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_text("1 person whose name or email address holds “FAROOQ@”.").wait_for()
+    axe.check(page)
+    rows = page.get_by_role("table", name="Mentees").locator("tbody tr")
+    assert rows.count() == 1 and "Dr Fatima Farooq" in rows.inner_text()
+
+    # And for someone who is not there, then everyone again
+    page.get_by_label("Find a participant").fill("Nobody Such")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_text("Nobody's name or email address holds “Nobody Such”.").wait_for()
+    axe.check(page)
+    page.get_by_role("link", name="Show everyone").click()
+    page.get_by_text("1 to 100 of 130 people.").wait_for()
