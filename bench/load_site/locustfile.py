@@ -194,7 +194,7 @@ class SigningIn(Person):
         home = self.send("GET", _location(signed_in), "home", expect=(302,))
         self.send("GET", _location(home), "your tasks")
         self.signed_in = True
-        log("signed_in", who=self.index)
+        log("signed_in", who=self.index, participant=self.me["participant"])
 
     def sign_in_first(self) -> None:
         """Sign in unless signed in already; a person who cannot sign in stops.
