@@ -31,7 +31,6 @@ import io
 import math
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -99,11 +98,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="imports of each size")
     load.add_service_arguments(parser, database="revmentor_import_participants")
     args = parser.parse_args()
-    server = args.postgres.rstrip("/")
-    load.database_create(server, args.database)
-    try:
-        load.configure(f"{server}/{args.database}", Path(tempfile.mkdtemp()), load.redis_of(args))
-        load.migrate()
+    with load.in_process_site(args):
         from revmentor.core.models import User
         from revmentor.schemes.models import Organisation
 
@@ -141,8 +136,6 @@ def main() -> int:
             print(f"the queries grow with the rows: {queries}")
             return 1
         return 0
-    finally:
-        load.database_drop(server, args.database)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,25 @@ def database_drop(server: str, name: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@contextlib.contextmanager
+def in_process_site(args: argparse.Namespace, workdir: Path | None = None) -> Iterator[None]:
+    """A fresh database migrated as a release is, with Django set up in this process.
+
+    For the benchmarks that time the app in one process (``pages``, ``scheme_pages``,
+    ``import_participants``); ``args`` carries ``add_service_arguments``' options. The
+    database is dropped afterwards, however the block ends.
+    """
+    server = args.postgres.rstrip("/")
+    database_create(server, args.database)
+    try:
+        where = workdir or Path(tempfile.mkdtemp(prefix="revmentor-bench-"))
+        configure(f"{server}/{args.database}", where, redis_of(args))
+        migrate()
+        yield
+    finally:
+        database_drop(server, args.database)
 
 
 def migrate() -> None:

@@ -164,12 +164,8 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
     parser.add_argument("--only", help="profile only this kind of request (e.g. submit)")
     args = parser.parse_args()
-    server = args.postgres.rstrip("/")
     workdir = Path(tempfile.mkdtemp(prefix="revmentor-pages-"))
-    load.database_create(server, args.database)
-    try:
-        load.configure(f"{server}/{args.database}", workdir, load.redis_of(args))
-        load.migrate()
+    with load.in_process_site(args, workdir):
         scheme, participants = load.scheme_with_participants("pages", 2)
         stages = load.stages_open(scheme, "pages", args.stages + 1)
         people, _expected = load.plan_questionnaires(scheme, participants, stages)
@@ -198,8 +194,6 @@ def main() -> int:
         if args.profile:
             stats = pstats.Stats(str(args.profile))
             stats.sort_stats("tottime").print_stats(40)
-    finally:
-        load.database_drop(server, args.database)
     return 0
 
 

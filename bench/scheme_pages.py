@@ -36,7 +36,6 @@ import math
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -138,11 +137,7 @@ def main() -> int:
     )
     load.add_service_arguments(parser, database="revmentor_scheme_pages")
     args = parser.parse_args()
-    server = args.postgres.rstrip("/")
-    load.database_create(server, args.database)
-    try:
-        load.configure(f"{server}/{args.database}", Path(tempfile.mkdtemp()), load.redis_of(args))
-        load.migrate()
+    with load.in_process_site(args):
         from django.test import Client
 
         # Pages that refuse a GET (a form's POST-only address) are skipped, not logged.
@@ -196,8 +191,6 @@ def main() -> int:
             return 1
         print(f"no page grows more than half a power faster than {what}")
         return 0
-    finally:
-        load.database_drop(server, args.database)
 
 
 if __name__ == "__main__":
