@@ -5,8 +5,10 @@ from collections.abc import Callable
 from django.test import Client
 from django.urls import reverse
 
+from revmentor.config import jinja2
 from revmentor.core.models import User
 from revmentor.schemes.models import Consent, Participant
+from tests.factories import ConsentFactory
 
 ClientFor = Callable[[User | None], Client]
 
@@ -15,6 +17,32 @@ def test_tasks_put_consent_first(client_for: ClientFor, mentor: Participant) -> 
     body = client_for(mentor.user).get(reverse("tasks")).content.decode()
     assert "Read the information sheet and give consent" in body
     assert "Give consent first" in body
+
+
+def test_tasks_lists_are_kept_for_people_at_the_same_step_and_never_shared_across_steps(
+    client_for: ClientFor, mentor: Participant, other_mentor: Participant
+) -> None:
+    """The task list is rendered once for everyone at the same step of the same scheme."""
+    ConsentFactory(participant=mentor)
+    jinja2._MEMO.clear()
+
+    def task_list(person: Participant) -> str:
+        body = client_for(person.user).get(reverse("tasks")).content.decode()
+        start = body.index('<ul class="nhsuk-task-list"')
+        return body[start : body.index("</ul>", start)]
+
+    def kept_lists() -> int:
+        prefix = f"scheme-{mentor.scheme_id}"
+        return sum(1 for key in jinja2._MEMO if prefix in repr(key))
+
+    consented, not_yet = task_list(mentor), task_list(other_mentor)
+    assert "Completed" in consented and "Start" not in consented
+    assert "Completed" not in not_yet and "Start" in not_yet
+    assert kept_lists() == 2  # one for each step
+    kept = len(jinja2._MEMO)
+    ConsentFactory(participant=other_mentor)  # now at the mentor's step
+    assert task_list(other_mentor) == consented
+    assert len(jinja2._MEMO) == kept  # the mentor's list, not rendered again
 
 
 def test_tasks_empty_state_for_someone_in_no_scheme(client_for: ClientFor, outsider: User) -> None:
