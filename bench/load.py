@@ -711,8 +711,8 @@ def fastest_person(events: list[dict[str, Any]]) -> float:
     Counted from sign-in, not from a first submission: two submissions that happened to
     come close together in a short warm-up made a rate many times what anyone kept up,
     and the phases then opened hundreds of stages, all of which Your tasks lists at
-    sign-in (11% of a load phase's CPU at 245 stages). A person who never signed in, or
-    submitted nothing, has no rate.
+    sign-in (an estimated 11% of a load phase's CPU at 245 stages). A person who never
+    signed in, or submitted nothing, has no rate.
     """
     signed_in: dict[Any, float] = {}
     times: dict[Any, list[float]] = defaultdict(list)

@@ -44,19 +44,6 @@ def test_a_participants_csv_has_its_tables_analysed_once_it_commits(
 
 
 @on_postgresql
-def test_nothing_is_analysed_when_the_import_fails(
-    lead: User, scheme: Scheme, django_capture_on_commit_callbacks: Callable[..., Any]
-) -> None:
-    bad = io.BytesIO((HEADER + "Dr Nobody,not-an-email,mentor,,,,,\n").encode())
-    with (
-        django_capture_on_commit_callbacks() as callbacks,
-        pytest.raises(csv_import.ImportFailed),
-    ):
-        csv_import.import_participants(actor=lead, scheme=scheme, stream=bad)
-    assert callbacks == []
-
-
-@on_postgresql
 def test_each_table_is_named_once_and_runs_at_once_outside_a_transaction(
     transactional_db: Any, django_assert_num_queries: Callable[..., Any]
 ) -> None:
