@@ -21,8 +21,9 @@ phases of ``--seconds`` each:
 After each questionnaire phase it compares the database with the ledger of submissions
 the clients saw acknowledged: none lost, none stored twice (responses, answers, audit
 events), and every stored submission complete and exactly what was sent. It reports
-requests/s, submissions/s, latency percentiles and errors, and the questionnaire load as a
-ratio to the floor. The database is dropped at the end (unless ``--keep``).
+requests/s, submissions/s, latency percentiles and errors, the questionnaire load as a
+ratio to the floor, and what the target leaves a questionnaire request in CPU (its
+budget). The database is dropped at the end (unless ``--keep``).
 
 Run from the repository root::
 
@@ -814,6 +815,36 @@ def questionnaire_phase(
 _T0 = time.monotonic()
 
 
+def budget(results: Mapping[str, Any]) -> dict[str, float] | None:
+    """What the target leaves a questionnaire request, in CPU milliseconds all told.
+
+    From the CPU per request of the floor, the signed-in floor and the load phase (None if
+    a phase was not measured): the most a questionnaire request may cost for the load to
+    run at the target ratio, what it cost, how much of that is its own work above the
+    signed-in floor (session, user and two-step check excluded), and how much own work the
+    target leaves. ``signed_in_ceiling`` is the signed-in floor's own ratio to the floor:
+    no signed-in request, however little it does, runs faster than that.
+    """
+    cpu = {
+        phase: results[phase].get("cpu_ms_per_request", {}).get("total")
+        for phase in ("floor", "floor_signed_in", "load")
+        if phase in results
+    }
+    floor, signed_in, load = (cpu.get(p) for p in ("floor", "floor_signed_in", "load"))
+    if not (floor and signed_in and load):
+        return None
+    allowed = floor / TARGET_RATIO
+    return {
+        "allowed_ms": round(allowed, 2),
+        "costs_ms": load,
+        "own_work_ms": round(load - signed_in, 2),
+        "own_work_allowed_ms": round(allowed - signed_in, 2),
+        "signed_in_ceiling": round(
+            results["floor_signed_in"]["requests_per_s"] / results["floor"]["requests_per_s"], 2
+        ),
+    }
+
+
 def step(what: str) -> None:
     print(f"[{time.monotonic() - _T0:6.1f} s] {what}", file=sys.stderr)
 
@@ -872,6 +903,13 @@ def report(results: Mapping[str, Any]) -> None:
             f"ratio to floor, request for request: {r['requests']:.2f} (target >= {TARGET_RATIO}); "
             f"to the floor signed in: {r['requests_to_signed_in_floor']:.2f}; "
             f"submissions/s to floor inserts/s: {r['submissions_to_inserts']:.3f}"
+        )
+    if (b := results.get("budget")) is not None:
+        print(
+            f"at the target a questionnaire request may cost {b['allowed_ms']:.2f} ms of CPU all "
+            f"told; it cost {b['costs_ms']:.2f}. Its own work above the signed-in floor cost "
+            f"{b['own_work_ms']:.2f} ms, and the target leaves it {b['own_work_allowed_ms']:.2f} "
+            f"(the signed-in floor itself runs at {b['signed_in_ceiling']:.2f} of the floor)"
         )
     if results["ran_out_in_window"]:
         print(
@@ -962,6 +1000,7 @@ def main() -> int:
                 ),
                 "submissions_to_inserts": load["submissions_per_s"] / floor["requests_per_s"],
             }
+            results["budget"] = budget(results)
         results["passed"] = all(
             passed(results[phase]["check"])
             for phase in ("warmup", "load", "fault")

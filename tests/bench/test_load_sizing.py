@@ -66,3 +66,35 @@ def test_without_a_warm_up_the_allowance_is_generous(load: ModuleType) -> None:
     assert load.stage_count(60, 50) == 60 * 4 + 5
     assert load.stage_count(3, 4) == 3 * 20 + 5
     assert load.stage_count(0, 50, fastest=3.0) == 5
+
+
+def phase(requests_per_s: float, cpu_ms: float | None) -> dict[str, object]:
+    cpu = {} if cpu_ms is None else {"cpu_ms_per_request": {"total": cpu_ms}}
+    return {"requests_per_s": requests_per_s, **cpu}
+
+
+def test_the_budget_says_what_the_target_leaves_a_questionnaire_request(
+    load: ModuleType,
+) -> None:
+    results = {
+        "floor": phase(1000.0, 2.0),
+        "floor_signed_in": phase(680.0, 2.8),
+        "load": phase(370.0, 5.3),
+    }
+    assert load.budget(results) == {
+        "allowed_ms": 4.0,  # 2.0 / 0.5
+        "costs_ms": 5.3,
+        "own_work_ms": 2.5,  # 5.3 - 2.8
+        "own_work_allowed_ms": 1.2,  # 4.0 - 2.8
+        "signed_in_ceiling": 0.68,
+    }
+
+
+def test_without_the_cpu_of_every_phase_there_is_no_budget(load: ModuleType) -> None:
+    assert load.budget({"floor": phase(1000.0, 2.0), "load": phase(370.0, 5.3)}) is None
+    results = {
+        "floor": phase(1000.0, 2.0),
+        "floor_signed_in": phase(680.0, None),  # CPU not measured (no psutil counters)
+        "load": phase(370.0, 5.3),
+    }
+    assert load.budget(results) is None
