@@ -819,19 +819,19 @@ def budget(results: Mapping[str, Any]) -> dict[str, float] | None:
     """What the target leaves a questionnaire request, in CPU milliseconds all told.
 
     From the CPU per request of the floor, the signed-in floor and the load phase (None if
-    a phase was not measured): the most a questionnaire request may cost for the load to
-    run at the target ratio, what it cost, how much of that is its own work above the
-    signed-in floor (session, user and two-step check excluded), and how much own work the
-    target leaves. ``signed_in_ceiling`` is the signed-in floor's own ratio to the floor:
-    no signed-in request, however little it does, runs faster than that.
+    a phase's CPU was not measured): the most a questionnaire request may cost for the
+    load to run at the target ratio (the CPUs being saturated, so that a phase's rate goes
+    as one over its CPU per request), what it cost, how much of that is its own work above
+    the signed-in floor (session, user and two-step check excluded), and how much own work
+    the target leaves. ``signed_in_ceiling`` is the signed-in floor's own ratio to the
+    floor: no signed-in request, however little it does, runs faster than that.
     """
-    cpu = {
-        phase: results[phase].get("cpu_ms_per_request", {}).get("total")
-        for phase in ("floor", "floor_signed_in", "load")
-        if phase in results
-    }
-    floor, signed_in, load = (cpu.get(p) for p in ("floor", "floor_signed_in", "load"))
-    if not (floor and signed_in and load):
+    try:
+        floor, signed_in, load = (
+            results[phase]["cpu_ms_per_request"]["total"]
+            for phase in ("floor", "floor_signed_in", "load")
+        )
+    except KeyError:
         return None
     allowed = floor / TARGET_RATIO
     return {
