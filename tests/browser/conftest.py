@@ -9,6 +9,7 @@ Browser tests skip (loudly, see the README's test command) when Chromium is miss
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,42 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# The page's own files (style sheets, scripts, images, fonts, the manifest) that did not
+# load, per page: a style sheet pointing at a file the site does not serve shows nothing.
+_MISSING: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+FILE_KINDS = {"stylesheet", "script", "image", "font", "media", "manifest"}
+
+
+def watch(context: Any, site: str) -> None:
+    """Listen on every page of ``context`` for CSP violations and for files of ``site``
+    (its base URL) that fail to load; ``Axe.check`` fails on either."""
+    context.add_init_script(script=CSP_LISTENER)
+
+    def listen(page: Any) -> None:
+        missing = _MISSING.setdefault(page, [])
+
+        def answered(response: Any) -> None:
+            request = response.request
+            mine = request.resource_type in FILE_KINDS and request.url.startswith(site)
+            if mine and response.status >= 400:
+                missing.append(f"{response.status} {request.url}")
+
+        def failed(request: Any) -> None:
+            if request.resource_type in FILE_KINDS and request.url.startswith(site):
+                missing.append(f"{request.failure} {request.url}")
+
+        page.on("response", answered)
+        page.on("requestfailed", failed)
+
+    context.on("page", listen)
+
+
+def missing_files(page: Any) -> list[str]:
+    """The site's files that this page asked for and did not get (fails if not listening)."""
+    assert page in _MISSING, f"not listening on {page.url}: make pages with new_page"
+    return list(_MISSING[page])
+
+
 def csp_violations(page: Any) -> list[str]:
     """What the Content-Security-Policy blocked on the page so far (fails if not listening)."""
     found = page.evaluate("() => window.__cspViolations ?? null")
@@ -87,6 +124,7 @@ class Axe:
         ]
         assert violations == [], f"axe on {page.url}: {violations}"
         assert csp_violations(page) == [], f"CSP on {page.url}: {csp_violations(page)}"
+        assert missing_files(page) == [], f"not loaded (now on {page.url}): {missing_files(page)}"
         self.pages_checked.append(page.url)
 
 
@@ -101,7 +139,7 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
 
     def make() -> Any:
         context = browser.new_context(base_url=live_server.url)
-        context.add_init_script(script=CSP_LISTENER)
+        watch(context, live_server.url)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

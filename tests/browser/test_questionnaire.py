@@ -18,7 +18,7 @@ from revmentor.instruments import STUDY_DOMAINS
 from revmentor.questionnaires.models import Answer, Response
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import scheme_move_phase
-from tests.browser.conftest import CSP_LISTENER, Axe, sign_in
+from tests.browser.conftest import Axe, sign_in, watch
 from tests.factories import (
     ConsentFactory,
     MembershipFactory,
@@ -264,7 +264,7 @@ def test_mentor_meets_an_error_saves_a_draft_resumes_and_submits_once(
 def narrow_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A page in a phone-sized window: 320 CSS pixels wide."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 320, "height": 800})
-    context.add_init_script(script=CSP_LISTENER)
+    watch(context, live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
