@@ -52,45 +52,6 @@ GRIDS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-class QuestionnaireAxe(Axe):
-    """axe, knowing one deliberate departure of the NHS.UK radios from ARIA 1.2.
-
-    The design system's JavaScript puts ``aria-expanded`` on a radio that reveals a
-    question (here Yes to concerns). ARIA 1.2 does not allow it on radios, so axe reports
-    ``aria-allowed-attr``; GOV.UK and NHS.UK keep it on purpose because screen readers
-    announce it (alphagov/govuk-frontend#979, w3c/aria#1404). Only that attribute, only
-    on such radios, is left out of the check; everything else on the page is checked.
-    """
-
-    def check(self, page: Any) -> None:
-        page.wait_for_function("() => document.documentElement.dataset.revmentorReady === 'true'")
-        page.evaluate(
-            """(reveals) => document.querySelectorAll(reveals).forEach((input) => {
-                input.dataset.ariaExpanded = input.getAttribute("aria-expanded");
-                input.removeAttribute("aria-expanded");
-            })""",
-            REVEALS,
-        )
-        try:
-            super().check(page)
-        finally:
-            page.evaluate(
-                """(reveals) => document.querySelectorAll(reveals).forEach((input) => {
-                    input.setAttribute("aria-expanded", input.dataset.ariaExpanded);
-                    delete input.dataset.ariaExpanded;
-                })""",
-                REVEALS,
-            )
-
-
-REVEALS = ".nhsuk-radios__input[aria-controls^='conditional-'][aria-expanded]"
-
-
-@pytest.fixture
-def axe() -> QuestionnaireAxe:
-    return QuestionnaireAxe()
-
-
 def scheme_in_phase_1_with_consented_mentor() -> Participant:
     """A scheme moved into phase 1 by its lead (which opens the stage), and its mentor."""
     scheme: Scheme = SchemeFactory.create(name="Gastro reverse mentoring")
