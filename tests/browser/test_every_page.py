@@ -1,10 +1,11 @@
-"""axe, the Content-Security-Policy and the site's files on every page someone can open.
+"""axe, the Content-Security-Policy, the site's files and a phone's width on every page.
 
 The permission matrix (tests/schemes/test_access.py) names every URL and who may open
 it. Here each of its pages that answers someone with HTML is opened in the browser as
 the first persona the matrix lets in (staff first, then participants, then anonymous),
 with the same data, and checked as the journeys check theirs: no axe violation, nothing
-the policy blocked, no file of the site missing. Downloads (CSV, PDF, zip, calendar)
+the policy blocked, no file of the site missing; then, 320 CSS pixels wide, the page
+must not scroll sideways (a wide table scrolls in its own box). Downloads (CSV, PDF, zip, calendar)
 and the Django admin, whose pages are Django's own, are left to their own tests.
 
 The pages are the same on every database: on PostgreSQL the sweep is skipped, to keep
@@ -101,3 +102,8 @@ def test_page(
     on_layout = page.locator("script[src*='revmentor/init']").count() > 0
     assert on_layout == (name not in STANDALONE), f"{name}: on the site's layout? {on_layout}"
     axe.check(page, scripted=on_layout)
+
+    # And on a phone 320 CSS pixels wide, it does not scroll sideways (WCAG 1.4.10)
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 320, f"{name}: {width} pixels wide on a 320-pixel screen"
