@@ -133,6 +133,7 @@ def test_production_responses_carry_the_security_headers(
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
 
         policy = _directives(response["Content-Security-Policy"])
         nonce = re.search(r"<script nonce=\"([^\"]+)\">", response.content.decode())
