@@ -80,7 +80,10 @@ def watch(context: Any, site: str) -> None:
                 missing.append(f"{response.status} {request.url}")
 
         def failed(request: Any) -> None:
-            if request.resource_type in FILE_KINDS and request.url.startswith(site):
+            # Not a request cancelled because the page moved on (ERR_ABORTED): a file the
+            # site does not have is answered 404, above.
+            mine = request.resource_type in FILE_KINDS and request.url.startswith(site)
+            if mine and "ERR_ABORTED" not in (request.failure or ""):
                 missing.append(f"{request.failure} {request.url}")
 
         page.on("response", answered)
