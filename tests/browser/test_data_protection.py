@@ -18,23 +18,13 @@ import pytest
 from revmentor.core.models import User
 from revmentor.schemes.models import Participant, Scheme
 from tests.browser.conftest import Axe
-from tests.privacy.conftest import MENTOR_EMAIL, Data, every_kind_of_data
+from tests.privacy import conftest as privacy
+from tests.privacy.conftest import MENTOR_EMAIL, Data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def data(
-    scheme: Scheme,
-    lead: User,
-    facilitator: User,
-    mentor: Participant,
-    mentee: Participant,
-    other_mentor: Participant,
-    other_mentee: Participant,
-) -> Data:
-    """The scheme of the privacy tests: every kind of personal data about its people."""
-    return every_kind_of_data(scheme, lead, facilitator, mentor, mentee, other_mentor, other_mentee)
+data = privacy.data  # the privacy tests' scheme: every kind of personal data
 
 
 def _download(page: Any, click: Any) -> bytes:

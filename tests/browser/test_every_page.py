@@ -5,8 +5,9 @@ it. Here each of its pages that answers someone with HTML is opened in the brows
 the first persona the matrix lets in (staff first, then participants, then anonymous),
 with the same data, and checked as the journeys check theirs: no axe violation, nothing
 the policy blocked, no file of the site missing; then, 320 CSS pixels wide, the page
-must not scroll sideways (a wide table scrolls in its own box). Downloads (CSV, PDF, zip, calendar)
-and the Django admin, whose pages are Django's own, are left to their own tests.
+must not scroll sideways (a wide table scrolls in its own box). Downloads (CSV, PDF,
+zip, calendar) and the Django admin, whose pages are Django's own, are left to their
+own tests.
 
 The pages are the same on every database: on PostgreSQL the sweep is skipped, to keep
 the suite's time down.
@@ -24,9 +25,12 @@ from django.test import Client
 from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.schemes.models import Participant, Scheme
 from tests.browser.conftest import Axe
-from tests.schemes.test_access import PERSONAS, ROWS, _ready, _url, _user
+from tests.schemes import test_access
+from tests.schemes.test_access import PERSONAS, ROWS, url_of, user_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+in_use = test_access.in_use  # the matrix's data, as a fixture of this module too
 
 # Whom to open a page as: the first of these the matrix lets in (200).
 PREFERENCE = [
@@ -68,21 +72,16 @@ def test_page(
     new_page: Any,
     axe: Axe,
     live_server: Any,
-    scheme: Scheme,
-    mentor: Participant,
-    other_mentor: Participant,
-    mentee: Participant,
-    other_mentee: Participant,
-    withdrawn: Participant,
+    in_use: tuple[Scheme, Participant],
     name: str,
     expected: list[int],
     about: str,
 ) -> None:
-    _ready(scheme, mentor, [other_mentor, mentee, other_mentee])
-    url = _url(name, about, scheme, mentor)
+    scheme, mentor = in_use
+    url = url_of(name, about, scheme, mentor)
     persona = _who(expected)
     assert persona is not None
-    user = _user(request, persona)
+    user = user_of(request, persona)
     client = Client()
     if user is not None:
         client.force_login(user, backend=ACCOUNT_BACKEND)

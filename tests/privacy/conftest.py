@@ -67,19 +67,6 @@ def data(
     other_mentor: Participant,
     other_mentee: Participant,
 ) -> Data:
-    return every_kind_of_data(scheme, lead, facilitator, mentor, mentee, other_mentor, other_mentee)
-
-
-def every_kind_of_data(
-    scheme: Scheme,
-    lead: User,
-    facilitator: User,
-    mentor: Participant,
-    mentee: Participant,
-    other_mentor: Participant,
-    other_mentee: Participant,
-) -> Data:
-    """Fill the scheme with every kind of personal data, as the module docstring says."""
     User.objects.filter(pk=mentor.user_id).update(email=MENTOR_EMAIL)
     User.objects.filter(pk=mentee.user_id).update(email=MENTEE_EMAIL)
     mentor.refresh_from_db()

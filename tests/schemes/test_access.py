@@ -244,7 +244,7 @@ OTHER: dict[str, tuple[list[int], str]] = {
 }
 
 
-def _user(request: pytest.FixtureRequest, persona: str) -> User | None:
+def user_of(request: pytest.FixtureRequest, persona: str) -> User | None:
     if persona == "anonymous":
         return None
     value = request.getfixturevalue(persona)
@@ -281,7 +281,7 @@ def _code(scheme: Scheme) -> Code:
     return found or Code.objects.create(codebook=codebook, name="theme", label="A theme")
 
 
-def _url(name: str, about: str, scheme: Scheme, participant: Participant) -> str:
+def url_of(name: str, about: str, scheme: Scheme, participant: Participant) -> str:
     stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
     if about == "stage":
         return reverse(name, args=[scheme.pk, stage.pk])
@@ -347,9 +347,21 @@ EXCLUDED: dict[str, str] = {
 }
 
 
-def _ready(scheme: Scheme, mentor: Participant, others: list[Participant]) -> None:
-    """The scheme in use: everyone has consented, an open questionnaire, phase 1 data."""
-    for participant in (mentor, *others):
+@pytest.fixture
+def in_use(
+    scheme: Scheme,
+    mentor: Participant,
+    other_mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+    withdrawn: Participant,
+) -> tuple[Scheme, Participant]:
+    """The scheme in use, with every persona's participant in it; returns it and ``mentor``.
+
+    Everyone has consented; ``mentor`` has started the questionnaire of an open stage;
+    phase 1 has notes, an online contribution, a compiled document and a transcript.
+    """
+    for participant in (mentor, other_mentor, mentee, other_mentee):
         ConsentFactory(participant=participant)
     # The mentor has started the questionnaire of an open stage.
     Stage.objects.filter(scheme=scheme, timepoint="pre_phase1").update(opened_at=timezone.now())
@@ -364,28 +376,24 @@ def _ready(scheme: Scheme, mentor: Participant, others: list[Participant]) -> No
         mentor=mentor, mentee=mentor.supervisor, domain="technology", text="x"
     )
     document_compile(actor=None, mentee=mentor.supervisor)  # type: ignore[arg-type]
+    return scheme, mentor
 
 
 @pytest.mark.parametrize(("name", "expected", "about"), ROWS, ids=[row[0] for row in ROWS])
 def test_access(
     request: pytest.FixtureRequest,
     client_for: Callable[[User | None], Client],
-    scheme: Scheme,
-    mentor: Participant,
-    other_mentor: Participant,
-    mentee: Participant,
-    other_mentee: Participant,
-    withdrawn: Participant,
+    in_use: tuple[Scheme, Participant],
     name: str,
     expected: list[int],
     about: str,
 ) -> None:
     assert len(expected) == len(PERSONAS), f"{name}: one status for each of {PERSONAS}"
-    _ready(scheme, mentor, [other_mentor, mentee, other_mentee])
-    url = _url(name, about, scheme, mentor)
+    scheme, mentor = in_use
+    url = url_of(name, about, scheme, mentor)
     got = {}
     for persona in PERSONAS:
-        response = client_for(_user(request, persona)).get(url)
+        response = client_for(user_of(request, persona)).get(url)
         got[persona] = response.status_code
         if response.status_code == 302 and persona == "anonymous":
             assert response["Location"].startswith(
