@@ -6,21 +6,18 @@ from typing import Any
 
 from django import forms
 
+from revmentor.core.forms import DateField, ModelMultipleChoiceField
 from revmentor.schemes.models import Participant
 
 
 class InterviewForm(forms.Form):
-    held_on = forms.DateField(
-        required=False,
-        label="Date of the group interview",
-        help_text="For example, 15 3 2027 or 2027-03-15",
-        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
-        error_messages={"invalid": "Enter the date like 2027-03-15"},
+    held_on = DateField(
+        required=False, label="Date of the group interview", what="the date of the group interview"
     )
     facilitator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=Participant.objects.none(), required=False, empty_label="Not recorded"
     )
-    mentors_present = forms.ModelMultipleChoiceField(
+    mentors_present = ModelMultipleChoiceField(
         queryset=Participant.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -54,10 +51,9 @@ class TranscriptForm(forms.Form):
 
 
 class RetentionForm(forms.Form):
-    retention_date = forms.DateField(
+    retention_date = DateField(
         required=False,
         label="Delete the transcript and identifiers after",
-        help_text="For example, 2028-03-31",
-        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
-        error_messages={"invalid": "Enter the date like 2028-03-31"},
+        what="the retention date",
+        example="31 3 2028",
     )

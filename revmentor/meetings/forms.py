@@ -8,21 +8,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from revmentor.core.forms import DateField
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES
 
 
 class ProposeForm(forms.Form):
     """Date, time and place of the session. ``starts_at`` is built in the UK time zone."""
 
-    date = forms.DateField(
-        label="Date",
-        help_text="For example, 2027-03-15 or 15 3 2027",
-        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
-        error_messages={
-            "required": "Enter the date of the session",
-            "invalid": "Enter the date like 2027-03-15",
-        },
-    )
+    date = DateField(label="Date", what="the date of the session")
     time = forms.TimeField(
         label="Start time",
         help_text="Use the 24-hour clock, for example 14:30",

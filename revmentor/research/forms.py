@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from revmentor.core.forms import ModelMultipleChoiceField
 from revmentor.schemes.models import Scheme
 
 NOT_FOUND = "A scheme you chose was not found. Choose schemes from the list."
@@ -21,7 +22,7 @@ class PooledForm(forms.Form):
     user cannot see.
     """
 
-    scheme = forms.ModelMultipleChoiceField(
+    scheme = ModelMultipleChoiceField(
         queryset=Scheme.objects.none(),
         error_messages={
             "required": TOO_FEW,

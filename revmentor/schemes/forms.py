@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from revmentor.core.forms import DateField
 from revmentor.schemes.models import (
     Grade,
     Organisation,
@@ -62,16 +63,15 @@ class SchemeEditForm(forms.Form):
         required=False,
         label="Mentees may read their feedback document after their one-to-one session",
     )
-    retention_date = forms.DateField(
+    retention_date = DateField(
         required=False,
         label="Retention date",
+        what="the retention date",
         help_text=(
             "The day after this date, the interview transcript and every participant's name "
             "and email are deleted. Answers stay, with no name, where consent allows research "
-            "use. Leave empty to keep data until you set a date. For example, 2030-03-31"
+            "use. Leave empty to keep data until you set a date. For example, 31 3 2030"
         ),
-        input_formats=["%Y-%m-%d", "%d %m %Y", "%d/%m/%Y"],
-        error_messages={"invalid": "Enter the retention date like 2030-03-31"},
     )
 
     def clean_domains(self) -> list[dict[str, str]]:

@@ -88,6 +88,8 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "retention_date": scheme.retention_date,
     }
     form = SchemeEditForm(request.POST or None, initial=initial)
+    # Once phase 1 starts the domains are fixed: the form keeps them whatever is posted.
+    form.fields["domains"].disabled = not scheme.domains_editable
     problem = ""
     if request.method == "POST" and form.is_valid():
         try:

@@ -275,7 +275,10 @@ def test_lead_allocates_and_publishes_and_a_mentor_logs_a_45_minute_session(
     starts_at = timezone.make_aware(
         datetime.combine(timezone.localdate() + timedelta(days=2), time(14, 30))
     )
-    mentor.get_by_label("Date", exact=True).fill(f"{starts_at:%Y-%m-%d}")
+    day = mentor.get_by_role("group", name="Date", exact=True)
+    day.get_by_label("Day").fill(f"{starts_at.day}")
+    day.get_by_label("Month").fill(f"{starts_at.month}")
+    day.get_by_label("Year").fill(f"{starts_at.year}")
     mentor.get_by_label("Start time", exact=True).fill("14:30")
     mentor.get_by_label("Where — a room or a video link", exact=True).fill(PLACE)
     mentor.get_by_role("button", name="Propose this time").click()

@@ -54,7 +54,21 @@ def test_a_lead_exports_then_erases_a_mentor_and_the_trail_shows_both(
     page.goto(f"/schemes/{scheme.pk}/edit/")
     page.get_by_role("heading", name="Scheme details").first.wait_for()
     axe.check(page)
-    page.get_by_label("Retention date").fill("31/12/2031")
+    retention = page.get_by_role("group", name="Retention date")
+    retention.get_by_label("Day").fill("31")
+    retention.get_by_label("Month").fill("2")
+    retention.get_by_label("Year").fill("2031")
+    page.get_by_role("button", name="Save").click()
+
+    # Then a date that does not exist is refused, and the error takes them to the day
+    summary = page.get_by_role("alert")
+    summary.get_by_role("link", name="The retention date must be a real date").click()
+    assert page.evaluate("document.activeElement.id") == "id_retention_date_day"
+    assert retention.get_by_label("Month").input_value() == "2"
+    axe.check(page)
+
+    # When they correct the month
+    retention.get_by_label("Month").fill("12")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Scheme details saved").wait_for()
     axe.check(page)

@@ -18,6 +18,7 @@ from revmentor.meetings import services
 from revmentor.meetings.models import Meeting
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
 from tests.factories import MembershipFactory
+from tests.forms import date_input
 from tests.meetings.conftest import local, person, publish, scheme_in_phase_2
 
 ClientFor = Callable[[User | None], Client]
@@ -128,7 +129,7 @@ def test_the_pair_arranges_and_logs_a_45_minute_session_through_the_page(
         {
             "pair": pair.pk,
             "action": "propose",
-            f"{prefix}-date": "2027-03-15",
+            **date_input(f"{prefix}-date", "15 3 2027"),
             f"{prefix}-time": "14:30",
             f"{prefix}-place": "Seminar room 2",
         },
@@ -190,13 +191,13 @@ def test_the_propose_form_refuses_long_text_and_past_times(
     base = {
         "pair": pair.pk,
         "action": "propose",
-        f"{prefix}-date": "2027-03-15",
+        **date_input(f"{prefix}-date", "15 3 2027"),
         f"{prefix}-time": "14:30",
     }
     long = client_for(mentor.user).post(url, base | {f"{prefix}-place": "We will discuss " * 20})
     assert "200 characters or fewer" in long.content.decode()
     past = client_for(mentor.user).post(
-        url, base | {f"{prefix}-date": "2027-02-01", f"{prefix}-place": "Room 2"}
+        url, base | date_input(f"{prefix}-date", "1 2 2027") | {f"{prefix}-place": "Room 2"}
     )
     assert "must be in the future" in past.content.decode()
     assert "Room 2" in past.content.decode()  # what they typed is kept

@@ -23,6 +23,7 @@ from revmentor.questionnaires.models import Response, Stage
 from revmentor.research import selectors as research_selectors
 from revmentor.schemes.models import Participant, ParticipantRole, ParticipantStatus, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory, SchemeFactory
+from tests.forms import date_input
 from tests.privacy.conftest import MENTEE_EMAIL, MENTOR_EMAIL, Data, dump, set_research_use
 from tests.research.conftest import answers, submit
 
@@ -37,13 +38,14 @@ def run_command() -> str:
 
 
 def edit_form(scheme: Scheme, retention_date: str) -> dict[str, str]:
+    """The scheme's own details, and ``retention_date`` as typed: "31 3 2030"."""
     return {
         "name": scheme.name,
         "specialty": scheme.specialty,
         "domains": "\n".join(d["label"] for d in scheme.domains),
         "information_sheet": scheme.information_sheet,
         "information_sheet_version": scheme.information_sheet_version,
-        "retention_date": retention_date,
+        **date_input("retention_date", retention_date),
     }
 
 
@@ -54,9 +56,11 @@ def test_the_lead_sets_the_retention_date_on_the_scheme_form(
     url = reverse("schemes:edit", args=[scheme.pk])
     page = client.get(url).content.decode()
     assert "Retention date" in page and "every participant&#39;s name" in page
-    bad = client.post(url, edit_form(scheme, "next spring"))
-    assert "Enter the retention date like 2030-03-31" in bad.content.decode()
-    assert client.post(url, edit_form(scheme, "2030-03-31")).status_code == 302
+    bad = client.post(url, edit_form(scheme, "31 2 2030"))
+    assert "The retention date must be a real date" in bad.content.decode()
+    scheme.refresh_from_db()
+    assert scheme.retention_date is None
+    assert client.post(url, edit_form(scheme, "31 3 2030")).status_code == 302
     scheme.refresh_from_db()
     assert scheme.retention_date == date(2030, 3, 31)
     assert AuditEvent.objects.filter(
@@ -127,7 +131,8 @@ def test_the_worker_applies_the_date_set_on_the_scheme_form(
     )
     retention_date = timezone.localdate() + timedelta(days=30)
     client_for(lead).post(
-        reverse("schemes:edit", args=[scheme.pk]), edit_form(scheme, retention_date.isoformat())
+        reverse("schemes:edit", args=[scheme.pk]),
+        edit_form(scheme, retention_date.strftime("%d %m %Y")),
     )
     with time_machine.travel(timezone.now() + timedelta(days=29), tick=False):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)

@@ -91,6 +91,28 @@ def test_a_stale_advance_button_changes_nothing(
     assert scheme.phase == Phase.SETUP
 
 
+def test_after_set_up_the_details_page_shows_the_domains_and_keeps_them_whatever_is_posted(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    scheme.phase = Phase.PHASE_1
+    scheme.save(update_fields=["phase"])
+    domains = scheme.domains
+    url = reverse("schemes:edit", args=[scheme.pk])
+    page = client_for(lead).get(url).content.decode()
+    assert "Domains cannot be changed after phase 1 starts." in page
+    assert 'name="domains"' not in page
+    posted = {
+        "name": "Renamed",
+        "specialty": scheme.specialty,
+        "information_sheet": scheme.information_sheet,
+        "information_sheet_version": scheme.information_sheet_version,
+    }
+    for sent in ({}, {"domains": "Something else"}):
+        assert client_for(lead).post(url, posted | sent).status_code == 302
+        scheme.refresh_from_db()
+        assert (scheme.name, scheme.domains) == ("Renamed", domains)
+
+
 def test_lead_adds_a_participant(client_for: ClientFor, lead: User, scheme: Scheme) -> None:
     response = client_for(lead).post(
         reverse("schemes:participant_add", args=[scheme.pk]),

@@ -30,6 +30,7 @@ FORMULAS = ("=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+1", "-1+1", "=1+1", "\t=1+1",
 NUMBERS = ("0", "-1", "1", "5", "6", "99", "101", "2147483648", "9" * 40, "1e309", "NaN", "0x10")
 NUMBERS += ("1.5", "-0", "٣", "３", "²", "--5", "-", " 7 ", "", "9" * 5000)
 DATES = ("2027-03-15", "15 3 2027", "31/02/2027", "0001-01-01", "9999-12-31", "2027-13-45")
+DATES += ("31", "02", "29", "13", "0", "Feb", "september", "sept.", "2027", "0000", "27")
 DATES += ("15:30", "00:00", "23:59", "24:00", "99.99", "2330")
 SPECIAL = ("\x00", "a\x00b", "\r\n", "\u202e", "\ufeff", "💥" * 50, "yes", "no", "on", "1")
 
@@ -65,6 +66,11 @@ def form(
     extra = st.dictionaries(st.text(characters, min_size=1, max_size=12), hostile_text, max_size=2)
     chosen = st.fixed_dictionaries({}, optional=dict(fixed or {})) if fixed else st.just({})
     return st.builds(lambda a, b, c: {**b, **a, **c}, known, extra, chosen)
+
+
+def date_parts(name: str) -> list[str]:
+    """The three boxes of the date field ``name`` (revmentor.core.forms.DateField)."""
+    return [f"{name}_{part}" for part in ("day", "month", "year")]
 
 
 def fixed(mapping: dict[str, Any]) -> dict[str, st.SearchStrategy[Any]]:

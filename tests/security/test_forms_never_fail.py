@@ -18,6 +18,10 @@ two-step verification pages are driven too.
 Pages that read their query string (the coding grid's filters, pooled results, the
 participants search, the audit trail and the downloads of both) are sent hostile query strings the same way:
 never a server error, and nothing written but a download's own record in the trail.
+
+Every form posted empty, and with every field "x", that comes back with an error summary:
+each of its links goes to a box on the page (an input, select or textarea with that id),
+where the NHS.UK error summary puts the cursor.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -52,7 +57,16 @@ from revmentor.questionnaires.models import Answer, Stage
 from revmentor.schemes.models import OrganisationMember, Phase, StaffRole
 from tests.factories import MembershipFactory, SchemeFactory
 from tests.security.conftest import World
-from tests.security.hostile import FUZZ, characters, fixed, form, hostile_text, refused, snapshot
+from tests.security.hostile import (
+    FUZZ,
+    characters,
+    date_parts,
+    fixed,
+    form,
+    hostile_text,
+    refused,
+    snapshot,
+)
 
 DOMAINS = (
     "technology",
@@ -111,6 +125,7 @@ def page_fields(number: int) -> Callable[[World], list[str]]:
 PERSON = ["full_name", "email", "role"]
 SCHEME_FIELDS = ["name", "specialty", "domains", "information_sheet"]
 SCHEME_FIELDS += ["information_sheet_version", "release_documents_to_mentees"]
+SCHEME_FIELDS += date_parts("retention_date")
 DETAILS = ["grade", "sex", "age", "years_as_consultant", "previous_mentoring"]
 AUTOSAVE = ({}, {"HTTP_X_AUTOSAVE": "1"})
 CODE = ["name", "label", "description", "parent"]
@@ -256,7 +271,7 @@ ENDPOINTS = [
         "facilitator",
         Phase.PHASE_1,
         _s("schemes:interview", scheme),
-        lambda w: ["held_on", "facilitator", "mentors_present"],
+        lambda w: [*date_parts("held_on"), "facilitator", "mentors_present"],
         lambda w: {"mentors_present": str(w.mentor.pk), "facilitator": str(w.facilitator.pk)},
     ),
     Endpoint(
@@ -278,7 +293,7 @@ ENDPOINTS = [
         "lead",
         Phase.PHASE_1,
         _s("schemes:interview_transcript", scheme),
-        lambda w: ["action", "retention_date"],
+        lambda w: ["action", *date_parts("retention_date")],
         lambda w: {"action": "retention"},
         files=("file",),
     ),
@@ -344,11 +359,8 @@ ENDPOINTS = [
         Phase.PHASE_2,
         _s("own_meeting", own),
         lambda w: (
-            ["pair", "action"]
-            + [
-                f"pair{w.pair.pk}-{f}"
-                for f in ("date", "time", "place", "held", "duration_minutes")
-            ]
+            ["pair", "action", *date_parts(f"pair{w.pair.pk}-date")]
+            + [f"pair{w.pair.pk}-{f}" for f in ("time", "place", "held", "duration_minutes")]
         ),
         lambda w: {"pair": str(w.pair.pk), "action": "propose"},
     ),
@@ -593,6 +605,46 @@ def test_hostile_posts_never_fail_or_half_save(
             transaction.set_rollback(True)
 
     post_anything()
+
+
+class ErrorSummary(HTMLParser):
+    """The targets of the error summary's links, and the form controls' ids, on a page."""
+
+    CONTROLS = ("input", "select", "textarea")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.targets: list[str] = []
+        self.controls: set[str] = set()
+        self._depth = 0  # inside the error summary: the depth of its <div>s
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        if tag in self.CONTROLS and given.get("id"):
+            self.controls.add(str(given["id"]))
+        if tag == "div" and (self._depth or "nhsuk-error-summary" in (given.get("class") or "")):
+            self._depth += 1
+        if self._depth and tag == "a" and (given.get("href") or "").startswith("#"):
+            self.targets.append(str(given["href"])[1:])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._depth:
+            self._depth -= 1
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+def test_every_error_summary_link_goes_to_a_box_on_the_page(
+    world: World, endpoint: Endpoint, client_for: Callable[[User | None], Client]
+) -> None:
+    target = _target(world, endpoint, client_for)
+    for posted in ({}, dict.fromkeys(target.fields, "x")):
+        response = target.client.post(target.url, {**target.fixed, **posted})
+        if not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        page = ErrorSummary()
+        page.feed(response.content.decode())
+        missing = [anchor for anchor in page.targets if anchor not in page.controls]
+        assert not missing, f"{endpoint.name}: the error summary links to {missing}"
 
 
 @dataclass(frozen=True)
