@@ -13,6 +13,10 @@ class RunForm(forms.Form):
         initial=Allocation.Rule.ALLOW,
         widget=forms.RadioSelect,
         label="Pairing a mentor with their own clinical supervisor",
+        error_messages={
+            "required": "Select whether a mentor may be paired with their own supervisor",
+            "invalid_choice": "Select whether a mentor may be paired with their own supervisor",
+        },
     )
     capacity = forms.IntegerField(
         min_value=1,

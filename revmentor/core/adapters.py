@@ -17,7 +17,20 @@ from revmentor.core import sealing
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Accounts are made by invitation only (a lead adds people to a scheme)."""
+    """Accounts are made by invitation only (a lead adds people to a scheme). The errors
+    people meet when signing in say what to do, in plain words."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "The email address or password is not right",
+        "enter_current_password": "Enter your current password",
+        "incorrect_code": "The code is not right. Check the email and enter the code again",
+        "incorrect_password": "The password is not right",
+        "invalid_or_expired_key": "This link has expired or has been used. Ask for a new one",
+        "invalid_password_reset": "This link has expired or has been used. Ask for a new one",
+        "too_many_login_attempts": "Too many attempts to sign in. Wait 5 minutes and try again",
+        "rate_limited": "Too many attempts. Wait a few minutes and try again",
+    }
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
@@ -49,6 +62,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class MFAAdapter(DefaultMFAAdapter):
     """Secrets sealed in the database; leads and site admins keep the app they must use."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": (
+            "The code is not right. Enter the 6-digit code your authenticator app shows now, "
+            "or one of your recovery codes"
+        ),
+    }
 
     def encrypt(self, text: str) -> str:
         """Seal an authenticator app's secret or a recovery-code seed (``core.sealing``)."""

@@ -6,6 +6,8 @@ render. Mentors see only their own contributions; nobody is shown who wrote what
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
@@ -17,7 +19,7 @@ from revmentor.core.models import AuditEvent
 from revmentor.feedback import documents as rendering
 from revmentor.feedback import selectors, services
 from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
-from revmentor.feedback.models import DocumentVersion
+from revmentor.feedback.models import DocumentVersion, GroupInterview
 from revmentor.feedback.services import FeedbackError
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
@@ -34,16 +36,7 @@ def interview(request: AuthedRequest, pk: int) -> HttpResponse:
     """The group interview: when, who, which mentors; links to each mentee's notes."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
     record = services.interview_for(scheme)
-    staff = selectors.staff_of(scheme)
-    mentors = selectors.mentors_of(scheme)
-    initial = {
-        "held_on": record.held_on,
-        "facilitator": record.facilitator_id,
-        "mentors_present": list(record.mentors_present.values_list("pk", flat=True)),
-    }
-    form = InterviewForm(request.POST or None, initial=initial, staff=staff, mentors=mentors)
-    form.fields["mentors_present"].label_from_instance = lambda p: p.user.full_name  # type: ignore[attr-defined]
-    form.fields["facilitator"].label_from_instance = lambda u: u.full_name or u.email  # type: ignore[attr-defined]
+    form = _details_form(scheme, record, request.POST if request.method == "POST" else None)
     problem = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,6 +46,34 @@ def interview(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Group interview details saved")
             return redirect("schemes:interview", scheme.pk)
+    return _interview_page(request, scheme, record, form=form, problem=problem)
+
+
+def _details_form(scheme: Scheme, record: GroupInterview, data: Any = None) -> InterviewForm:
+    """When the interview was held, who facilitated it and which mentors came."""
+    initial = {
+        "held_on": record.held_on,
+        "facilitator": record.facilitator_id,
+        "mentors_present": list(record.mentors_present.values_list("pk", flat=True)),
+    }
+    staff = selectors.staff_of(scheme)
+    form = InterviewForm(data, initial=initial, staff=staff, mentors=selectors.mentors_of(scheme))
+    form.fields["mentors_present"].label_from_instance = lambda p: p.user.full_name  # type: ignore[attr-defined]
+    form.fields["facilitator"].label_from_instance = lambda u: u.full_name or u.email  # type: ignore[attr-defined]
+    return form
+
+
+def _interview_page(
+    request: AuthedRequest,
+    scheme: Scheme,
+    record: GroupInterview,
+    *,
+    form: InterviewForm,
+    problem: str = "",
+    retention_form: RetentionForm | None = None,
+    transcript_form: TranscriptForm | None = None,
+) -> HttpResponse:
+    """The interview page, with whichever of its forms was posted and has errors."""
     mentees = selectors.mentees_of(scheme)
     noted = selectors.noted_mentees(record)
     return render(
@@ -66,8 +87,10 @@ def interview(request: AuthedRequest, pk: int) -> HttpResponse:
             "problem": problem,
             "mentees": [(m, m.pk in noted) for m in mentees],
             "can_manage": request.user.has_perm(MANAGE, scheme),
-            "retention_form": RetentionForm(initial={"retention_date": scheme.retention_date}),
-            "transcript_form": TranscriptForm(),
+            "retention_form": RetentionForm(initial={"retention_date": scheme.retention_date})
+            if retention_form is None
+            else retention_form,
+            "transcript_form": TranscriptForm() if transcript_form is None else transcript_form,
         },
     )
 
@@ -141,12 +164,14 @@ def transcript(request: AuthedRequest, pk: int) -> HttpResponse:
         if action == "retention":
             if not request.user.has_perm(MANAGE, scheme):
                 raise PermissionDenied
-            form = RetentionForm(request.POST)
-            if form.is_valid():
-                services.retention_set(actor=request.user, scheme=scheme, **form.cleaned_data)
-                messages.success(request, "Retention date saved")
-            else:
-                messages.error(request, str(form.errors["retention_date"][0]))
+            retention = RetentionForm(request.POST)
+            if not retention.is_valid():
+                details = _details_form(scheme, record)
+                return _interview_page(
+                    request, scheme, record, form=details, retention_form=retention
+                )
+            services.retention_set(actor=request.user, scheme=scheme, **retention.cleaned_data)
+            messages.success(request, "Retention date saved")
         elif action == "remove":
             services.transcript_set(actor=request.user, interview=record, text="")
             messages.success(request, "The transcript has been removed")
@@ -158,11 +183,13 @@ def transcript(request: AuthedRequest, pk: int) -> HttpResponse:
                         actor=request.user, interview=record, text=upload.cleaned_data["file"]
                     )
                 except FeedbackError as error:
-                    messages.error(request, str(error))
-                else:
-                    messages.success(request, "The transcript has been attached")
-            else:
-                messages.error(request, str(upload.errors["file"][0]))
+                    upload.add_error("file", str(error))
+            if upload.errors:
+                details = _details_form(scheme, record)
+                return _interview_page(
+                    request, scheme, record, form=details, transcript_form=upload
+                )
+            messages.success(request, "The transcript has been attached")
         return redirect("schemes:interview", scheme.pk)
     if not record.transcript:
         raise Http404("There is no transcript.")

@@ -111,7 +111,7 @@ def test_lead_gets_in_after_setting_up_the_app(
     # A wrong code sets nothing up.
     client.get(reverse("mfa_activate_totp"))
     wrong = client.post(reverse("mfa_activate_totp"), {"code": "000000"})
-    assert wrong.status_code == 200 and "Incorrect code" in wrong.content.decode()
+    assert wrong.status_code == 200 and "The code is not right" in wrong.content.decode()
     assert not Authenticator.objects.filter(user=lead).exists()
 
     with django_capture_on_commit_callbacks(execute=True):  # allauth signals on commit
@@ -235,7 +235,7 @@ def test_wrong_app_codes_are_throttled(
         client.post(reverse("mfa_authenticate"), {"code": "000000"})
     # After five wrong codes even the right one is refused for a while.
     response = client.post(reverse("mfa_authenticate"), {"code": totp(secret, NOW)})
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many attempts to sign in. Wait 5 minutes" in response.content.decode()
     assert not _signed_in(client)
 
 

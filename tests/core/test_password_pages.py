@@ -29,6 +29,9 @@ def test_a_lead_resets_a_forgotten_password_from_the_sign_in_page(lead: User) ->
     # An address that is not an email is refused on the page, and nothing is sent
     refused = client.post(reverse("account_reset_password"), {"email": "not an email"})
     assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
+    assert "Enter an email address in the correct format, like name@example.com" in (
+        refused.content.decode()
+    )
     assert mail.outbox == []
 
     sent = client.post(reverse("account_reset_password"), {"email": lead.email.upper()})
@@ -45,6 +48,8 @@ def test_a_lead_resets_a_forgotten_password_from_the_sign_in_page(lead: User) ->
     assert _h1(opened) == "Choose a new password"
     mismatch = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD + "x"})
     assert "There is a problem" in mismatch.content.decode()
+    empty = client.post(form_url, {"password1": "", "password2": ""}).content.decode()
+    assert "Enter a new password" in empty and "Enter the new password again" in empty
     done = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert done["Location"] == reverse("account_reset_password_from_key_done")
     assert _h1(client.get(done["Location"])) == "Your password has been changed"
@@ -68,6 +73,7 @@ def test_a_signed_in_lead_changes_their_password(
         {"oldpassword": "not-it", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert "There is a problem" in wrong.content.decode()
+    assert "Enter your current password" in wrong.content.decode()
     assert Client().login(email=lead.email, password="a-long-test-password")
     changed = client.post(
         url,
@@ -79,6 +85,17 @@ def test_a_signed_in_lead_changes_their_password(
     )
     assert changed.status_code == 302
     assert Client().login(email=lead.email, password=NEW_PASSWORD)
+
+
+def test_the_sign_in_page_says_what_to_enter_and_what_was_wrong(lead: User) -> None:
+    url = reverse("account_login")
+    first = Client().get(url).content.decode()
+    assert "Forgot your password?" not in first  # allauth's hint: the page has its own link
+    empty = Client().post(url, {"login": "", "password": ""}).content.decode()
+    assert "Enter your email address" in empty and "Enter your password" in empty
+    assert "This field is required" not in empty and "Forgot your password?" not in empty
+    wrong = Client().post(url, {"login": lead.email, "password": "not-it"}).content.decode()
+    assert "The email address or password is not right" in wrong
 
 
 def test_pages_not_offered_say_so_in_plain_words(db: object) -> None:

@@ -94,7 +94,7 @@ def test_repeated_password_failures_are_throttled(lead: User) -> None:
         reverse("account_login"), {"login": lead.email, "password": "a-long-test-password"}
     )
     assert response.status_code == 200
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many attempts to sign in. Wait 5 minutes" in response.content.decode()
     assert "_auth_user_id" not in client.session
     cache.clear()
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -16,6 +17,7 @@ from revmentor.feedback.models import Contribution, DocumentVersion, Note
 from revmentor.feedback.services import FeedbackError
 from revmentor.schemes.models import Participant, Phase, Scheme
 from tests.factories import ConsentFactory
+from tests.forms import date_input
 from tests.pdfs import pdf_info, pdf_text
 
 ClientFor = Callable[[User | None], Client]
@@ -228,6 +230,30 @@ def test_only_the_facilitator_and_lead_read_the_transcript(
     assert client_for(facilitator).get(url).content.decode() == "Verbatim"
     assert client_for(lead).get(url).status_code == 200
     assert client_for(researcher).get(url).status_code == 403
+
+
+def test_a_wrong_retention_date_or_transcript_is_shown_on_the_interview_page_to_fix(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    url = reverse("schemes:interview_transcript", args=[scheme.pk])
+    client = client_for(lead)
+    page = client.post(url, {"action": "retention", **date_input("retention_date", "31 4 2030")})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Group interview" in html
+    assert '<a href="#id_retention_date_day">' in html and 'value="31"' in html
+    assert "The retention date must be a real date" in html
+    upload = SimpleUploadedFile("notes.docx", b"Verbatim")
+    page = client.post(url, {"action": "upload", "file": upload})
+    html = page.content.decode()
+    assert page.status_code == 200 and '<a href="#id_file">' in html
+    assert "The transcript must be a plain text file ending in .txt" in html
+    scheme.refresh_from_db()
+    assert scheme.retention_date is None and services.interview_for(scheme).transcript == ""
+
+    saved = client.post(url, {"action": "retention", **date_input("retention_date", "30 4 2030")})
+    assert saved.status_code == 302
+    scheme.refresh_from_db()
+    assert scheme.retention_date == date(2030, 4, 30)
 
 
 def test_mentors_find_phase_1_tasks_and_the_dashboard_counts_them(

@@ -19,7 +19,7 @@ Pages that read their query string (the coding grid's filters, pooled results, t
 participants search, the audit trail and the downloads of both) are sent hostile query strings the same way:
 never a server error, and nothing written but a download's own record in the trail.
 
-Every form posted empty, and with every field "x", that comes back with an error summary:
+Every form posted with every field empty, and with every field "x", that comes back with an error summary:
 each of its links goes to a box on the page (an input, select or textarea with that id),
 where the NHS.UK error summary puts the cursor.
 """
@@ -471,6 +471,20 @@ ENDPOINTS = [
         lambda w: reverse("account_request_login_code"),
         lambda w: ["email"],
     ),
+    Endpoint(
+        "password reset",
+        "",
+        Phase.SETUP,
+        lambda w: reverse("account_reset_password"),
+        lambda w: ["email"],
+    ),
+    Endpoint(
+        "password change",
+        "lead",
+        Phase.SETUP,
+        lambda w: reverse("account_change_password"),
+        lambda w: ["oldpassword", "password1", "password2"],
+    ),
 ]
 
 
@@ -637,8 +651,8 @@ def test_every_error_summary_link_goes_to_a_box_on_the_page(
     world: World, endpoint: Endpoint, client_for: Callable[[User | None], Client]
 ) -> None:
     target = _target(world, endpoint, client_for)
-    for posted in ({}, dict.fromkeys(target.fields, "x")):
-        response = target.client.post(target.url, {**target.fixed, **posted})
+    for posted in (dict.fromkeys(target.fields, ""), dict.fromkeys(target.fields, "x")):
+        response = target.client.post(target.url, {**posted, **target.fixed})
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
         page = ErrorSummary()

@@ -199,6 +199,19 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",  # a rate, not a password  # nosec
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "revmentor: "
+# allauth's forms with errors that say what to enter (core/account_forms.py).
+ACCOUNT_FORMS = {
+    name: f"revmentor.core.account_forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "request_login_code": "RequestLoginCodeForm",
+        "confirm_login_code": "ConfirmLoginCodeForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "change_password": "ChangePasswordForm",
+        "reauthenticate": "ReauthenticateForm",
+    }.items()
+}
 
 # Two-step verification (django-allauth's mfa app): an authenticator app (TOTP) and
 # recovery codes. Leads and site admins must set it up before they can use any page
@@ -206,8 +219,14 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "revmentor: "
 REVMENTOR_REQUIRE_MFA = env_bool("REVMENTOR_REQUIRE_MFA", True)
 MFA_ADAPTER = "revmentor.core.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-# No security keys: a POST to the code page without a code is refused unread.
-MFA_FORMS = {"authenticate_webauthn": "revmentor.core.forms.NoSecurityKeyForm"}
+# No security keys: a POST to the code page without a code is refused unread. The
+# other forms say what to enter (core/account_forms.py).
+MFA_FORMS = {
+    "authenticate_webauthn": "revmentor.core.forms.NoSecurityKeyForm",
+    "authenticate": "revmentor.core.account_forms.AuthenticateForm",
+    "reauthenticate": "revmentor.core.account_forms.MFAReauthenticateForm",
+    "activate_totp": "revmentor.core.account_forms.ActivateTOTPForm",
+}
 MFA_TOTP_ISSUER = "Reverse mentoring"
 # Accept the code before and after the current one: a phone's clock may be a little
 # off (RFC 6238, 5.2). A code is still used once only.
