@@ -35,4 +35,5 @@ class RunForm(forms.Form):
         required=False,
         label="Why are you running it again?",
         help_text="Needed when you replace a draft; kept with the record.",
+        error_messages={"max_length": "The reason must be 300 characters or fewer"},
     )

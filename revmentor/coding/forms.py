@@ -30,13 +30,17 @@ class CodeForm(forms.Form):
             "required": "Enter a short name for the code",
             "invalid": "Use only lower-case letters, numbers, hyphens and underscores in the "
             "short name",
+            "max_length": f"The short name must be {MAX_NAME} characters or fewer",
         },
     )
     label = forms.CharField(
         label="Label",
         max_length=MAX_LABEL,
         help_text="What readers of Table 1 see, for example 'Pressure of time'.",
-        error_messages={"required": "Enter a label for the code"},
+        error_messages={
+            "required": "Enter a label for the code",
+            "max_length": f"The label must be {MAX_LABEL} characters or fewer",
+        },
     )
     description = forms.CharField(
         label="Description (optional)",
@@ -44,6 +48,9 @@ class CodeForm(forms.Form):
         required=False,
         widget=forms.Textarea,
         help_text="When to apply this code, and when not.",
+        error_messages={
+            "max_length": f"The description must be {MAX_DESCRIPTION} characters or fewer"
+        },
     )
     parent = forms.ChoiceField(label="Parent code", required=False)
 

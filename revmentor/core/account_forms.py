@@ -19,6 +19,7 @@ from django import forms
 EMAIL = {
     "required": "Enter your email address",
     "invalid": "Enter an email address in the correct format, like name@example.com",
+    "max_length": "Enter an email address of 320 characters or fewer",
 }
 PASSWORD = {"required": "Enter your password"}
 NEW_PASSWORD = {"required": "Enter a new password"}

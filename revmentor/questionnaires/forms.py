@@ -26,7 +26,10 @@ class InstrumentImportForm(forms.Form):
         max_length=100,
         label="When it is answered",
         help_text="For example, Three months after the session",
-        error_messages={"required": "Enter when the questionnaire is answered"},
+        error_messages={
+            "required": "Enter when the questionnaire is answered",
+            "max_length": "When it is answered must be 100 characters or fewer",
+        },
     )
     phase = forms.ChoiceField(
         choices=[(p.value, p.label) for p in Phase if p not in (Phase.SETUP, Phase.CLOSED)],
@@ -61,6 +64,7 @@ class RemindersForm(forms.Form):
         label="Send reminders this many days after a questionnaire opens",
         help_text="Separate several with commas, for example 3, 7. Leave empty for none.",
         required=False,
+        error_messages={"max_length": "Enter at most 60 characters of reminder days"},
     )
     due_days = forms.IntegerField(
         min_value=1,

@@ -17,6 +17,10 @@ from revmentor.schemes.models import (
     StaffRole,
 )
 
+NAME_LENGTH = "The name must be 200 characters or fewer"
+SPECIALTY_LENGTH = "The specialty must be 200 characters or fewer"
+REASON_LENGTH = "The reason must be 300 characters or fewer"
+
 YES_NO_UNKNOWN = [("", "Not known"), ("yes", "Yes"), ("no", "No")]
 
 
@@ -31,10 +35,15 @@ class SchemeCreateForm(forms.Form):
         error_messages={"required": "Select the organisation that runs the scheme"},
     )
     name = forms.CharField(
-        max_length=200, error_messages={"required": "Enter a name for the scheme"}
+        max_length=200,
+        error_messages={"required": "Enter a name for the scheme", "max_length": NAME_LENGTH},
     )
     specialty = forms.CharField(
-        max_length=200, error_messages={"required": "Enter the specialty, for example cardiology"}
+        max_length=200,
+        error_messages={
+            "required": "Enter the specialty, for example cardiology",
+            "max_length": SPECIALTY_LENGTH,
+        },
     )
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
@@ -44,9 +53,13 @@ class SchemeCreateForm(forms.Form):
 
 class SchemeEditForm(forms.Form):
     name = forms.CharField(
-        max_length=200, error_messages={"required": "Enter a name for the scheme"}
+        max_length=200,
+        error_messages={"required": "Enter a name for the scheme", "max_length": NAME_LENGTH},
     )
-    specialty = forms.CharField(max_length=200, error_messages={"required": "Enter the specialty"})
+    specialty = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Enter the specialty", "max_length": SPECIALTY_LENGTH},
+    )
     domains = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="One domain a line. Can be changed only before phase 1 starts.",
@@ -57,7 +70,11 @@ class SchemeEditForm(forms.Form):
         error_messages={"required": "Enter the information sheet participants read"},
     )
     information_sheet_version = forms.CharField(
-        max_length=20, error_messages={"required": "Enter the version of the information sheet"}
+        max_length=20,
+        error_messages={
+            "required": "Enter the version of the information sheet",
+            "max_length": "The version must be 20 characters or fewer",
+        },
     )
     release_documents_to_mentees = forms.BooleanField(
         required=False,
@@ -130,12 +147,18 @@ class PersonForm(forms.Form):
     """Who someone is: the fields shared by adding a participant and a team member."""
 
     full_name = forms.CharField(
-        max_length=200, label="Full name", error_messages={"required": "Enter their full name"}
+        max_length=200,
+        label="Full name",
+        error_messages={
+            "required": "Enter their full name",
+            "max_length": "Their full name must be 200 characters or fewer",
+        },
     )
     email = forms.EmailField(
         error_messages={
             "required": "Enter their email address",
             "invalid": "Enter an email address in the correct format, like name@nhs.net",
+            "max_length": "Their email address must be 320 characters or fewer",
         }
     )
 
@@ -196,7 +219,10 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why they are withdrawing, for example maternity leave"},
+        error_messages={
+            "required": "Enter why they are withdrawing, for example maternity leave",
+            "max_length": REASON_LENGTH,
+        },
     )
 
 

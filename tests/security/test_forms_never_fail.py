@@ -19,9 +19,10 @@ Pages that read their query string (the coding grid's filters, pooled results, t
 participants search, the audit trail and the downloads of both) are sent hostile query strings the same way:
 never a server error, and nothing written but a download's own record in the trail.
 
-Every form posted with every field empty, and with every field "x", that comes back with an error summary:
-each of its links goes to a box on the page (an input, select or textarea with that id),
-where the NHS.UK error summary puts the cursor.
+Every form posted with every field empty, "x", or 5,000 characters long, that comes back
+with an error summary: each of its links goes to a box on the page (an input, select or
+textarea with that id), where the NHS.UK error summary puts the cursor, and says what to
+do rather than Django's "This field is required." or "Ensure this value has...".
 """
 
 from __future__ import annotations
@@ -622,15 +623,16 @@ def test_hostile_posts_never_fail_or_half_save(
 
 
 class ErrorSummary(HTMLParser):
-    """The targets of the error summary's links, and the form controls' ids, on a page."""
+    """The error summary's links (target and text), and the form controls' ids, on a page."""
 
     CONTROLS = ("input", "select", "textarea")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.targets: list[str] = []
+        self.links: list[tuple[str, str]] = []
         self.controls: set[str] = set()
         self._depth = 0  # inside the error summary: the depth of its <div>s
+        self._link: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         given = dict(attrs)
@@ -639,26 +641,41 @@ class ErrorSummary(HTMLParser):
         if tag == "div" and (self._depth or "nhsuk-error-summary" in (given.get("class") or "")):
             self._depth += 1
         if self._depth and tag == "a" and (given.get("href") or "").startswith("#"):
-            self.targets.append(str(given["href"])[1:])
+            self._link = str(given["href"])[1:]
+            self.links.append((self._link, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._link is not None:
+            target, text = self.links[-1]
+            self.links[-1] = (target, text + data)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._link = None
         if tag == "div" and self._depth:
             self._depth -= 1
 
 
+# Django's own wording, which says what is wrong but not what to do.
+DJANGO_WORDS = ("This field is required", "Ensure this value")
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
-def test_every_error_summary_link_goes_to_a_box_on_the_page(
+def test_every_error_summary_says_what_to_do_and_links_to_a_box_on_the_page(
     world: World, endpoint: Endpoint, client_for: Callable[[User | None], Client]
 ) -> None:
     target = _target(world, endpoint, client_for)
-    for posted in (dict.fromkeys(target.fields, ""), dict.fromkeys(target.fields, "x")):
+    for value in ("", "x", "x" * 5000):
+        posted = dict.fromkeys(target.fields, value)
         response = target.client.post(target.url, {**posted, **target.fixed})
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
         page = ErrorSummary()
         page.feed(response.content.decode())
-        missing = [anchor for anchor in page.targets if anchor not in page.controls]
+        missing = [anchor for anchor, _text in page.links if anchor not in page.controls]
         assert not missing, f"{endpoint.name}: the error summary links to {missing}"
+        worded = [text.strip() for _a, text in page.links if text.strip().startswith(DJANGO_WORDS)]
+        assert not worded, f"{endpoint.name}, {value[:5]!r}: {worded}"
 
 
 @dataclass(frozen=True)
