@@ -200,17 +200,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "revmentor: "
 # allauth's forms with errors that say what to enter (core/account_forms.py).
+_FORMS = "revmentor.core.account_forms"
 ACCOUNT_FORMS = {
-    name: f"revmentor.core.account_forms.{form}"
-    for name, form in {
-        "login": "LoginForm",
-        "request_login_code": "RequestLoginCodeForm",
-        "confirm_login_code": "ConfirmLoginCodeForm",
-        "reset_password": "ResetPasswordForm",
-        "reset_password_from_key": "ResetPasswordKeyForm",
-        "change_password": "ChangePasswordForm",
-        "reauthenticate": "ReauthenticateForm",
-    }.items()
+    "login": f"{_FORMS}.LoginForm",
+    "request_login_code": f"{_FORMS}.RequestLoginCodeForm",
+    "confirm_login_code": f"{_FORMS}.ConfirmLoginCodeForm",
+    "reset_password": f"{_FORMS}.ResetPasswordForm",
+    "reset_password_from_key": f"{_FORMS}.ResetPasswordKeyForm",
+    "change_password": f"{_FORMS}.ChangePasswordForm",
+    "reauthenticate": f"{_FORMS}.ReauthenticateForm",
 }
 
 # Two-step verification (django-allauth's mfa app): an authenticator app (TOTP) and
@@ -223,9 +221,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # other forms say what to enter (core/account_forms.py).
 MFA_FORMS = {
     "authenticate_webauthn": "revmentor.core.forms.NoSecurityKeyForm",
-    "authenticate": "revmentor.core.account_forms.AuthenticateForm",
-    "reauthenticate": "revmentor.core.account_forms.MFAReauthenticateForm",
-    "activate_totp": "revmentor.core.account_forms.ActivateTOTPForm",
+    "authenticate": f"{_FORMS}.AuthenticateForm",
+    "reauthenticate": f"{_FORMS}.MFAReauthenticateForm",
+    "activate_totp": f"{_FORMS}.ActivateTOTPForm",
 }
 MFA_TOTP_ISSUER = "Reverse mentoring"
 # Accept the code before and after the current one: a phone's clock may be a little
