@@ -67,6 +67,12 @@ def test_participant_signs_in_with_a_code_from_email(mentor: Participant) -> Non
     assert response.status_code == 302
     code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.MULTILINE)
     assert code, mail.outbox[-1].body
+    empty = client.post(reverse("account_confirm_login_code"), {"code": ""}).content.decode()
+    assert "Enter the code from the email" in empty
+    wrong = client.post(reverse("account_confirm_login_code"), {"code": "AAAA-AAAA"})
+    assert "The code is not right. Check the email and enter the code again" in (
+        wrong.content.decode()
+    )
     response = client.post(reverse("account_confirm_login_code"), {"code": code.group(1)})
     assert response.status_code == 302
     assert client.get(reverse("tasks")).status_code == 200
