@@ -22,7 +22,8 @@ never a server error, and nothing written but a download's own record in the tra
 Every form posted with every field empty, "x", or 5,000 characters long, that comes back
 with an error summary: each of its links goes to a box on the page (an input, select or
 textarea with that id), where the NHS.UK error summary puts the cursor, and says what to
-do rather than Django's "This field is required." or "Ensure this value has...".
+do rather than Django's "This field is required." or "Ensure this value has..."; each
+box with an error is listed once, and every error shown at a box is in the summary.
 """
 
 from __future__ import annotations
@@ -670,12 +671,18 @@ def test_every_error_summary_says_what_to_do_and_links_to_a_box_on_the_page(
         response = target.client.post(target.url, {**posted, **target.fixed})
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
+        html = response.content.decode()
         page = ErrorSummary()
-        page.feed(response.content.decode())
+        page.feed(html)
         missing = [anchor for anchor, _text in page.links if anchor not in page.controls]
         assert not missing, f"{endpoint.name}: the error summary links to {missing}"
         worded = [text.strip() for _a, text in page.links if text.strip().startswith(DJANGO_WORDS)]
         assert not worded, f"{endpoint.name}, {value[:5]!r}: {worded}"
+        # One error a box, at the box and in the summary
+        at_boxes = re.findall(r'class="nhsuk-error-message" id="([^"]*)-error"', html)
+        linked = [anchor for anchor, _text in page.links]
+        assert len(linked) == len(set(linked)), f"{endpoint.name}: a box listed twice: {linked}"
+        assert len(at_boxes) == len(linked), f"{endpoint.name}: {at_boxes} at boxes, {linked}"
 
 
 @dataclass(frozen=True)
