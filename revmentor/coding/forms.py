@@ -110,6 +110,7 @@ class MemoForm(forms.Form):
 class FilterForm(forms.Form):
     """Which answers the grid shows."""
 
+    # A choice not in the list comes from an old link (a stage or question since removed).
     role = forms.ChoiceField(
         label="Role",
         required=False,
@@ -118,13 +119,23 @@ class FilterForm(forms.Form):
             ("mentor", "Mentors (junior doctors)"),
             ("mentee", "Mentees (consultants)"),
         ],
+        error_messages={"invalid_choice": "Select a role from the list"},
     )
-    stage = forms.ChoiceField(label="Stage", required=False)
-    item = forms.ChoiceField(label="Question", required=False)
+    stage = forms.ChoiceField(
+        label="Stage",
+        required=False,
+        error_messages={"invalid_choice": "Select a stage from the list"},
+    )
+    item = forms.ChoiceField(
+        label="Question",
+        required=False,
+        error_messages={"invalid_choice": "Select a question from the list"},
+    )
     show = forms.ChoiceField(
         label="Answers",
         required=False,
         choices=[("", "All answers"), ("uncoded", "Only answers I have not coded")],
+        error_messages={"invalid_choice": "Select which answers to show from the list"},
     )
 
     def __init__(

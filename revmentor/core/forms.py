@@ -175,6 +175,7 @@ class AuditFilterForm(forms.Form):
         help_text="All or part of their email address",
         required=False,
         max_length=254,
+        error_messages={"max_length": "Enter 254 characters or fewer"},
     )
 
     def filters(self) -> AuditFilters:

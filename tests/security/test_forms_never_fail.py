@@ -794,6 +794,24 @@ def test_hostile_query_strings_never_fail_or_write(
     get_anything()
 
 
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_a_filter_that_cannot_be_used_says_what_to_do(
+    world: World, query: Query, client_for: Callable[[User | None], Client]
+) -> None:
+    """A filter from an old link or typed too long: the message says what to choose or
+    type, in the page's words, not Django's, and does not repeat what was sent."""
+    world.phase(Phase.ANALYSIS)
+    client = client_for(_user(world, query.who))
+    for value in ("x", "x" * 5000):
+        response = client.get(query.url(world), dict.fromkeys(query.fields, value))
+        if response.streaming or not response["Content-Type"].startswith("text/html"):
+            continue
+        html = response.content.decode()
+        for message in re.findall(r"Error: </span>(.*?)\s*</span>", html, re.DOTALL):
+            assert not message.startswith((*DJANGO_WORDS, "Select a valid choice")), message
+            assert value not in message, message[:80]
+
+
 @FUZZ
 @given(data=st.data())
 def test_every_questionnaires_answers_are_checked_without_failing(data: st.DataObject) -> None:
