@@ -52,7 +52,11 @@ class CodeForm(forms.Form):
             "max_length": f"The description must be {MAX_DESCRIPTION} characters or fewer"
         },
     )
-    parent = forms.ChoiceField(label="Parent code", required=False)
+    parent = forms.ChoiceField(
+        label="Parent code",
+        required=False,
+        error_messages={"invalid_choice": "Select a parent code from the list"},
+    )
 
     def __init__(
         self, *args: Any, rows: list[CodeRow], exclude: frozenset[int] = frozenset(), **kwargs: Any
@@ -79,7 +83,10 @@ class MergeForm(forms.Form):
 
     into = forms.ChoiceField(
         label="Merge into",
-        error_messages={"required": "Choose the code to merge into"},
+        error_messages={
+            "required": "Choose the code to merge into",
+            "invalid_choice": "Choose the code to merge into from the list",
+        },
     )
 
     def __init__(self, *args: Any, rows: list[CodeRow], code: Code, **kwargs: Any) -> None:

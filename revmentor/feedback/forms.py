@@ -15,13 +15,21 @@ class InterviewForm(forms.Form):
         required=False, label="Date of the group interview", what="the date of the group interview"
     )
     facilitator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=Participant.objects.none(), required=False, empty_label="Not recorded"
+        queryset=Participant.objects.none(),
+        required=False,
+        empty_label="Not recorded",
+        error_messages={"invalid_choice": "Select the facilitator from the list"},
     )
     mentors_present = ModelMultipleChoiceField(
         queryset=Participant.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Mentors present",
+        error_messages={
+            "invalid_choice": "Select the mentors present from the list",
+            "invalid_pk_value": "Select the mentors present from the list",
+            "invalid_list": "Select the mentors present from the list",
+        },
     )
 
     def __init__(self, *args: Any, staff: Any, mentors: Any, **kwargs: Any) -> None:

@@ -48,7 +48,10 @@ class LogForm(forms.Form):
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select yes if the session took place"},
+        error_messages={
+            "required": "Select yes if the session took place",
+            "invalid_choice": "Select yes if the session took place",
+        },
     )
     duration_minutes = forms.IntegerField(
         label="How long did it last? (minutes)",

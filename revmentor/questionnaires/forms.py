@@ -20,7 +20,10 @@ class InstrumentImportForm(forms.Form):
         choices=ParticipantRole.choices,
         widget=forms.RadioSelect,
         label="Who answers it",
-        error_messages={"required": "Select who answers the questionnaire"},
+        error_messages={
+            "required": "Select who answers the questionnaire",
+            "invalid_choice": "Select who answers the questionnaire",
+        },
     )
     label = forms.CharField(
         max_length=100,
@@ -34,7 +37,7 @@ class InstrumentImportForm(forms.Form):
     phase = forms.ChoiceField(
         choices=[(p.value, p.label) for p in Phase if p not in (Phase.SETUP, Phase.CLOSED)],
         label="In which phase it can be opened",
-        error_messages={"required": "Select the phase"},
+        error_messages={"required": "Select the phase", "invalid_choice": "Select the phase"},
     )
 
     def clean(self) -> dict[str, Any]:

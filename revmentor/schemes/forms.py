@@ -17,6 +17,13 @@ from revmentor.schemes.models import (
     StaffRole,
 )
 
+
+def one_of(what: str, values: list[str]) -> str:
+    """The message for a value not among ``values``: on a page, or in a CSV file's cell."""
+    listed = " or ".join([", ".join(values[:-1]), values[-1]] if len(values) > 1 else values)
+    return f"Use {listed} for {what}, not “%(value)s”"
+
+
 NAME_LENGTH = "The name must be 200 characters or fewer"
 SPECIALTY_LENGTH = "The specialty must be 200 characters or fewer"
 REASON_LENGTH = "The reason must be 300 characters or fewer"
@@ -32,7 +39,10 @@ class SchemeCreateForm(forms.Form):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
         empty_label=None,
-        error_messages={"required": "Select the organisation that runs the scheme"},
+        error_messages={
+            "required": "Select the organisation that runs the scheme",
+            "invalid_choice": "Select the organisation that runs the scheme from the list",
+        },
     )
     name = forms.CharField(
         max_length=200,
@@ -113,8 +123,16 @@ class SchemeEditForm(forms.Form):
 class ParticipantDetailsForm(forms.Form):
     """Demographics of a participant, shared by the add and edit forms and the CSV import."""
 
-    grade = forms.ChoiceField(choices=[("", "Not given"), *Grade.choices], required=False)
-    sex = forms.ChoiceField(choices=[("", "Not given"), *Sex.choices], required=False)
+    grade = forms.ChoiceField(
+        choices=[("", "Not given"), *Grade.choices],
+        required=False,
+        error_messages={"invalid_choice": one_of("the grade", Grade.values)},
+    )
+    sex = forms.ChoiceField(
+        choices=[("", "Not given"), *Sex.choices],
+        required=False,
+        error_messages={"invalid_choice": one_of("sex", Sex.values)},
+    )
     age = forms.IntegerField(
         required=False,
         min_value=16,
@@ -136,7 +154,12 @@ class ParticipantDetailsForm(forms.Form):
         },
     )
     previous_mentoring = forms.ChoiceField(
-        choices=YES_NO_UNKNOWN, required=False, label="Has mentored before"
+        choices=YES_NO_UNKNOWN,
+        required=False,
+        label="Has mentored before",
+        error_messages={
+            "invalid_choice": one_of("has mentored before (or leave it empty)", ["yes", "no"])
+        },
     )
 
     def clean_previous_mentoring(self) -> bool | None:
@@ -167,7 +190,10 @@ class ParticipantAddForm(PersonForm, ParticipantDetailsForm):
     role = forms.ChoiceField(
         choices=ParticipantRole.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select whether they are a mentor or a mentee"},
+        error_messages={
+            "required": "Select whether they are a mentor or a mentee",
+            "invalid_choice": one_of("the role", ParticipantRole.values),
+        },
     )
     field_order = ["full_name", "email", "role"]
 
@@ -187,6 +213,7 @@ class ParticipantEditForm(ParticipantDetailsForm):
         required=False,
         empty_label="None",
         label="Their own clinical supervisor",
+        error_messages={"invalid_choice": "Select their supervisor from the list"},
     )
 
     def __init__(self, *args: Any, participant: Participant, mentees: Any, **kwargs: Any) -> None:
@@ -241,7 +268,10 @@ class MembershipForm(PersonForm):
     role = forms.ChoiceField(
         choices=StaffRole.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the role they will have"},
+        error_messages={
+            "required": "Select the role they will have",
+            "invalid_choice": "Select the role they will have",
+        },
     )
 
 

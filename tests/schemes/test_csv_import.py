@@ -120,7 +120,17 @@ def test_one_bad_row_imports_nothing_and_names_the_row_and_column(
         ),
         (
             HEADER + "A,a@nhs.net,boss,,,,,,\n",
-            "Row 2, column “role”: Select a valid choice. boss is not one of the available choices.",
+            "Row 2, column “role”: Use mentor or mentee for the role, not “boss”",
+        ),
+        (
+            HEADER + "A,a@nhs.net,mentee,FY3,,,,,\n",
+            "Row 2, column “grade”: Use foundation, core, specialty, clinical_fellow, "
+            "specialty_doctor or consultant for the grade, not “fy3”",
+        ),
+        (
+            HEADER + "A,a@nhs.net,mentee,,,,,maybe,\n",
+            "Row 2, column “previous_mentoring”: Use yes or no for has mentored before "
+            "(or leave it empty), not “maybe”",
         ),
         (
             HEADER + "A,a@nhs.net,mentor,,,,,,\nB,A@nhs.net,mentor,,,,,,\n",
