@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.utils import timezone
 
 from revmentor.core.models import AuditEvent
 from revmentor.core.selectors import AuditFilters
@@ -135,6 +136,25 @@ class DateField(forms.Field):
         raise forms.ValidationError(
             f"{subject} must be a real date", code="invalid", params={"parts": wrong}
         )
+
+
+def retention_date_checked(form: forms.Form) -> date | None:
+    """The form's ``retention_date``, refused when it is today or earlier, unless it is
+    the date already set (shown again when other details are saved).
+
+    The day after the date the transcript and every identifier are deleted, at once if
+    the date has passed: a mistyped year must not do that.
+    """
+    value: date | None = form.cleaned_data.get("retention_date")
+    if value is None or value > timezone.localdate():
+        return value
+    if value == form.initial.get("retention_date"):
+        return value
+    raise forms.ValidationError(
+        "The retention date must be after today: on the day after it, the transcript and "
+        "every participant's name and email are deleted",
+        code="past",
+    )
 
 
 #: The range of a 64-bit database integer, the widest id column there is.

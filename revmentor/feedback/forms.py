@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 
-from revmentor.core.forms import DateField, ModelMultipleChoiceField
+from revmentor.core.forms import DateField, ModelMultipleChoiceField, retention_date_checked
 from revmentor.schemes.models import Participant
 
 
@@ -65,3 +66,6 @@ class RetentionForm(forms.Form):
         what="the retention date",
         example="31 3 2028",
     )
+
+    def clean_retention_date(self) -> date | None:
+        return retention_date_checked(self)

@@ -164,7 +164,9 @@ def transcript(request: AuthedRequest, pk: int) -> HttpResponse:
         if action == "retention":
             if not request.user.has_perm(MANAGE, scheme):
                 raise PermissionDenied
-            retention = RetentionForm(request.POST)
+            retention = RetentionForm(
+                request.POST, initial={"retention_date": scheme.retention_date}
+            )
             if not retention.is_valid():
                 details = _details_form(scheme, record)
                 return _interview_page(

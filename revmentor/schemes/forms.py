@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import forms
 
-from revmentor.core.forms import DateField
+from revmentor.core.forms import DateField, retention_date_checked
 from revmentor.schemes.models import (
     Grade,
     Organisation,
@@ -100,6 +101,9 @@ class SchemeEditForm(forms.Form):
             "use. Leave empty to keep data until you set a date. For example, 31 3 2030"
         ),
     )
+
+    def clean_retention_date(self) -> date | None:
+        return retention_date_checked(self)
 
     def clean_domains(self) -> list[dict[str, str]]:
         labels = [line.strip() for line in self.cleaned_data["domains"].splitlines()]

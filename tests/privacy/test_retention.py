@@ -71,6 +71,41 @@ def test_the_lead_sets_the_retention_date_on_the_scheme_form(
     assert scheme.retention_date is None
 
 
+@pytest.mark.parametrize("days", [0, -1, -3650])
+def test_a_retention_date_today_or_past_is_refused_and_nothing_is_deleted(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant, days: int
+) -> None:
+    ConsentFactory(participant=mentor)
+    interview = phase_1.interview_for(scheme)
+    phase_1.transcript_set(actor=lead, interview=interview, text="Dr Mentor One spoke")
+    typed = (timezone.localdate() + timedelta(days=days)).strftime("%d %m %Y")
+    client = client_for(lead)
+    refused = client.post(reverse("schemes:edit", args=[scheme.pk]), edit_form(scheme, typed))
+    assert "The retention date must be after today" in refused.content.decode()
+    on_interview_page = client.post(
+        reverse("schemes:interview_transcript", args=[scheme.pk]),
+        {"action": "retention", **date_input("retention_date", typed)},
+    )
+    assert "The retention date must be after today" in on_interview_page.content.decode()
+    scheme.refresh_from_db()
+    assert scheme.retention_date is None
+    assert Participant.objects.get(pk=mentor.pk).erased_at is None
+    assert GroupInterview.objects.get(scheme=scheme).transcript == "Dr Mentor One spoke"
+
+
+def test_a_retention_date_already_passed_does_not_stop_other_details_being_saved(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    passed = timezone.localdate() - timedelta(days=10)
+    scheme.retention_date = passed
+    scheme.save(update_fields=["retention_date"])
+    url = reverse("schemes:edit", args=[scheme.pk])
+    form = edit_form(scheme, passed.strftime("%d %m %Y")) | {"name": "Renamed"}
+    assert client_for(lead).post(url, form).status_code == 302
+    scheme.refresh_from_db()
+    assert (scheme.name, scheme.retention_date) == ("Renamed", passed)
+
+
 def test_retention_applies_once_the_day_after_the_date(data: Data) -> None:
     set_research_use(data.other_mentor, False)
     scheme = data.scheme
