@@ -3,10 +3,11 @@
 The pages as they first open are checked by test_every_page. Here each form of the app
 (the endpoints of tests/security/test_forms_never_fail.py, signed in as someone allowed
 to use it, the scheme in the phase where the form is open) is posted with every field
-empty, then with every field "x" (with a CSRF token, as a browser sends); each answer that shows the page again (200, HTML) is loaded in the
-browser from the live server's address, with the view's own headers (so its
-Content-Security-Policy applies), and checked: no axe violation, nothing the policy
-blocked, no file of the site missing, no sideways scrolling 320 pixels wide.
+empty, then with every field "x" (with a CSRF token, as a browser sends). Each answer
+that shows the page again (200, HTML) is loaded in the browser from the live server's
+address, with the view's own headers (so its Content-Security-Policy applies), and
+checked: no axe violation, nothing the policy blocked, no file of the site missing, no
+sideways scrolling 320 pixels wide.
 
 The pages are the same on every database: on PostgreSQL the sweep is skipped.
 """
@@ -23,7 +24,7 @@ from django.test import Client
 from revmentor.core.models import User
 from tests.browser.conftest import Axe
 from tests.security import conftest as security
-from tests.security.test_forms_never_fail import ENDPOINTS, Endpoint, _target
+from tests.security.test_forms_never_fail import ENDPOINTS, Endpoint, target_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +50,7 @@ def test_error_page(
     axe: Axe,
     live_server: Any,
 ) -> None:
-    target = _target(world, endpoint, client_for)
+    target = target_of(world, endpoint, client_for)
     shown = 0
     for posted in (dict.fromkeys(target.fields, ""), dict.fromkeys(target.fields, "x")):
         # A browser always sends the form's CSRF token (the test client does not check it)

@@ -506,7 +506,7 @@ class Target:
     fixed: dict[str, str]
 
 
-def _target(
+def target_of(
     world: World, endpoint: Endpoint, client_for: Callable[[User | None], Client]
 ) -> Target:
     world.phase(endpoint.phase)
@@ -602,7 +602,7 @@ def _post(target: Target, endpoint: Endpoint, data: st.DataObject) -> tuple[Http
 def test_hostile_posts_never_fail_or_half_save(
     world: World, endpoint: Endpoint, client_for: Callable[[User | None], Client]
 ) -> None:
-    target = _target(world, endpoint, client_for)
+    target = target_of(world, endpoint, client_for)
     before = snapshot()  # every example is rolled back, so this holds before each one
 
     @settings(FUZZ, max_examples=25 if target.fields or endpoint.files else 6)
@@ -665,7 +665,7 @@ DJANGO_WORDS = ("This field is required", "Ensure this value", "Select a valid c
 def test_every_error_summary_says_what_to_do_and_links_to_a_box_on_the_page(
     world: World, endpoint: Endpoint, client_for: Callable[[User | None], Client]
 ) -> None:
-    target = _target(world, endpoint, client_for)
+    target = target_of(world, endpoint, client_for)
     for value in ("", "x", "x" * 5000):
         posted = dict.fromkeys(target.fields, value)
         response = target.client.post(target.url, {**posted, **target.fixed})
