@@ -18,11 +18,13 @@ class ProposeForm(forms.Form):
     date = DateField(label="Date", what="the date of the session")
     time = forms.TimeField(
         label="Start time",
-        help_text="Use the 24-hour clock, for example 14:30",
-        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        help_text="For example, 14:30 or 2:30pm",
+        # The 24-hour clock, or the 12-hour clock with am or pm (in any case, spaced or not)
+        input_formats=["%H:%M", "%H.%M", "%H%M"]
+        + [f"%I{sep}{pm}" for sep in (":%M", ".%M", "") for pm in ("%p", " %p")],
         error_messages={
             "required": "Enter the start time of the session",
-            "invalid": "Enter the start time like 14:30",
+            "invalid": "Enter the start time like 14:30 or 2:30pm",
         },
     )
     place = forms.CharField(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -15,6 +15,7 @@ from django.urls import reverse
 from revmentor.allocation.models import Pair
 from revmentor.core.models import User
 from revmentor.meetings import services
+from revmentor.meetings.forms import ProposeForm
 from revmentor.meetings.models import Meeting
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
 from tests.factories import MembershipFactory
@@ -181,6 +182,36 @@ def test_the_log_form_says_what_to_fix(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Meeting.objects.filter(held__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("14:30", time(14, 30)),
+        ("14.30", time(14, 30)),
+        ("1430", time(14, 30)),
+        ("09:05", time(9, 5)),
+        ("2:30pm", time(14, 30)),
+        ("2.30 PM", time(14, 30)),
+        ("2pm", time(14, 0)),
+        ("12 am", time(0, 0)),
+        ("12:15pm", time(12, 15)),
+        ("25:00", None),
+        ("13pm", None),
+        ("half two", None),
+    ],
+)
+def test_the_start_time_is_the_24_hour_clock_or_am_and_pm(
+    typed: str, expected: time | None
+) -> None:
+    form = ProposeForm(
+        {**date_input("date", "15 3 2027"), "time": typed, "place": "Seminar room 2"}
+    )
+    if expected is None:
+        assert form.errors == {"time": ["Enter the start time like 14:30 or 2:30pm"]}
+    else:
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["time"] == expected
 
 
 def test_the_propose_form_refuses_long_text_and_past_times(
