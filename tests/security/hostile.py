@@ -68,11 +68,6 @@ def form(
     return st.builds(lambda a, b, c: {**b, **a, **c}, known, extra, chosen)
 
 
-def date_parts(name: str) -> list[str]:
-    """The three boxes of the date field ``name`` (revmentor.core.forms.DateField)."""
-    return [f"{name}_{part}" for part in ("day", "month", "year")]
-
-
 def fixed(mapping: dict[str, Any]) -> dict[str, st.SearchStrategy[Any]]:
     """``fixed`` argument of :func:`form`: each value itself, or sometimes a hostile one."""
     return {k: st.one_of(st.just(v), hostile_text) for k, v in mapping.items()}

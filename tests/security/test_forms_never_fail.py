@@ -58,11 +58,11 @@ from revmentor.instruments import (
 from revmentor.questionnaires.models import Answer, Stage
 from revmentor.schemes.models import OrganisationMember, Phase, StaffRole
 from tests.factories import MembershipFactory, SchemeFactory
+from tests.forms import date_names
 from tests.security.conftest import World
 from tests.security.hostile import (
     FUZZ,
     characters,
-    date_parts,
     fixed,
     form,
     hostile_text,
@@ -127,7 +127,7 @@ def page_fields(number: int) -> Callable[[World], list[str]]:
 PERSON = ["full_name", "email", "role"]
 SCHEME_FIELDS = ["name", "specialty", "domains", "information_sheet"]
 SCHEME_FIELDS += ["information_sheet_version", "release_documents_to_mentees"]
-SCHEME_FIELDS += date_parts("retention_date")
+SCHEME_FIELDS += date_names("retention_date")
 DETAILS = ["grade", "sex", "age", "years_as_consultant", "previous_mentoring"]
 AUTOSAVE = ({}, {"HTTP_X_AUTOSAVE": "1"})
 CODE = ["name", "label", "description", "parent"]
@@ -273,7 +273,7 @@ ENDPOINTS = [
         "facilitator",
         Phase.PHASE_1,
         _s("schemes:interview", scheme),
-        lambda w: [*date_parts("held_on"), "facilitator", "mentors_present"],
+        lambda w: [*date_names("held_on"), "facilitator", "mentors_present"],
         lambda w: {"mentors_present": str(w.mentor.pk), "facilitator": str(w.facilitator.pk)},
     ),
     Endpoint(
@@ -295,7 +295,7 @@ ENDPOINTS = [
         "lead",
         Phase.PHASE_1,
         _s("schemes:interview_transcript", scheme),
-        lambda w: ["action", *date_parts("retention_date")],
+        lambda w: ["action", *date_names("retention_date")],
         lambda w: {"action": "retention"},
         files=("file",),
     ),
@@ -361,7 +361,7 @@ ENDPOINTS = [
         Phase.PHASE_2,
         _s("own_meeting", own),
         lambda w: (
-            ["pair", "action", *date_parts(f"pair{w.pair.pk}-date")]
+            ["pair", "action", *date_names(f"pair{w.pair.pk}-date")]
             + [f"pair{w.pair.pk}-{f}" for f in ("time", "place", "held", "duration_minutes")]
         ),
         lambda w: {"pair": str(w.pair.pk), "action": "propose"},
