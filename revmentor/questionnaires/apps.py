@@ -14,24 +14,43 @@ class QuestionnairesConfig(AppConfig):
     def ready(self) -> None:
         from revmentor.questionnaires import receivers  # noqa: F401  (connects signals)
         from revmentor.questionnaires.presenters import questionnaire_rows
-        from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS
+        from revmentor.schemes.presenters import STAGE_COUNTERS, STAGE_WAITING, TASK_PROVIDERS
 
         if questionnaire_rows not in TASK_PROVIDERS:
             TASK_PROVIDERS.append(questionnaire_rows)
         STAGE_COUNTERS.update(completion_counters())
+        STAGE_WAITING.update(opening_waits())
+
+
+# The questionnaire steps of Figure 1 and their stages' time points.
+STEPS = {
+    "mentor_pre": "pre_phase1",
+    "mentor_post_phase_1": "post_phase1",
+    "pre_session": "pre_session",
+    "post_session": "post_session",
+}
+# What the lead does to open a step's questionnaires, for the dashboard.
+TO_OPEN = {
+    "mentor_post_phase_1": "Open it on the Questionnaires page after the group interview.",
+    "post_session": "Open them on the Questionnaires page once the sessions have been held.",
+}
+
+
+def _completion(scheme: Any) -> list[Any]:
+    """The scheme's completion, kept on it: one query pair serves every step of a page."""
+    from revmentor.questionnaires.selectors import completion
+
+    if "_completion" not in scheme.__dict__:
+        scheme.__dict__["_completion"] = completion(scheme)
+    return list(scheme.__dict__["_completion"])
 
 
 def completion_counters() -> dict[str, Callable[[Any], list[tuple[str, int]]]]:
     """Dashboard counters for the questionnaire steps of Figure 1."""
-    from revmentor.questionnaires.selectors import completion
 
-    def counter(timepoints: set[str]) -> Callable[[Any], list[tuple[str, int]]]:
+    def counter(timepoint: str) -> Callable[[Any], list[tuple[str, int]]]:
         def count(scheme: Any) -> list[tuple[str, int]]:
-            # One completion query pair serves every step of the dashboard.
-            if "_completion" not in scheme.__dict__:
-                scheme.__dict__["_completion"] = completion(scheme)
-            every = scheme.__dict__["_completion"]
-            rows = [c for c in every if c.instrument.stage.timepoint in timepoints]
+            rows = [c for c in _completion(scheme) if c.instrument.stage.timepoint == timepoint]
             return [
                 (
                     f"of {c.eligible} {c.instrument.get_role_display().lower()}s submitted",
@@ -43,9 +62,23 @@ def completion_counters() -> dict[str, Callable[[Any], list[tuple[str, int]]]]:
 
         return count
 
-    return {
-        "mentor_pre": counter({"pre_phase1"}),
-        "mentor_post_phase_1": counter({"post_phase1"}),
-        "pre_session": counter({"pre_session"}),
-        "post_session": counter({"post_session"}),
-    }
+    return {step: counter(timepoint) for step, timepoint in STEPS.items()}
+
+
+def opening_waits() -> dict[str, Callable[[Any], str]]:
+    """For each questionnaire step: what opens it, while none of its questionnaires is open."""
+
+    def waiting(step: str) -> Callable[[Any], str]:
+        def note(scheme: Any) -> str:
+            stages = [
+                c.instrument.stage
+                for c in _completion(scheme)
+                if c.instrument.stage.timepoint == STEPS[step]
+            ]
+            if any(stage.is_open for stage in stages):
+                return ""
+            return "Not open yet. " + TO_OPEN.get(step, "Open it on the Questionnaires page.")
+
+        return note
+
+    return {step: waiting(step) for step in STEPS}

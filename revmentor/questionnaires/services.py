@@ -31,7 +31,7 @@ from revmentor.questionnaires.models import (
     Stage,
 )
 from revmentor.questionnaires.tasks import send_stage_reminders
-from revmentor.schemes.models import PHASE_ORDER, Consent, Participant, Phase, Scheme
+from revmentor.schemes.models import Consent, Participant, Phase, Scheme
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def stage_open(*, actor: User | None, stage: Stage) -> Stage:
     locked = Stage.objects.select_for_update().select_related("scheme").get(pk=stage.pk)
     if locked.is_open:
         raise QuestionnaireError(f"“{locked.label}” is already open.")
-    if PHASE_ORDER.index(Phase(locked.scheme.phase)) < PHASE_ORDER.index(Phase(locked.phase)):
+    if not locked.scheme.has_reached(locked.phase):
         raise QuestionnaireError(
             f"“{locked.label}” opens in {Phase(locked.phase).label.lower()}, which has not started."
         )

@@ -120,6 +120,10 @@ class Scheme(models.Model):
     def domains_editable(self) -> bool:
         return self.phase == Phase.SETUP
 
+    def has_reached(self, phase: str) -> bool:
+        """Whether the scheme is in ``phase`` or has moved past it."""
+        return PHASE_ORDER.index(Phase(self.phase)) >= PHASE_ORDER.index(Phase(phase))
+
 
 class PhaseTransition(models.Model):
     """A record of who moved a scheme from one phase to the next, and when."""

@@ -34,6 +34,11 @@ class Stage:
 # ``[(label, number)]`` for the scheme. Steps without one show their phase only.
 STAGE_COUNTERS: dict[str, Callable[[Scheme], list[tuple[str, int]]]] = {}
 
+# A step that does not start with its phase registers what it waits for: given the
+# scheme, in that phase, it returns what the lead does to start the step, or "" once
+# the step has started. Until then the step shows as not started, with that note.
+STAGE_WAITING: dict[str, Callable[[Scheme], str]] = {}
+
 # (key, title, phase) for each step of Figure 1.
 FIGURE_1: list[tuple[str, str, Phase]] = [
     ("recruitment", "Recruitment and consent", Phase.SETUP),
@@ -85,6 +90,9 @@ def pipeline(scheme: Scheme) -> list[Stage]:
         counter = STAGE_COUNTERS.get(key)
         counts = counter(scheme) if counter else []
         note = f"Opens in {phase.label.lower()}." if not counts and status == "upcoming" else ""
+        waiting = STAGE_WAITING.get(key)
+        if status == "current" and waiting is not None and (note := waiting(scheme)):
+            status = "upcoming"
         stages.append(Stage(number, title, phase, status, counts, note))
     return stages
 

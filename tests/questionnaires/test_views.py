@@ -11,6 +11,7 @@ from revmentor.core.models import User
 from revmentor.questionnaires import services
 from revmentor.questionnaires.models import Answer, Response, Stage
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from revmentor.schemes.presenters import pipeline
 from tests.factories import ConsentFactory, ParticipantFactory
 from tests.questionnaires.conftest import FULL_MENTOR_PRE
 
@@ -114,6 +115,23 @@ def test_lead_sees_completion_and_can_open_the_next_stage(
     assert stage.opened_at is None  # the scheme is still in set-up: phase 1 has not started
 
 
+def test_a_stage_is_offered_for_opening_only_once_its_phase_has_started(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    url = reverse("schemes:questionnaires", args=[scheme.pk])
+    body = client_for(lead).get(url).content.decode()
+    assert "Open “After the group interview” questionnaires" not in body
+    assert "You can open these once the scheme is in phase 1: group assessment." in body
+
+    scheme.phase = "phase_1"
+    scheme.save()
+    body = client_for(lead).get(url).content.decode()
+    assert "Open “After the group interview” questionnaires" in body
+    assert "Open “Before the session” questionnaires" not in body
+    assert "These open when you move the scheme on to phase 2: one-to-one feedback." in body
+    assert "You can open these once the scheme is in phase 2: one-to-one feedback." in body
+
+
 def test_lead_switches_a_questionnaire_off_and_it_leaves_your_tasks(
     client_for: ClientFor,
     lead: User,
@@ -187,3 +205,25 @@ def test_bad_reminder_days_say_what_to_enter(
         {"reminder_days": "soon", "due_days": "7"},
     )
     assert "Enter whole numbers of days from 1 to 90" in response.content.decode()
+
+
+def test_the_dashboard_shows_a_questionnaire_step_not_started_until_it_is_opened(
+    client_for: ClientFor, lead: User, scheme: Scheme, open_stage: Stage
+) -> None:
+    scheme.phase = "phase_1"
+    scheme.save()
+    url = reverse("schemes:detail", args=[scheme.pk])
+    steps = {stage.number: stage for stage in pipeline(scheme)}
+    assert (steps[2].status, steps[2].note) == ("current", "")
+    assert steps[4].status == "upcoming"
+    assert steps[4].note == (
+        "Not open yet. Open it on the Questionnaires page after the group interview."
+    )
+    assert "Open it on the Questionnaires page after the group interview." in (
+        client_for(lead).get(url).content.decode()
+    )
+
+    services.stage_open(actor=lead, stage=Stage.objects.get(scheme=scheme, timepoint="post_phase1"))
+    steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
+    assert (steps[4].status, steps[4].note) == ("current", "")
+    assert ("of 0 mentors submitted", 0) in steps[4].counts
