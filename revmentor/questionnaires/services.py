@@ -30,7 +30,7 @@ from revmentor.questionnaires.models import (
     SchemeInstrument,
     Stage,
 )
-from revmentor.questionnaires.tasks import send_stage_reminders
+from revmentor.questionnaires.tasks import send_stage_opened, send_stage_reminders
 from revmentor.schemes.models import Consent, Participant, Phase, Scheme
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,9 @@ def _schedule_reminders(stage: Stage) -> None:
 
 @transaction.atomic
 def stage_open(*, actor: User | None, stage: Stage) -> Stage:
-    """Open a stage so its questionnaires appear in Your tasks; schedule its reminders.
+    """Open a stage, tell each person who should answer by email, schedule its reminders.
+
+    Its questionnaires appear in Your tasks for the people who have consented.
 
     Raises QuestionnaireError if it is already open or its phase has not started.
     """
@@ -137,6 +139,7 @@ def stage_open(*, actor: User | None, stage: Stage) -> Stage:
         summary=f"Opened questionnaires: {locked.label}",
         scheme_id=locked.scheme_id,
     )
+    send_stage_opened.enqueue(locked.pk)
     _schedule_reminders(locked)
     stage.opened_at = locked.opened_at
     return locked

@@ -1,4 +1,4 @@
-"""Reminder emails for questionnaires, run by the task worker when they fall due."""
+"""Questionnaire emails, run by the task worker: one when a stage opens, reminders when due."""
 
 from __future__ import annotations
 
@@ -17,30 +17,49 @@ logger = logging.getLogger(__name__)
 
 
 @task()
+def send_stage_opened(stage_id: int) -> int:
+    """Tell everyone who should answer at this stage that its questionnaire is ready.
+
+    Sent once, when the stage opens, to the same people reminders go to: active,
+    consented, and not yet submitted. Returns how many emails were sent.
+    """
+    return _email_outstanding(
+        stage_id, "questionnaire_ready", "questionnaire to answer", "Sent questionnaire"
+    )
+
+
+@task()
 def send_stage_reminders(stage_id: int) -> int:
     """Email everyone who should answer at this stage and has not submitted yet.
 
     Withdrawn people, people without current consent and people who have submitted are
     never reminded. Returns how many emails were sent.
     """
+    return _email_outstanding(stage_id, "questionnaire_reminder", "reminder", "Sent reminder")
+
+
+def _email_outstanding(stage_id: int, template: str, subject: str, summary: str) -> int:
+    """Send ``emails/<template>.txt`` to each person yet to answer at an open stage."""
     from revmentor.questionnaires import selectors
     from revmentor.questionnaires.models import Stage
 
     stage = Stage.objects.select_related("scheme").filter(pk=stage_id).first()
     if stage is None or not stage.is_open:
         return 0
+    due = selectors.due_date(stage)
     sent = 0
     for participant, version in selectors.outstanding(stage):
         context = {
             "participant": participant,
             "scheme": stage.scheme,
             "title": version.title,
+            "due": due,
             "link": f"{settings.SITE_URL}{reverse('tasks')}",
             "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
         }
         send_mail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}reminder: {version.title}",
-            message=render_to_string("emails/questionnaire_reminder.txt", context),
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}: {version.title}",
+            message=render_to_string(f"emails/{template}.txt", context),
             from_email=None,
             recipient_list=[participant.user.email],
         )
@@ -48,9 +67,9 @@ def send_stage_reminders(stage_id: int) -> int:
             actor=None,
             action=AuditEvent.Action.SEND,
             obj=participant,
-            summary=f"Sent reminder: {version.title}",
+            summary=f"{summary}: {version.title}",
             scheme_id=stage.scheme_id,
         )
         sent += 1
-    logger.info("Sent %s questionnaire reminders for stage %s", sent, stage_id)
+    logger.info("Sent %s emails (%s) for stage %s", sent, template, stage_id)
     return sent

@@ -1,4 +1,4 @@
-"""Reminders are deferred tasks in the database queue, run by the real worker."""
+"""Questionnaire emails: one when a stage opens; reminders, deferred tasks run by the worker."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from revmentor.core.models import User
+from revmentor.core.models import AuditEvent, User
+from revmentor.questionnaires import services
+from revmentor.questionnaires.models import Response, Stage
 from revmentor.schemes import services as scheme_services
-from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from tests.factories import ConsentFactory, ParticipantFactory
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -35,9 +39,60 @@ def test_a_mentor_who_has_not_answered_after_three_days_is_reminded_by_the_worke
 
     with time_machine.travel(start + timedelta(days=2), tick=False):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-    assert mail.outbox == []  # not due yet
+    # Only the email that said the questionnaire was ready: the reminder is not due yet.
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (
+            [consented_mentor.user.email],
+            "revmentor: questionnaire to answer: Before the group interview",
+        )
+    ]
 
     with time_machine.travel(start + timedelta(days=3, minutes=1), tick=False):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert [m.to for m in mail.outbox[1:]] == [[consented_mentor.user.email]]
+    assert "reminder" in mail.outbox[1].subject
+
+
+def test_opening_a_stage_emails_each_person_who_should_answer_that_it_is_ready(
+    lead: User,
+    scheme: Scheme,
+    consented_mentor: Participant,
+    other_mentor: Participant,
+    withdrawn: Participant,
+    mentee: Participant,
+) -> None:
+    ConsentFactory(participant=mentee)
+    scheme_services.scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_1)
+    mail.outbox.clear()
+    stage = Stage.objects.get(scheme=scheme, timepoint="post_phase1")
+    # A mentor who has already submitted at this stage is not told again.
+    submitted = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR)
+    ConsentFactory(participant=submitted)
+    instrument = stage.instruments.get()
+    Response.objects.create(
+        participant=submitted,
+        stage=stage,
+        scheme_instrument=instrument,
+        version=instrument.version,
+        status=Response.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+
+    opened_on = timezone.localdate()
+    services.stage_open(actor=lead, stage=stage)
+
+    # Mentors only (the stage has no mentees' questionnaire), consented, active, yet to
+    # answer: not the mentor without consent, the withdrawn one or the one who submitted.
     assert [m.to for m in mail.outbox] == [[consented_mentor.user.email]]
-    assert "reminder" in mail.outbox[0].subject
+    message = mail.outbox[0]
+    assert message.subject == "revmentor: questionnaire to answer: After the group interview"
+    assert f"Dear {consented_mentor.user.full_name}," in message.body
+    assert f"for {scheme.name} is ready for you to answer" in message.body
+    due = opened_on + timedelta(days=stage.due_days)
+    assert f"Please answer it by {due.day} {due:%B %Y}." in message.body
+    assert f"{settings.SITE_URL}/tasks/" in message.body
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.SEND,
+        object_id=str(consented_mentor.pk),
+        summary="Sent questionnaire: After the group interview",
+    ).exists()
