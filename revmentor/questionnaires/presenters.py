@@ -27,12 +27,15 @@ def questionnaire_rows(participations: list[Participant]) -> dict[int, list[Task
         for task in tasks:
             href = reverse("questionnaire", args=[scheme_id, task.stage.timepoint])
             if task.status == "submitted":
-                rows.setdefault(participant_pk, []).append(TaskRow(task.title, href, "completed"))
+                rows.setdefault(participant_pk, []).append(
+                    TaskRow(task.title, href, "completed", hint="Questionnaire")
+                )
                 continue
             text, colour = STATUS[task.status]
-            hint = ""
+            hint = "Questionnaire"
             if task.due:
-                hint = f"{'Overdue: was due' if task.is_overdue else 'Due'} {task.due:%-d %B %Y}"
+                when = "overdue: was due" if task.is_overdue else "due"
+                hint = f"Questionnaire, {when} {task.due:%-d %B %Y}"
             if task.is_overdue:
                 colour = "red"
             rows.setdefault(participant_pk, []).append(

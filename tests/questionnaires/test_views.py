@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from revmentor.core.models import User
 from revmentor.questionnaires import services
@@ -27,7 +29,18 @@ def test_your_tasks_lists_the_open_questionnaire_with_its_due_date(
 ) -> None:
     body = client_for(consented_mentor.user).get(reverse("tasks")).content.decode()
     assert "Before the group interview" in body
-    assert "Not started" in body and "Due " in body
+    assert "Not started" in body and "Questionnaire, due " in body
+
+
+def test_your_tasks_says_when_a_questionnaire_is_overdue(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    open_stage.opened_at = timezone.now() - timedelta(days=open_stage.due_days + 3)
+    open_stage.save()
+    due = timezone.localdate(open_stage.opened_at) + timedelta(days=open_stage.due_days)
+    body = client_for(consented_mentor.user).get(reverse("tasks")).content.decode()
+    assert f"Questionnaire, overdue: was due {due.day} {due:%B %Y}" in body
+    assert "nhsuk-tag--red" in body
 
 
 def test_continue_without_answers_shows_an_error_summary_linking_to_each_field(
