@@ -160,10 +160,23 @@ def stages_open_with_phase(*, actor: User | None, scheme: Scheme, phase: Phase) 
 @transaction.atomic
 def scheme_instrument_set_enabled(
     *, actor: User, scheme_instrument: SchemeInstrument, enabled: bool
-) -> SchemeInstrument:
-    """Switch a questionnaire on or off for the scheme; answers already given are kept."""
+) -> bool:
+    """Switch a questionnaire on or off for the scheme; answers already given are kept.
+
+    Switched on at a stage already open, it is new to the people who should answer it:
+    those yet to answer are emailed that it is ready, as when a stage opens. Returns
+    whether they are.
+    """
+    was_enabled = (
+        SchemeInstrument.objects.select_for_update()
+        .values_list("enabled", flat=True)
+        .get(pk=scheme_instrument.pk)
+    )
     scheme_instrument.enabled = enabled
     scheme_instrument.save(update_fields=["enabled"])
+    told = enabled and not was_enabled and scheme_instrument.stage.is_open
+    if told:
+        send_stage_opened.enqueue(scheme_instrument.stage_id, scheme_instrument.role)
     audit.record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -171,7 +184,7 @@ def scheme_instrument_set_enabled(
         summary=f"Switched {'on' if enabled else 'off'}: {scheme_instrument.version.title}",
         scheme_id=scheme_instrument.scheme_id,
     )
-    return scheme_instrument
+    return told
 
 
 def _answerable(participant: Participant) -> QuerySet[SchemeInstrument]:

@@ -17,14 +17,15 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def send_stage_opened(stage_id: int) -> int:
+def send_stage_opened(stage_id: int, role: str = "") -> int:
     """Tell everyone who should answer at this stage that its questionnaire is ready.
 
-    Sent once, when the stage opens, to the same people reminders go to: active,
-    consented, and not yet submitted. Returns how many emails were sent.
+    Sent when the stage opens (or, with ``role``, when that role's questionnaire is
+    switched on at an open stage) to the people reminders go to: active, consented, and
+    not yet submitted. Returns how many emails were sent.
     """
     return _email_outstanding(
-        stage_id, "questionnaire_ready", "questionnaire to answer", "Sent questionnaire"
+        stage_id, "questionnaire_ready", "questionnaire to answer", "Sent questionnaire", role
     )
 
 
@@ -38,8 +39,13 @@ def send_stage_reminders(stage_id: int) -> int:
     return _email_outstanding(stage_id, "questionnaire_reminder", "reminder", "Sent reminder")
 
 
-def _email_outstanding(stage_id: int, template: str, subject: str, summary: str) -> int:
-    """Send ``emails/<template>.txt`` to each person yet to answer at an open stage."""
+def _email_outstanding(
+    stage_id: int, template: str, subject: str, summary: str, role: str = ""
+) -> int:
+    """Send ``emails/<template>.txt`` to each person yet to answer at an open stage.
+
+    ``role``: only the people of that role (everyone's when empty).
+    """
     from revmentor.questionnaires import selectors
     from revmentor.questionnaires.models import Stage
 
@@ -49,6 +55,8 @@ def _email_outstanding(stage_id: int, template: str, subject: str, summary: str)
     due = selectors.due_date(stage)
     sent = 0
     for participant, version in selectors.outstanding(stage):
+        if role and participant.role != role:
+            continue
         context = {
             "participant": participant,
             "scheme": stage.scheme,

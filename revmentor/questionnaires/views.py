@@ -228,13 +228,14 @@ def instrument_toggle(request: AuthedRequest, pk: int, instrument_pk: int) -> Ht
         return HttpResponseNotAllowed(["POST"])
     instrument = selectors.instrument_in(scheme, instrument_pk)
     enabled = request.POST.get("enabled") == "1"
-    services.scheme_instrument_set_enabled(
+    told = services.scheme_instrument_set_enabled(
         actor=request.user, scheme_instrument=instrument, enabled=enabled
     )
     messages.success(
         request,
         f"{instrument.version.title} ({instrument.get_role_display().lower()}s) is "
-        f"{'on' if enabled else 'off'}",
+        f"{'on' if enabled else 'off'}"
+        + (": the people who should answer it are being emailed that it is ready" if told else ""),
     )
     return redirect("schemes:questionnaires", scheme.pk)
 

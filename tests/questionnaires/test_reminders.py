@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,8 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.core.models import AuditEvent, User
@@ -96,3 +98,36 @@ def test_opening_a_stage_emails_each_person_who_should_answer_that_it_is_ready(
         object_id=str(consented_mentor.pk),
         summary="Sent questionnaire: After the group interview",
     ).exists()
+
+
+def test_a_questionnaire_switched_on_at_an_open_stage_is_announced_to_its_role_only(
+    client_for: Callable[[User | None], Client],
+    lead: User,
+    scheme: Scheme,
+    consented_mentor: Participant,
+    mentee: Participant,
+) -> None:
+    ConsentFactory(participant=mentee)
+    scheme.phase = Phase.PHASE_2
+    scheme.save()
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_session")
+    mentees_questionnaire = stage.instruments.get(role=ParticipantRole.MENTEE)
+    services.scheme_instrument_set_enabled(
+        actor=lead, scheme_instrument=mentees_questionnaire, enabled=False
+    )
+    services.stage_open(actor=lead, stage=stage)
+    assert [m.to for m in mail.outbox] == [[consented_mentor.user.email]]  # mentors only
+    mail.outbox.clear()
+
+    client = client_for(lead)
+    toggle = reverse("schemes:instrument_toggle", args=[scheme.pk, mentees_questionnaire.pk])
+    page = client.post(toggle, {"enabled": "1"}, follow=True).content.decode()
+    assert "the people who should answer it are being emailed that it is ready" in page
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([mentee.user.email], "revmentor: questionnaire to answer: Before your one-to-one session")
+    ]
+
+    # Pressed again (a double click, a stale page): already on, nobody is told twice.
+    page = client.post(toggle, {"enabled": "1"}, follow=True).content.decode()
+    assert "being emailed" not in page
+    assert len(mail.outbox) == 1
