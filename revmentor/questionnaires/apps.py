@@ -4,6 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.apps import AppConfig
+from django.urls import reverse
+from django.utils.html import format_html
 
 
 class QuestionnairesConfig(AppConfig):
@@ -29,10 +31,10 @@ STEPS = {
     "pre_session": "pre_session",
     "post_session": "post_session",
 }
-# What the lead does to open a step's questionnaires, for the dashboard.
+# What the lead does to open a step's questionnaires, for the dashboard ({}: the link).
 TO_OPEN = {
-    "mentor_post_phase_1": "Open it on the Questionnaires page after the group interview.",
-    "post_session": "Open them on the Questionnaires page once the sessions have been held.",
+    "mentor_post_phase_1": "Open it on the {} after the group interview.",
+    "post_session": "Open them on the {} once the sessions have been held.",
 }
 
 
@@ -77,7 +79,11 @@ def opening_waits() -> dict[str, Callable[[Any], str]]:
             ]
             if any(stage.is_open for stage in stages):
                 return ""
-            return "Not open yet. " + TO_OPEN.get(step, "Open it on the Questionnaires page.")
+            link = format_html(
+                '<a href="{}">Questionnaires page</a>',
+                reverse("schemes:questionnaires", args=[scheme.pk]),
+            )
+            return format_html("Not open yet. " + TO_OPEN.get(step, "Open it on the {}."), link)
 
         return note
 

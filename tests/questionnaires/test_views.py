@@ -229,12 +229,12 @@ def test_the_dashboard_shows_a_questionnaire_step_not_started_until_it_is_opened
     steps = {stage.number: stage for stage in pipeline(scheme)}
     assert (steps[2].status, steps[2].note) == ("current", "")
     assert steps[4].status == "upcoming"
+    questionnaires = reverse("schemes:questionnaires", args=[scheme.pk])
     assert steps[4].note == (
-        "Not open yet. Open it on the Questionnaires page after the group interview."
+        f'Not open yet. Open it on the <a href="{questionnaires}">Questionnaires page</a>'
+        " after the group interview."
     )
-    assert "Open it on the Questionnaires page after the group interview." in (
-        client_for(lead).get(url).content.decode()
-    )
+    assert steps[4].note in client_for(lead).get(url).content.decode()
 
     services.stage_open(actor=lead, stage=Stage.objects.get(scheme=scheme, timepoint="post_phase1"))
     steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
