@@ -140,6 +140,7 @@ def test_a_stage_is_offered_for_opening_only_once_its_phase_has_started(
     scheme.save()
     body = client_for(lead).get(url).content.decode()
     assert "Open “After the group interview” questionnaires" in body
+    assert "emails everyone who should answer them" in body
     assert "Open “Before the session” questionnaires" not in body
     assert "These open when you move the scheme on to phase 2: one-to-one feedback." in body
     assert "You can open these once the scheme is in phase 2: one-to-one feedback." in body
