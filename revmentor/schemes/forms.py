@@ -215,7 +215,7 @@ class ParticipantEditForm(ParticipantDetailsForm):
     supervisor = forms.ModelChoiceField(
         queryset=Participant.objects.none(),
         required=False,
-        empty_label="None",
+        empty_label="Not set",
         label="Their own clinical supervisor",
         error_messages={"invalid_choice": "Select their supervisor from the list"},
     )

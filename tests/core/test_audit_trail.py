@@ -189,6 +189,9 @@ def test_site_admin_reads_every_scheme_and_events_of_no_scheme(
     page = client.get(reverse("audit_trail"))
     assert _summaries(page) == ["Signed in", "In another scheme", "In this scheme", "Signed in"]
     assert "Cardio scheme" in page.content.decode()
+    # An event of no scheme says so in words, not "None".
+    assert '<td class="nhsuk-table__cell">Site-wide</td>' in page.content.decode()
+    assert ">None<" not in page.content.decode()
     rows = _csv(client.get(reverse("audit_trail_csv"), {"action": "sign_in"}))
     assert [r["summary"] for r in rows] == ["Signed in", "Signed in"]
     export = AuditEvent.objects.get(action=Action.EXPORT)

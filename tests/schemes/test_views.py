@@ -161,6 +161,11 @@ def test_lead_sets_supervisors_on_one_page(
     mentor.refresh_from_db()
     other_mentor.refresh_from_db()
     assert mentor.supervisor is None and other_mentor.supervisor == other_mentee
+    # No supervisor reads "Not set", in the list and in the choices, never "None".
+    listed = client_for(lead).get(reverse("schemes:participants", args=[scheme.pk]))
+    choices = client_for(lead).get(reverse("schemes:supervisors", args=[scheme.pk]))
+    for page in (listed.content.decode(), choices.content.decode()):
+        assert "Not set" in page and ">None<" not in page
 
 
 def test_supervisors_come_a_page_of_mentors_at_a_time_and_saving_keeps_the_rest(
