@@ -44,7 +44,8 @@ def _completion(scheme: Any) -> list[Any]:
 
     if "_completion" not in scheme.__dict__:
         scheme.__dict__["_completion"] = completion(scheme)
-    return list(scheme.__dict__["_completion"])
+    completed: list[Any] = scheme.__dict__["_completion"]
+    return completed
 
 
 def completion_counters() -> dict[str, Callable[[Any], list[tuple[str, int]]]]:

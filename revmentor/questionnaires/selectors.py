@@ -289,12 +289,17 @@ def _eligible(scheme_id: int) -> Q:
     return Q(scheme_id=scheme_id, status=ParticipantStatus.ACTIVE) & Q(Exists(consented))
 
 
-def outstanding(stage: Stage) -> list[tuple[Participant, InstrumentVersion]]:
-    """Active, consented participants who should answer at this stage and have not submitted."""
+def outstanding(stage: Stage, role: str = "") -> list[tuple[Participant, InstrumentVersion]]:
+    """Active, consented participants who should answer at this stage and have not submitted.
+
+    ``role``: only the people of that role (everyone's when empty).
+    """
     pairs: list[tuple[Participant, InstrumentVersion]] = []
     instruments = SchemeInstrument.objects.filter(stage=stage, enabled=True).select_related(
         "version"
     )
+    if role:
+        instruments = instruments.filter(role=role)
     for instrument in instruments:
         submitted = Response.objects.filter(
             participant=OuterRef("pk"), stage=stage, status=Response.Status.SUBMITTED

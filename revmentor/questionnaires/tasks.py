@@ -54,9 +54,7 @@ def _email_outstanding(
         return 0
     due = selectors.due_date(stage)
     sent = 0
-    for participant, version in selectors.outstanding(stage):
-        if role and participant.role != role:
-            continue
+    for participant, version in selectors.outstanding(stage, role):
         context = {
             "participant": participant,
             "scheme": stage.scheme,
