@@ -25,6 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import numpy.typing as npt
 
@@ -85,7 +86,7 @@ def _style() -> Any:  # matplotlib types rcParams keys as one long Literal
         "svg.fonttype": "none",
         "font.family": "sans-serif",
         "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],
-        "font.size": 8,
+        "font.size": 9,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.edgecolor": "#768692",
@@ -152,8 +153,8 @@ def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, i
             bbox_to_anchor=(0.5, 1.0),
             frameon=False,
             title="Answer (1 = lowest, 5 = highest)",
-            fontsize=7,
-            title_fontsize=7,
+            fontsize=8,
+            title_fontsize=8,
         )
         return _svg(fig, chart_id, title)
 
@@ -197,10 +198,12 @@ def paired_plot(
                     ax.errorbar(
                         x, med, yerr=[[med - q1], [q3 - med]], fmt="o", color=NHS_BLUE, capsize=3
                     )
-            ax.set_title(label, fontsize=7.5, loc="left")
-            ax.set_xticks([0, 1], [textwrap.fill(label, 12) for label in labels], fontsize=6.5)
+            ax.set_title(label, fontsize=8.5, loc="left")
+            ax.set_xticks([0, 1], [textwrap.fill(label, 12) for label in labels], fontsize=7.5)
             ax.set_xlim(-0.3, 1.3)
             ax.margins(y=0.15)
+            # Answers are whole numbers: no tick at 3.5 between two of them.
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         fig.tight_layout(h_pad=1.2)

@@ -69,3 +69,59 @@ def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, 
     page.get_by_role("button", name="Show results").click()
     page.wait_for_url("**quartiles=linear**")
     axe.check(page)
+
+
+def test_on_a_phone_a_chart_keeps_its_size_and_scrolls_sideways(new_page: Any, axe: Axe) -> None:
+    # Given a scheme whose results have charts, read by its researcher
+    scheme = SchemeFactory()
+    lead = UserFactory()
+    MembershipFactory(scheme=scheme, user=lead, role=StaffRole.LEAD)
+    researcher = UserFactory()
+    MembershipFactory(scheme=scheme, user=researcher, role=StaffRole.RESEARCHER)
+    mentor = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR)
+    mentee = ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    for person in (mentor, mentee):
+        ConsentFactory(participant=person)
+    scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_1)
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
+    for section in range(4):
+        questionnaires.response_save_page(
+            participant=mentor, stage=stage, section=section, answers=FULL_MENTOR_PRE, complete=True
+        )
+    questionnaires.response_submit(participant=mentor, stage=stage)
+
+    # When they open the Results tab on a phone's screen
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, axe, researcher, lands_on="Schemes")
+    page.goto(f"/schemes/{scheme.pk}/results/")
+    page.get_by_role("heading", name="Results", level=2).wait_for()
+
+    # Then every chart is drawn at its own size, not shrunk to the screen, inside a frame
+    # that scrolls sideways and can be focused to scroll it with the keyboard
+    frames = page.evaluate(
+        """() => [...document.querySelectorAll('.chart-frame')].map(f => {
+            const img = f.querySelector('img.chart');
+            return {natural: img.naturalWidth, shown: img.getBoundingClientRect().width,
+                    scrolls: f.scrollWidth > f.clientWidth, tabindex: f.tabIndex,
+                    name: f.getAttribute('aria-label')};
+        })"""
+    )
+    assert frames, "the page has no chart"
+    for frame in frames:
+        assert frame["shown"] == pytest.approx(frame["natural"], abs=1)
+        assert frame["scrolls"] and frame["tabindex"] == 0 and frame["name"]
+    # And the page itself does not scroll sideways, and axe passes at this width
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    first = page.locator(".chart-frame").first
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.chart-frame').scrollLeft > 0")
+    axe.check(page)
+
+    # And on a desktop screen the same chart fits its column without a scroll bar
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.chart-frame')]"
+        ".every(f => f.scrollWidth <= f.clientWidth)"
+    )
