@@ -67,3 +67,42 @@ def test_a_lead_pages_through_participants_and_finds_one(new_page: Any, axe: Axe
     axe.check(page)
     page.get_by_role("link", name="Show everyone").click()
     page.get_by_text("1 to 100 of 130 people.").wait_for()
+
+
+def test_on_a_phone_the_list_scrolls_sideways_and_the_actions_are_reachable(
+    new_page: Any, axe: Axe
+) -> None:
+    # Given a scheme with a mentor and a mentee, and its lead on a phone
+    scheme = SchemeFactory()
+    lead = UserFactory()
+    MembershipFactory(scheme=scheme, user=lead, role=StaffRole.LEAD)
+    ParticipantFactory(scheme=scheme, user__full_name="Dr Fatima Farooq")
+    ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, axe, lead, lands_on="Schemes")
+
+    # When they open the participants
+    page.goto(f"/schemes/{scheme.pk}/participants/")
+    page.get_by_role("heading", name="Participants", exact=True).wait_for()
+
+    # Then the table scrolls inside its own frame, not the page, and the frame, which
+    # holds more than the screen shows, can be focused and scrolled from the keyboard
+    frame = page.get_by_role("region", name="Mentors")
+    frame.and_(page.locator("[tabindex='0']")).wait_for()
+    assert frame.evaluate("f => f.scrollWidth > f.clientWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    frame.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+    # And the row's actions, off the screen at first, can be reached
+    page.get_by_role("link", name="Withdraw Dr Fatima Farooq").scroll_into_view_if_needed()
+    assert page.get_by_role("link", name="Withdraw Dr Fatima Farooq").is_visible()
+    axe.check(page)
+
+    # And on a desktop screen, where the table fits, the frame is no stop for the Tab key
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.nhsuk-scroll__content')]"
+        ".every(f => f.scrollWidth <= f.clientWidth && !f.hasAttribute('tabindex'))"
+    )
