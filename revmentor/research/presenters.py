@@ -2,9 +2,9 @@
 
 The tables, charts and warnings are the report's own (``analysis.report.render_html``),
 so the page and ``revmentor analyse --html`` show the same figures. The report is a
-complete HTML document; the page keeps its body without the title block (the page has
-its own heading) and its styles nested under ``.rm-report`` (CSS nesting), so they
-cannot restyle the NHS.UK header, footer or form controls.
+complete HTML document; the page keeps its ``<main>`` without the title block (the page
+has its own heading, and its own ``<main>``) and its styles nested under ``.rm-report``
+(CSS nesting), so they cannot restyle the NHS.UK header, footer or form controls.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ QUARTILE_LABELS: dict[QuartileMethod, tuple[str, str]] = {
     "linear": ("Linear", "Hyndman and Fan type 7, the default of NumPy and R."),
 }
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
-_BODY = re.compile(r"<body>(.*)</body>", re.S)
+_MAIN = re.compile(r"<main>(.*)</main>", re.S)
 _SVG = re.compile(r"<svg\b(?P<attrs>[^>]*)>.*?</svg>", re.S)
 _ARIA_LABEL = re.compile(r'aria-label="([^"]*)"')
 _HEADER = re.compile(r"<header>.*?</header>", re.S)
@@ -127,9 +127,9 @@ def report(results: JSON, study: Study) -> Report:
     become images (:func:`_chart_image`).
     """
     html = render_html(results, study)
-    style_match, body_match = _STYLE.search(html), _BODY.search(html)
+    style_match, body_match = _STYLE.search(html), _MAIN.search(html)
     if style_match is None or body_match is None:  # pragma: no cover - the template has both
-        raise ValueError("the analysis report has no <style> or <body>")
+        raise ValueError("the analysis report has no <style> or <main>")
     style = _PAGE_RULE.sub("", style_match.group(1))
     body = _SVG.sub(_chart_image, _HEADER.sub("", body_match.group(1), count=1))
     scoped_style = Markup(f".rm-report {{ {style} }}")  # noqa: S704  # nosec B704
