@@ -64,6 +64,13 @@ def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, 
     )
     for person in mentors:
         assert person.user.full_name not in body and person.user.email not in body
+    # A table's caption is not set larger than the report's headings, as the NHS.UK
+    # style sheet's own captions are
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.rm-report caption')].every(c =>"
+        " parseFloat(getComputedStyle(c).fontSize) <="
+        " parseFloat(getComputedStyle(document.querySelector('.rm-report h3')).fontSize))"
+    )
     # And choosing another quartile method recomputes the page
     page.get_by_label("Linear").check()
     page.get_by_role("button", name="Show results").click()
