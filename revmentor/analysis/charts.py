@@ -34,6 +34,7 @@ from revmentor.analysis.quartiles import QuartileMethod, quartiles
 LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
 NHS_BLUE = "#005eb8"
 NHS_DARK = "#212b32"
+WRAP_UP_TO_ROWS = 14  # a Likert chart of more rows keeps each label on one line
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 KEEP = 64  # charts kept per process: a few Results pages' worth
@@ -121,8 +122,17 @@ def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, i
     Each row is (label, counts keyed "1".."5"); bars show percentages, centred on the
     middle answer. Rows with no answers are drawn empty.
     """
+    # A label "question · time point" takes two lines, so the chart is narrower and more
+    # of its bars show beside the labels on a phone, where it keeps its drawn size. Two
+    # lines need taller rows: beyond two time points of seven domains the chart would
+    # outgrow an A4 page, so there the labels keep to one line.
+    labels = [label for label, _ in rows]
+    row_height = 0.28
+    if len(rows) <= WRAP_UP_TO_ROWS and any(" · " in label for label in labels):
+        labels = [label.replace(" · ", "\n") for label in labels]
+        row_height = 0.42
     with plt.rc_context(_style()):
-        height = 0.9 + 0.28 * len(rows)
+        height = 0.9 + row_height * len(rows)
         fig, ax = plt.subplots(figsize=(6.3, height))
         levels = [str(k) for k in range(1, 6)]
         for y, (_label, counts) in enumerate(rows):
@@ -141,7 +151,7 @@ def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, i
                     label=f"{k + 1}" if y == 0 else None,
                 )
                 left += share
-        ax.set_yticks(range(len(rows)), [label for label, _ in rows])
+        ax.set_yticks(range(len(rows)), labels)
         ax.invert_yaxis()
         ax.axvline(0, color=NHS_DARK, linewidth=0.6)
         ax.set_xlim(-100, 100)

@@ -44,3 +44,25 @@ def test_no_chart_text_is_smaller_than_seven_and_a_half_points() -> None:
     for svg in drawn:
         sizes = [float(size) for size in FONT_SIZE.findall(svg)]
         assert sizes and min(sizes) >= 7.5, sizes
+
+
+def test_a_likert_label_takes_two_lines_unless_the_chart_would_outgrow_a_page() -> None:
+    def drawn(rows: int) -> tuple[list[str], float]:
+        svg = charts.likert_bars(
+            f"likert-wrap-{rows}",
+            "Confidence",
+            [(f"Domain {n} · Before the group interview", {"1": 1, "5": 1}) for n in range(rows)],
+        )
+        height = re.search(r'<svg[^>]* height="([0-9.]+)pt"', svg)
+        assert height is not None
+        return TEXT.findall(svg), float(height.group(1))
+
+    # Seven domains at two time points: question and time point on lines of their own
+    texts, height = drawn(14)
+    assert "Domain 0" in texts and "Before the group interview" in texts
+    assert not any(" · " in t for t in texts)
+    # Seven domains at four time points: one line each, and the chart fits an A4 page
+    # (about 730 points high inside its margins)
+    texts, height = drawn(28)
+    assert "Domain 0 · Before the group interview" in texts
+    assert height < 700
