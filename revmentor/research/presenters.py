@@ -127,11 +127,11 @@ def report(results: JSON, study: Study) -> Report:
     become images (:func:`_chart_image`).
     """
     html = render_html(results, study)
-    style_match, body_match = _STYLE.search(html), _MAIN.search(html)
-    if style_match is None or body_match is None:  # pragma: no cover - the template has both
+    style_match, main_match = _STYLE.search(html), _MAIN.search(html)
+    if style_match is None or main_match is None:  # pragma: no cover - the template has both
         raise ValueError("the analysis report has no <style> or <main>")
     style = _PAGE_RULE.sub("", style_match.group(1))
-    body = _SVG.sub(_chart_image, _HEADER.sub("", body_match.group(1), count=1))
+    body = _SVG.sub(_chart_image, _HEADER.sub("", main_match.group(1), count=1))
     scoped_style = Markup(f".rm-report {{ {style} }}")  # noqa: S704  # nosec B704
     trusted_body = Markup(body)  # noqa: S704  # nosec B704
     return Report(style=scoped_style, body=trusted_body)
