@@ -26,6 +26,8 @@ from jinja2 import (
 from jinja2.runtime import Context, Macro, Undefined
 from markupsafe import Markup, escape
 
+from revmentor.core.signed_out import kept_for_field
+
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     """Reverse a URL name in a template: ``url("schemes:detail", scheme.pk)``.
@@ -230,6 +232,7 @@ def environment(**options: Any) -> Environment:
             "memo_by": memo_by,
             "once": _Once,
             "get_messages": get_messages,
+            "kept_for_field": kept_for_field,
             "undefined": ChainableUndefined(name="undefined"),
         }
     )

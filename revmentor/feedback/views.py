@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from revmentor.core import audit
 from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.core.models import AuditEvent
+from revmentor.core.signed_out import keeps_typing, kept
 from revmentor.feedback import documents as rendering
 from revmentor.feedback import selectors, services
 from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
@@ -95,6 +96,7 @@ def _interview_page(
     )
 
 
+@keeps_typing
 def notes(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
     """The group's notes on one mentee, domain by domain; saves as the facilitator types."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
@@ -117,6 +119,9 @@ def notes(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
                 return JsonResponse({"saved": True})
             messages.success(request, f"Notes on {mentee.user.full_name} saved")
             return redirect("schemes:interview_notes", scheme.pk, mentee.pk)
+    else:
+        typed = kept(request)
+        texts.update({slug: typed[slug] for slug, _l in domains if slug in typed})
     # The page shows the group's feedback on the mentee and the mentors' own contributions.
     audit.record(
         actor=request.user,
@@ -229,21 +234,26 @@ def documents(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+@keeps_typing
 def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
     """Read and edit one document; each save is a new version, approval keeps its own."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
     mentee = selectors.mentee_in(scheme, mentee_pk)
     latest = selectors.latest_version(mentee)
     problem = ""
+    slugs = [d["slug"] for d in scheme.domains]
     if request.method == "POST":
-        texts = {d["slug"]: request.POST.get(d["slug"], "") for d in scheme.domains}
+        typed = {slug: request.POST.get(slug, "") for slug in slugs}
         try:
-            services.document_edit(actor=request.user, mentee=mentee, texts=texts)
+            services.document_edit(actor=request.user, mentee=mentee, texts=typed)
         except FeedbackError as error:
-            problem = str(error)
+            problem = str(error)  # and the form shows what was typed, to correct
         else:
             messages.success(request, "A new version of the document has been saved")
             return redirect("schemes:document", scheme.pk, mentee.pk)
+    else:
+        held = kept(request)
+        typed = {slug: held[slug] for slug in slugs if slug in held}
     audit.record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -263,6 +273,7 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
             "approved": selectors.approved_version(mentee),
             "sections": rendering.context(mentee, latest)["sections"] if latest else [],
             "problem": problem,
+            "typed": typed,
             "can_manage": request.user.has_perm(MANAGE, scheme),
         },
     )
@@ -355,6 +366,7 @@ def own_feedback_list(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     )
 
 
+@keeps_typing
 def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
     """A mentor writes their own feedback on one mentee, by domain. Only they see it."""
     mentor = _own_mentor(request, scheme_pk)
@@ -363,19 +375,19 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
     domains = [(d["slug"], d["label"]) for d in scheme.domains]
     own = selectors.own_contributions(mentor, mentee)
     problem = ""
+    editable = [slug for slug, _l in domains if slug not in own or own[slug].merged_at is None]
     if request.method == "POST":
-        texts = {
-            slug: request.POST.get(slug, "")
-            for slug, _l in domains
-            if slug not in own or own[slug].merged_at is None
-        }
+        typed = {slug: request.POST.get(slug, "") for slug in editable}
         try:
-            services.contributions_save(mentor=mentor, mentee=mentee, texts=texts)
+            services.contributions_save(mentor=mentor, mentee=mentee, texts=typed)
         except FeedbackError as error:
-            problem = str(error)
+            problem = str(error)  # and the form shows what was typed, to correct
         else:
             messages.success(request, f"Your feedback on {mentee.user.full_name} has been saved")
             return redirect("own_feedback", scheme.pk)
+    else:
+        held = kept(request)
+        typed = {slug: held[slug] for slug in editable if slug in held}
     return render(
         request,
         "feedback/own_mentee.jinja",
@@ -385,6 +397,7 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
             "mentee": mentee,
             "domains": [(slug, label, own.get(slug)) for slug, label in domains],
             "problem": problem,
+            "typed": typed,
             "open": scheme.phase == "phase_1",
         },
     )

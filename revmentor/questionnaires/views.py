@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from revmentor.core.http import AuthedRequest
+from revmentor.core.signed_out import keeps_typing, kept
 from revmentor.instruments import expand
 from revmentor.instruments.problems import ImportProblem
 from revmentor.questionnaires import interchange, presenters, selectors, services
@@ -79,6 +80,7 @@ def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
     )
 
 
+@keeps_typing
 def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) -> HttpResponse:
     """One page of questions. Continue checks the page; Save as draft keeps what is right."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -91,12 +93,9 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
     index = number - 1
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
+    slots = [slot.name for item in sections[index].items for slot in expand(item, domains)]
     if request.method == "POST":
-        posted = {
-            slot.name: request.POST.get(slot.name, "")
-            for item in sections[index].items
-            for slot in expand(item, domains)
-        }
+        posted = {name: request.POST.get(name, "") for name in slots}
         draft = "save_draft" in request.POST
         try:
             errors = services.response_save_page(
@@ -122,6 +121,10 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
             if number < len(sections):
                 return redirect("questionnaire_page", scheme_pk, timepoint, number + 1)
             return redirect("questionnaire_check", scheme_pk, timepoint)
+    else:
+        # What was typed here by someone who had been signed out, to check and save.
+        typed = kept(request)
+        posted = {name: typed[name] for name in slots if name in typed}
     # What was just posted shows over what is stored (read only now: a page that is saved
     # and left needs no answers read).
     answers = {**current.answers, **posted}

@@ -386,3 +386,53 @@ def test_autosave_says_saved_only_when_every_field_is_saved(new_page: Any, axe: 
         "technology": TECHNOLOGY_NOTE,
         "clinical_practice": JUNIORS_NOTE,
     }
+
+
+def test_notes_typed_after_being_signed_out_are_not_called_saved_and_come_back(
+    new_page: Any, axe: Axe
+) -> None:
+    # Given the facilitator on mentee A's notes, whose session then ends (it ran out, or
+    # they signed out in another tab): the browser still has the page
+    setup = scheme_in_phase_1()
+    page = new_page()
+    sign_in(page, axe, setup.facilitator, "Schemes")
+    notes = f"/schemes/{setup.scheme.pk}/phase-1/interview/notes/{setup.mentee_a.pk}/"
+    page.goto(notes)
+    page.get_by_role("heading", name="Dr Alan Ashworth", level=1).wait_for()
+    page.context.clear_cookies(name="sessionid")
+
+    # When they type, the autosave is refused, and the page says so (not "Saved")
+    page.get_by_label("Use of technology", exact=True).fill(TECHNOLOGY_NOTE)
+    wait_for_status(
+        page,
+        "Not saved: you have been signed out. Press Save notes, then sign in again: "
+        "your notes will be kept",
+    )
+    assert notes_of(setup, setup.mentee_a) == {}
+
+    # And Save notes takes them to sign in, saying the page was not saved
+    page.get_by_label("Strengths", exact=True).fill(STRENGTHS_NOTE_B)
+    page.get_by_role("button", name="Save notes").click()
+    page.get_by_role("heading", name="Sign in", level=1).wait_for()
+    banner(page, "so the page you sent was not saved")
+    axe.check(page)
+    assert notes_of(setup, setup.mentee_a) == {}
+
+    # Once they have signed in again they are back on the notes, with what they typed
+    page.get_by_label("Email").fill(setup.facilitator.email)
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Dr Alan Ashworth", level=1).wait_for()
+    banner(page, "What you typed is shown below: check it, then save it.")
+    axe.check(page)
+    assert page.get_by_label("Use of technology", exact=True).input_value() == TECHNOLOGY_NOTE
+    assert page.get_by_label("Strengths", exact=True).input_value() == STRENGTHS_NOTE_B
+    assert notes_of(setup, setup.mentee_a) == {}
+
+    # And saving them stores them
+    page.get_by_role("button", name="Save notes").click()
+    banner(page, "Notes on Dr Alan Ashworth saved")
+    assert notes_of(setup, setup.mentee_a) == {
+        "technology": TECHNOLOGY_NOTE,
+        "strengths": STRENGTHS_NOTE_B,
+    }

@@ -2,7 +2,9 @@
 // moment after typing stops. Without JavaScript the Save button does the same job.
 //
 // "Saved" shows only when no field has a save waiting or on its way and none failed,
-// so nobody leaves the page believing a slow save has arrived.
+// so nobody leaves the page believing a slow save has arrived. A save counts only when
+// the server answers {"saved": true}: someone signed out is answered 401, and anything
+// else (a sign-in page after a redirect, say) is not a save either.
 for (const form of document.querySelectorAll("form[data-autosave]")) {
   const status = form.querySelector("[data-autosave-status]");
   const token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -10,11 +12,15 @@ for (const form of document.querySelectorAll("form[data-autosave]")) {
   const pending = new Map(); // field name -> number of saves waiting or in flight
   const failed = new Set(); // field names whose latest save failed
   let offline = false;
+  let signedOut = false;
 
   const show = () => {
     const busy = [...pending.values()].some((count) => count > 0);
     if (busy) {
       status.textContent = "Saving…";
+    } else if (failed.size && signedOut) {
+      status.textContent =
+        "Not saved: you have been signed out. Press Save notes, then sign in again: your notes will be kept";
     } else if (failed.size) {
       status.textContent = offline
         ? "Not saved: check your connection, then press Save notes"
@@ -44,8 +50,14 @@ for (const form of document.querySelectorAll("form[data-autosave]")) {
         headers: { "X-Autosave": "1" },
         credentials: "same-origin",
       });
-      settle(field, response.ok);
+      signedOut = response.status === 401;
+      let saved = false;
+      if (response.ok && !response.redirected) {
+        saved = await response.json().then((answer) => answer.saved === true, () => false);
+      }
+      settle(field, saved);
     } catch {
+      signedOut = false;
       settle(field, false, true);
     }
   };
