@@ -26,6 +26,7 @@ from jinja2 import (
 from jinja2.runtime import Context, Macro, Undefined
 from markupsafe import Markup, escape
 
+from revmentor.core.session_time import WARN_BEFORE, seconds_left
 from revmentor.core.signed_out import kept_for_field
 
 
@@ -233,6 +234,8 @@ def environment(**options: Any) -> Environment:
             "once": _Once,
             "get_messages": get_messages,
             "kept_for_field": kept_for_field,
+            "session_seconds_left": seconds_left,
+            "session_warn_before": WARN_BEFORE,
             "undefined": ChainableUndefined(name="undefined"),
         }
     )

@@ -4,6 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from revmentor.core import session_time
 from revmentor.core import views as core_views
 from revmentor.feedback import urls as feedback_urls
 from revmentor.meetings import urls as meeting_urls
@@ -35,6 +36,8 @@ urlpatterns = [
     path("research/pooled/", include(research_urls.pooled_urlpatterns)),
     path("audit/", include("revmentor.core.urls")),
     path("sign-in/link/", core_views.sign_in_link, name="sign_in_link"),
+    path("session/", session_time.session_status, name="session_status"),
+    path("session/extend/", session_time.session_extend, name="session_extend"),
     # The email address is the identity, set by whoever invites a person: allauth's page
     # for adding and changing addresses is not offered (same name, so links still build).
     path("accounts/email/", core_views.not_offered, name="account_email"),

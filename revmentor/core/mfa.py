@@ -21,7 +21,7 @@ from revmentor.schemes.models import SchemeMembership, StaffRole
 
 # Pages a person who still has to set up two-step verification may use, besides every
 # page of the mfa app itself (URL names starting "mfa_").
-OPEN_DURING_SETUP = frozenset({"account_logout", "about"})
+OPEN_DURING_SETUP = frozenset({"account_logout", "about", "session_status", "session_extend"})
 
 
 def _leads_a_scheme(user: Any) -> bool:

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from revmentor.core import audit
 from revmentor.core.backends import LINK_BACKEND
 from revmentor.core.models import AuditEvent, User
+from revmentor.core.session_time import note_saved
 
 
 @receiver(user_logged_in, dispatch_uid="revmentor-audit-sign-in")
@@ -33,6 +34,13 @@ def record_sign_in(sender: Any, request: HttpRequest | None, user: User, **kwarg
         summary="Signed in",
         request=request,
     )
+
+
+@receiver(user_logged_in, dispatch_uid="revmentor-session-time")
+def start_session_time(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    """A sign-in saves the session afresh: its time starts now (``core.session_time``)."""
+    if request is not None and hasattr(request, "session"):
+        note_saved(request.session)
 
 
 _KIND = {

@@ -6,8 +6,8 @@ they post to the sign-in page and drops it without a word, and an autosave reque
 follows that redirect to the sign-in page, gets 200 and reports "Saved". So this
 middleware, used in its place:
 
-- answers an autosave (``X-Autosave``) with 401 and ``{"saved": false, "signed_out":
-  true}``, which the page shows as not saved;
+- answers an autosave (``X-Autosave``), or any script asking for JSON, with 401 and
+  ``{"saved": false, "signed_out": true}``, which the page shows as not saved;
 - tells anyone whose form was not saved that it was not, on the sign-in page;
 - for the pages where people type at length (marked with :func:`keeps_typing`: a
   questionnaire page, the group's notes, a feedback document, a mentor's own feedback),
@@ -98,6 +98,11 @@ def kept(request: HttpRequest) -> dict[str, str]:
     return fields
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    """A page's script asking for JSON (the session's time, say), not a person's browser."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
 class SignedOutMiddleware(LoginRequiredMiddleware):
     """Django's ``LoginRequiredMiddleware``, which says what became of a form sent signed out."""
 
@@ -105,7 +110,7 @@ class SignedOutMiddleware(LoginRequiredMiddleware):
     def handle_no_permission(  # type: ignore[override]
         self, request: HttpRequest, view_func: Any
     ) -> HttpResponse:
-        if request.headers.get("X-Autosave"):
+        if request.headers.get("X-Autosave") or _wants_json(request):
             return JsonResponse(
                 {"saved": False, "signed_out": True, "error": "You have been signed out."},
                 status=401,

@@ -187,6 +187,10 @@ OTHER: dict[str, tuple[list[int], str]] = {
     "tasks": (SIGNED_IN, ""),
     # Without a token (or with a used or expired one): "Link expired", for everyone.
     "sign_in_link": ([400] * 12, ""),
+    # The sign-in's time left, for the warning before it ends: JSON, to everyone (the
+    # signed-out are told they are); staying signed in is POST only.
+    "session_status": (EVERYONE, ""),
+    "session_extend": ([302] + [405] * 11, ""),
     "audit_trail": (SITE_ADMIN, ""),
     "audit_trail_csv": (SITE_ADMIN, ""),
     # django-allauth: the sign-in pages we use (restyled), and the rest it mounts.
