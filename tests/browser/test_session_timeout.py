@@ -73,7 +73,16 @@ def test_warned_before_the_end_stays_signed_in_then_is_told_when_signed_out(
     assert warning.get_by_role("button", name="Sign out").is_visible()
     axe.check(page)
 
-    # When they choose to stay signed in, the session starts again and the dialog goes
+    # When they stay signed in from another tab, the warning here goes within 30 seconds
+    signed_in_long_ago(page, seconds_left=AGE)
+    page.clock.fast_forward(31_000)
+    warning.wait_for(state="hidden")
+
+    # When warned again and they choose to stay signed in, the session starts again and
+    # the dialog goes
+    signed_in_long_ago(page, seconds_left=240)
+    page.clock.fast_forward((AGE - WARN_BEFORE + 5) * 1000)
+    warning.wait_for()
     before = server_session(page)[SAVED_AT]
     warning.get_by_role("button", name="Stay signed in").click()
     warning.wait_for(state="hidden")

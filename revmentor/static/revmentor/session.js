@@ -67,14 +67,19 @@ if (dialog) {
   const signedIn = (answer) =>
     answer && answer.signed_in && typeof answer.seconds_left === "number";
 
+  // While the warning shows, the server is asked again now and then: staying signed in
+  // in another tab closes the warning here too.
+  let askedAt = 0;
   const check = async () => {
     const left = endsAt - Date.now();
     const due =
-      (state === "waiting" && left <= warnBefore) || (state === "warning" && left <= 0);
+      (state === "waiting" && left <= warnBefore) ||
+      (state === "warning" && (left <= 0 || Date.now() - askedAt >= 30_000));
     if (!due || busy) {
       return;
     }
     busy = true;
+    askedAt = Date.now();
     const answer = await ask(dialog.dataset.statusUrl);
     busy = false;
     if (answer === null) {
