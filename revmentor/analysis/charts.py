@@ -34,7 +34,7 @@ from revmentor.analysis.quartiles import QuartileMethod, quartiles
 LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
 NHS_BLUE = "#005eb8"
 NHS_DARK = "#212b32"
-WRAP_UP_TO_ROWS = 14  # a Likert chart of more rows keeps each label on one line
+WRAP_UP_TO_ROWS = 14  # beyond, a question heads its time points instead of two-line labels
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 KEEP = 64  # charts kept per process: a few Results pages' worth
@@ -125,19 +125,35 @@ def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, i
     # A label "question · time point" takes two lines, so the chart is narrower and more
     # of its bars show beside the labels on a phone, where it keeps its drawn size. Two
     # lines need taller rows: beyond two time points of seven domains the chart would
-    # outgrow an A4 page, so there the labels keep to one line.
-    labels = [label for label, _ in rows]
+    # outgrow an A4 page, so there each question is a bold line of its own above its
+    # time points, and the labels are as narrow as the longest time point.
+    split = [label.split(" · ", 1) for label, _ in rows]
+    grouped = len(rows) > WRAP_UP_TO_ROWS and all(len(parts) == 2 for parts in split)
+    slots: list[tuple[str, dict[str, int] | None]] = []  # (label, counts; None: a heading)
     row_height = 0.28
-    if len(rows) <= WRAP_UP_TO_ROWS and any(" · " in label for label in labels):
-        labels = [label.replace(" · ", "\n") for label in labels]
+    if grouped:
+        row_height = 0.24
+        question = None
+        for (asked, timepoint), (_label, counts) in zip(split, rows, strict=True):
+            if asked != question:
+                question = asked
+                slots.append((question, None))
+            slots.append((timepoint, counts))
+    elif len(rows) <= WRAP_UP_TO_ROWS and any(len(parts) == 2 for parts in split):
+        slots = [(label.replace(" · ", "\n", 1), counts) for label, counts in rows]
         row_height = 0.42
+    else:
+        slots = [(label, counts) for label, counts in rows]
     with plt.rc_context(_style()):
-        height = 0.9 + row_height * len(rows)
+        height = 0.9 + row_height * len(slots)
         fig, ax = plt.subplots(figsize=(6.3, height))
         levels = [str(k) for k in range(1, 6)]
-        for y, (_label, counts) in enumerate(rows):
-            total = sum(counts.get(k, 0) for k in levels) or 1
-            shares = [100 * counts.get(k, 0) / total for k in levels]
+        first_bar = True
+        for y, (_label, maybe_counts) in enumerate(slots):
+            if maybe_counts is None:
+                continue
+            total = sum(maybe_counts.get(k, 0) for k in levels) or 1
+            shares = [100 * maybe_counts.get(k, 0) / total for k in levels]
             left = -(shares[0] + shares[1] + shares[2] / 2)
             for k, share in enumerate(shares):
                 ax.barh(
@@ -148,10 +164,18 @@ def likert_bars(chart_id: str, title: str, rows: Sequence[tuple[str, dict[str, i
                     height=0.7,
                     edgecolor="white",
                     linewidth=0.5,
-                    label=f"{k + 1}" if y == 0 else None,
+                    label=f"{k + 1}" if first_bar else None,
                 )
                 left += share
-        ax.set_yticks(range(len(rows)), labels)
+            first_bar = False
+        ax.set_yticks(range(len(slots)), [label for label, _ in slots])
+        marks = ax.yaxis.get_major_ticks()
+        for y, (text, (_label, maybe_counts)) in enumerate(
+            zip(ax.get_yticklabels(), slots, strict=True)
+        ):
+            if maybe_counts is None:  # a question's heading: bold, without a tick mark
+                text.set_fontweight("bold")
+                marks[y].tick1line.set_visible(False)
         ax.invert_yaxis()
         ax.axvline(0, color=NHS_DARK, linewidth=0.6)
         ax.set_xlim(-100, 100)

@@ -46,23 +46,41 @@ def test_no_chart_text_is_smaller_than_seven_and_a_half_points() -> None:
         assert sizes and min(sizes) >= 7.5, sizes
 
 
-def test_a_likert_label_takes_two_lines_unless_the_chart_would_outgrow_a_page() -> None:
-    def drawn(rows: int) -> tuple[list[str], float]:
+def test_a_likert_label_takes_two_lines_or_its_question_heads_its_time_points() -> None:
+    def drawn(rows: int, timepoints: int = 2) -> tuple[str, list[str], float, float]:
+        names = ["Before the group interview", "After the group interview", "Before the session"]
         svg = charts.likert_bars(
             f"likert-wrap-{rows}",
             "Confidence",
-            [(f"Domain {n} · Before the group interview", {"1": 1, "5": 1}) for n in range(rows)],
+            [
+                (f"Domain {n // timepoints} · {names[n % timepoints]}", {"1": 1, "5": 1})
+                for n in range(rows)
+            ],
         )
-        height = re.search(r'<svg[^>]* height="([0-9.]+)pt"', svg)
-        assert height is not None
-        return TEXT.findall(svg), float(height.group(1))
+        size = re.search(r'<svg[^>]* width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
+        assert size is not None
+        return svg, TEXT.findall(svg), float(size.group(1)), float(size.group(2))
 
     # Seven domains at two time points: question and time point on lines of their own
-    texts, height = drawn(14)
+    _svg, texts, _width, height = drawn(14)
     assert "Domain 0" in texts and "Before the group interview" in texts
     assert not any(" · " in t for t in texts)
-    # Seven domains at four time points: one line each, and the chart fits an A4 page
-    # (about 730 points high inside its margins)
-    texts, height = drawn(28)
-    assert "Domain 0 · Before the group interview" in texts
+    assert texts.count("Domain 0") == 2  # on each of its rows
+    # Seven domains at three time points: each question once, in bold, above its time
+    # points, and the chart fits an A4 page (about 730 points high inside its margins)
+    svg, texts, width, height = drawn(21, timepoints=3)
+    assert not any(" · " in t for t in texts)
+    labels = [t for t in texts if t.startswith(("Domain", "Before", "After"))]
+    assert labels[:4] == [
+        "Domain 0",
+        "Before the group interview",
+        "After the group interview",
+        "Before the session",
+    ]
+    assert texts.count("Domain 6") == 1
+    bold = re.findall(r'<text style="font-weight: 700;[^>]*>([^<]*)</text>', svg)
+    assert bold == [f"Domain {n}" for n in range(7)]
     assert height < 700
+    # The labels are as wide as a time point, not "question · time point": the chart is
+    # under 7 inches wide (one-line labels made it 7.4 here, more with longer questions)
+    assert width < 7 * 72
