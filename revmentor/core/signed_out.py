@@ -38,6 +38,9 @@ FIELD = "kept_for"
 SALT = "revmentor.signed_out.kept_for"
 KEEP_FOR = 24 * 3600  # seconds: long enough to sign in again, short enough to be current
 NOT_KEPT = ("csrfmiddlewaretoken", FIELD)
+# Characters kept at most: a feedback document's sections are 10,000 characters each,
+# and a scheme may have more domains than the study's seven.
+KEEP_AT_MOST = 200_000
 
 SIGNED_OUT = (
     "You had been signed out, so what you sent was not saved. Sign in again, then send it again."
@@ -98,6 +101,23 @@ def kept(request: HttpRequest) -> dict[str, str]:
     return fields
 
 
+def _to_keep(request: HttpRequest) -> dict[str, str] | None:
+    """The fields of a form sent signed out, if they may be kept: None if not.
+
+    Only a form that carries a good note of who typed it (so only from someone who was
+    signed in when the page was shown), and only as much as the longest form holds:
+    nobody can fill sessions with what they send without signing in first.
+    """
+    try:
+        _signer().unsign(request.POST.get(FIELD, ""))
+    except signing.BadSignature:
+        return None
+    fields = {k: str(v) for k, v in request.POST.items() if k not in NOT_KEPT}
+    if sum(len(k) + len(v) for k, v in fields.items()) > KEEP_AT_MOST:
+        return None
+    return fields
+
+
 def _wants_json(request: HttpRequest) -> bool:
     """A page's script asking for JSON (the session's time, say), not a person's browser."""
     return request.headers.get("Accept", "").startswith("application/json")
@@ -116,12 +136,13 @@ class SignedOutMiddleware(LoginRequiredMiddleware):
                 status=401,
             )
         if request.method == "POST":
-            if getattr(view_func, "keeps_typing", False) and request.POST.get(FIELD):
+            fields = _to_keep(request) if getattr(view_func, "keeps_typing", False) else None
+            if fields is not None:
                 request.session[KEY] = {
                     "path": request.path,
                     "for": request.POST[FIELD],
                     "at": time.time(),
-                    "fields": {k: v for k, v in request.POST.items() if k not in NOT_KEPT},
+                    "fields": fields,
                 }
                 messages.warning(request, KEPT)
             else:

@@ -20,7 +20,14 @@ from django.utils import timezone
 
 from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.models import User
-from revmentor.core.signed_out import GIVEN_BACK, KEEP_FOR, KEPT, KEY, SIGNED_OUT
+from revmentor.core.signed_out import (
+    GIVEN_BACK,
+    KEEP_AT_MOST,
+    KEEP_FOR,
+    KEPT,
+    KEY,
+    SIGNED_OUT,
+)
 from revmentor.feedback import selectors as feedback_selectors
 from revmentor.feedback import services as feedback_services
 from revmentor.feedback.models import Contribution, DocumentVersion, Note
@@ -185,7 +192,7 @@ def test_what_was_typed_is_kept_for_a_day_at_most(
     assert "Stale" not in page and GIVEN_BACK not in text(page)
 
 
-def test_a_forged_note_of_who_typed_it_gives_nothing_back(
+def test_a_forged_note_of_who_typed_it_keeps_nothing(
     answering: Participant, open_stage: Stage
 ) -> None:
     client = signed_in(answering.user)
@@ -193,9 +200,23 @@ def test_a_forged_note_of_who_typed_it_gives_nothing_back(
     fields = form_of(client, url)
     session_ends(client)
     forged = f"{answering.user.pk}:not-a-signature"
-    client.post(url, {**fields, "kept_for": forged, "concerns_text": "Forged"})
+    sent = client.post(url, {**fields, "kept_for": forged, "concerns_text": "Forged"})
+    assert KEY not in client.session
+    assert SIGNED_OUT in text(client.get(sent["Location"]).content.decode())
     client.force_login(answering.user, backend=ACCOUNT_BACKEND)
     assert "Forged" not in client.get(url).content.decode()
+
+
+def test_more_than_the_longest_form_holds_is_not_kept(
+    answering: Participant, open_stage: Stage
+) -> None:
+    client = signed_in(answering.user)
+    url = page_url(open_stage)
+    fields = form_of(client, url)
+    session_ends(client)
+    sent = client.post(url, {**fields, "concerns_text": "x" * (KEEP_AT_MOST + 1)})
+    assert KEY not in client.session
+    assert SIGNED_OUT in text(client.get(sent["Location"]).content.decode())
 
 
 def test_a_page_that_keeps_nothing_still_says_what_was_sent_was_not_saved(
