@@ -33,6 +33,15 @@ def test_lead_creates_a_scheme_and_becomes_its_lead(
     assert created.memberships.get().user == lead
 
 
+def test_a_participant_on_the_schemes_page_is_sent_to_their_tasks(
+    client_for: ClientFor, mentee: Participant
+) -> None:
+    page = client_for(mentee.user).get(reverse("schemes:list")).content.decode()
+    assert "You do not run any schemes." in page
+    assert f'<a href="{reverse("tasks")}">your tasks</a>' in page
+    assert "Create a scheme" not in page
+
+
 def test_create_scheme_form_says_what_is_missing(
     client_for: ClientFor, lead: User, scheme: Scheme
 ) -> None:
