@@ -97,6 +97,19 @@ def test_warned_before_the_end_stays_signed_in_then_is_told_when_signed_out(
     warning.wait_for(state="hidden")
     assert server_session(page)[SAVED_AT] > before + AGE - 300
 
+    # And when the page's form has gone stale (signing in again in another tab changes
+    # the CSRF token), Stay signed in takes the time of that other sign-in
+    signed_in_long_ago(page, seconds_left=200)
+    page.clock.fast_forward((AGE - WARN_BEFORE + 5) * 1000)
+    warning.wait_for()
+    origin = page.evaluate("location.origin")
+    page.context.add_cookies([{"name": "csrftoken", "value": "x" * 32, "url": origin}])
+    signed_in_long_ago(page, seconds_left=AGE)
+    warning.get_by_role("button", name="Stay signed in").click()
+    warning.wait_for(state="hidden")
+    page.reload()  # as the person would, to send the form with the new token
+    page.get_by_role("heading", name="Understanding and concerns", level=1).wait_for()
+
     # When the session ends all the same (signed out in another tab, say) and the time
     # is up, the page says so, and that what they type here will be kept
     page.context.clear_cookies(name="sessionid")

@@ -99,7 +99,12 @@ if (dialog) {
     busy = true;
     const body = new FormData();
     body.append("csrfmiddlewaretoken", token);
-    const answer = await ask(dialog.dataset.extendUrl, { method: "POST", body });
+    let answer = await ask(dialog.dataset.extendUrl, { method: "POST", body });
+    if (answer === null) {
+      // Refused (signing in again in another tab changes the form's CSRF token): that
+      // tab's sign-in is this tab's too, so take its time if it has been renewed.
+      answer = await ask(dialog.dataset.statusUrl);
+    }
     busy = false;
     if (signedIn(answer)) {
       adopt(answer);
