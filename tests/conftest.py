@@ -13,13 +13,16 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.models import User
+from revmentor.questionnaires.models import Stage
 from revmentor.schemes.models import (
     OrganisationMember,
     Participant,
     ParticipantRole,
+    Phase,
     Scheme,
     StaffRole,
 )
@@ -129,3 +132,20 @@ def client_for(db: Any) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def phase_1(scheme: Scheme) -> Scheme:
+    """``scheme`` in phase 1 (set directly: nothing that moving it would do is done)."""
+    scheme.phase = Phase.PHASE_1
+    scheme.save()
+    return scheme
+
+
+@pytest.fixture
+def open_stage(scheme: Scheme) -> Stage:
+    """The scheme's "before the group interview" stage, open."""
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
+    stage.opened_at = timezone.now()
+    stage.save()
+    return stage

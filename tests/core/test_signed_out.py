@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -33,7 +34,7 @@ from revmentor.feedback import services as feedback_services
 from revmentor.feedback.models import Contribution, DocumentVersion, Note
 from revmentor.feedback.services import MAX_NOTE
 from revmentor.questionnaires.models import Answer, Response, Stage
-from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.models import Participant, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory
 
 
@@ -63,6 +64,15 @@ def session_ends(client: Client) -> None:
     client.session.flush()  # removes it from the store; the cookie now names nothing
 
 
+def sent_signed_out(user: User, url: str, typed: dict[str, str]) -> tuple[Client, Any]:
+    """``user`` opens ``url``, their session ends, and they send its form with ``typed``
+    (which may replace the hidden fields): the browser and the answer."""
+    client = signed_in(user)
+    fields = form_of(client, url)
+    session_ends(client)
+    return client, client.post(url, {**fields, **typed})
+
+
 def textarea(page: str, name: str) -> str:
     found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.DOTALL)
     assert found, f"no textarea {name}"
@@ -74,14 +84,6 @@ def text(page: str) -> str:
 
 
 # A questionnaire page -------------------------------------------------------------------
-
-
-@pytest.fixture
-def open_stage(scheme: Scheme) -> Stage:
-    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
-    stage.opened_at = timezone.now()
-    stage.save()
-    return stage
 
 
 @pytest.fixture
@@ -164,11 +166,10 @@ def test_what_one_person_typed_is_not_given_to_the_next_person_on_the_same_brows
 ) -> None:
     other: Participant = ParticipantFactory.create(scheme=scheme)  # a second mentor, same page
     ConsentFactory(participant=other)
-    client = signed_in(answering.user)
     url = page_url(open_stage)
-    fields = form_of(client, url)
-    session_ends(client)
-    client.post(url, {**fields, "understanding": "4", "concerns_text": "Mine"})
+    client, _sent = sent_signed_out(
+        answering.user, url, {"understanding": "4", "concerns_text": "Mine"}
+    )
 
     client.force_login(other.user, backend=ACCOUNT_BACKEND)  # the same browser's session
     page = client.get(url).content.decode()
@@ -181,11 +182,8 @@ def test_what_one_person_typed_is_not_given_to_the_next_person_on_the_same_brows
 def test_what_was_typed_is_kept_for_a_day_at_most(
     answering: Participant, open_stage: Stage
 ) -> None:
-    client = signed_in(answering.user)
     url = page_url(open_stage)
-    fields = form_of(client, url)
-    session_ends(client)
-    client.post(url, {**fields, "concerns_text": "Stale"})
+    client, _sent = sent_signed_out(answering.user, url, {"concerns_text": "Stale"})
     with time_machine.travel(timezone.now() + timedelta(seconds=KEEP_FOR + 60)):
         client.force_login(answering.user, backend=ACCOUNT_BACKEND)
         page = client.get(url).content.decode()
@@ -195,12 +193,11 @@ def test_what_was_typed_is_kept_for_a_day_at_most(
 def test_a_forged_note_of_who_typed_it_keeps_nothing(
     answering: Participant, open_stage: Stage
 ) -> None:
-    client = signed_in(answering.user)
     url = page_url(open_stage)
-    fields = form_of(client, url)
-    session_ends(client)
     forged = f"{answering.user.pk}:not-a-signature"
-    sent = client.post(url, {**fields, "kept_for": forged, "concerns_text": "Forged"})
+    client, sent = sent_signed_out(
+        answering.user, url, {"kept_for": forged, "concerns_text": "Forged"}
+    )
     assert KEY not in client.session
     assert SIGNED_OUT in text(client.get(sent["Location"]).content.decode())
     client.force_login(answering.user, backend=ACCOUNT_BACKEND)
@@ -210,11 +207,8 @@ def test_a_forged_note_of_who_typed_it_keeps_nothing(
 def test_more_than_the_longest_form_holds_is_not_kept(
     answering: Participant, open_stage: Stage
 ) -> None:
-    client = signed_in(answering.user)
     url = page_url(open_stage)
-    fields = form_of(client, url)
-    session_ends(client)
-    sent = client.post(url, {**fields, "concerns_text": "x" * (KEEP_AT_MOST + 1)})
+    client, sent = sent_signed_out(answering.user, url, {"concerns_text": "x" * (KEEP_AT_MOST + 1)})
     assert KEY not in client.session
     assert SIGNED_OUT in text(client.get(sent["Location"]).content.decode())
 
@@ -250,13 +244,6 @@ def test_a_signed_in_post_never_meets_any_of_this(
 # The group's notes: autosave and Save notes -------------------------------------------
 
 
-@pytest.fixture
-def phase_1(scheme: Scheme) -> Scheme:
-    scheme.phase = Phase.PHASE_1
-    scheme.save()
-    return scheme
-
-
 def test_an_autosave_sent_signed_out_is_answered_401_not_a_sign_in_page(
     facilitator: User, phase_1: Scheme, mentee: Participant
 ) -> None:
@@ -281,11 +268,10 @@ def test_an_autosave_sent_signed_out_is_answered_401_not_a_sign_in_page(
 def test_notes_sent_signed_out_come_back_to_the_facilitator(
     facilitator: User, phase_1: Scheme, mentee: Participant
 ) -> None:
-    client = signed_in(facilitator)
     url = reverse("schemes:interview_notes", args=[phase_1.pk, mentee.pk])
-    fields = form_of(client, url)
-    session_ends(client)
-    client.post(url, {**fields, "technology": "Uses the EPR well", "strengths": "Calm"})
+    client, _sent = sent_signed_out(
+        facilitator, url, {"technology": "Uses the EPR well", "strengths": "Calm"}
+    )
     assert not Note.objects.exists()
     client.force_login(facilitator, backend=ACCOUNT_BACKEND)
     page = client.get(url).content.decode()
@@ -310,11 +296,8 @@ def document(facilitator: User, phase_1: Scheme, mentee: Participant) -> Documen
 def test_a_document_sent_signed_out_comes_back_for_the_facilitator(
     facilitator: User, phase_1: Scheme, mentee: Participant, document: DocumentVersion
 ) -> None:
-    client = signed_in(facilitator)
     url = reverse("schemes:document", args=[phase_1.pk, mentee.pk])
-    fields = form_of(client, url)
-    session_ends(client)
-    client.post(url, {**fields, "technology": "Very good with the EPR"})
+    client, _sent = sent_signed_out(facilitator, url, {"technology": "Very good with the EPR"})
     client.force_login(facilitator, backend=ACCOUNT_BACKEND)
     page = client.get(url).content.decode()
     assert textarea(page, "technology") == "Very good with the EPR"

@@ -15,19 +15,12 @@ from revmentor.core.models import User
 from revmentor.feedback import selectors, services
 from revmentor.feedback.models import Contribution, DocumentVersion, Note
 from revmentor.feedback.services import FeedbackError
-from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.models import Participant, Scheme
 from tests.factories import ConsentFactory
 from tests.forms import date_input
 from tests.pdfs import pdf_info, pdf_text
 
 ClientFor = Callable[[User | None], Client]
-
-
-@pytest.fixture
-def phase_1(scheme: Scheme) -> Scheme:
-    scheme.phase = Phase.PHASE_1
-    scheme.save()
-    return scheme
 
 
 def test_notes_autosave_one_field_at_a_time(

@@ -1,20 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from revmentor.questionnaires.models import Stage
-from revmentor.schemes.models import Participant, Scheme
+from revmentor.schemes.models import Participant
 from tests.factories import ConsentFactory
-
-
-@pytest.fixture
-def open_stage(scheme: Scheme) -> Stage:
-    """The scheme's "before the group interview" stage, open."""
-    stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
-    stage.opened_at = timezone.now()
-    stage.save()
-    return stage
 
 
 @pytest.fixture
