@@ -18,9 +18,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.models import User
 from revmentor.core.session_time import SAVED_AT
+from revmentor.questionnaires.models import Stage
 from revmentor.schemes.models import Participant
+from tests.core.test_signed_out import sent_signed_out
+from tests.factories import ConsentFactory
 
 AGE = 8 * 3600
 pytestmark = pytest.mark.usefixtures("eight_hours")
@@ -106,6 +110,29 @@ def test_staying_signed_in_starts_the_time_again(mentor: Participant) -> None:
     # Still signed in past the first eight hours.
     with time_machine.travel(timezone.now() + timedelta(hours=9)):
         assert client.get(reverse("tasks")).status_code == 200
+
+
+def test_a_request_that_changes_the_session_starts_its_time_again_and_says_so(
+    mentor: Participant, open_stage: Stage
+) -> None:
+    # A form sent signed out is kept in the session; given back once the person has
+    # signed in again, it leaves the session: a change, which Django saves, and the
+    # session's eight hours start again then.
+    ConsentFactory(participant=mentor)
+    url = reverse("questionnaire_page", args=[open_stage.scheme_id, open_stage.timepoint, 1])
+    client, _sent = sent_signed_out(mentor.user, url, {"concerns_text": "Kept"})
+    client.force_login(mentor.user, backend=ACCOUNT_BACKEND)
+    later = timezone.now() + timedelta(hours=3)
+    with time_machine.travel(later):
+        page = client.get(url).content.decode()
+    assert "Kept" in page
+    ends = expire_date(client)
+    assert abs(ends - (later + timedelta(seconds=AGE))) < timedelta(seconds=5)
+    # What the pages say is that end, not three hours earlier.
+    assert abs(client.session[SAVED_AT] + AGE - ends.timestamp()) < 5
+    with time_machine.travel(later):
+        left = seconds_left_on(client.get(reverse("tasks")).content.decode())
+    assert AGE - 10 <= left <= AGE
 
 
 def test_staying_signed_in_needs_a_post_with_its_csrf_token_and_a_session(

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "revmentor.core.http.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "revmentor.core.session_time.SessionTimeMiddleware",  # before the session is saved
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
