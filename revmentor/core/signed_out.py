@@ -1,10 +1,10 @@
 """A form sent by someone who has been signed out: say so, and keep what they typed.
 
-A session ends eight hours after it starts (production settings), or at once when the
-person signs out in another tab. Django's ``LoginRequiredMiddleware`` then sends whatever
-they post to the sign-in page and drops it without a word, and an autosave request
-follows that redirect to the sign-in page, gets 200 and reports "Saved". So this
-middleware, used in its place:
+A session ends eight hours after it was last saved (production settings;
+``core.session_time``), or at once when the person signs out in another tab. Django's
+``LoginRequiredMiddleware`` then sends whatever they post to the sign-in page and drops
+it without a word, and an autosave request follows that redirect to the sign-in page,
+gets 200 and reports "Saved". So this middleware, used in its place:
 
 - answers an autosave (``X-Autosave``), or any script asking for JSON, with 401 and
   ``{"saved": false, "signed_out": true}``, which the page shows as not saved;

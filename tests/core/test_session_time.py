@@ -150,7 +150,7 @@ def test_staying_signed_in_needs_a_post_with_its_csrf_token_and_a_session(
 
 
 def test_no_warning_for_the_signed_out_and_none_where_the_time_is_not_known(
-    client_for: Any, mentor: Participant
+    mentor: Participant,
 ) -> None:
     anonymous = Client()
     assert "data-session-timeout" not in anonymous.get(reverse("about")).content.decode()
