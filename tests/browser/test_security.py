@@ -59,6 +59,18 @@ def test_the_listener_sees_a_violation(new_page: Any) -> None:
     assert any("style-src" in v for v in csp_violations(page))
 
 
+def test_the_accessibility_check_fails_on_a_page_that_breaks_a_rule(
+    new_page: Any, axe: Axe
+) -> None:
+    # The check every browser test makes can fail: an image without a text alternative
+    # added to a page is named, with where it is.
+    page = new_page()
+    page.goto("/about/")
+    page.evaluate("() => { document.querySelector('main').append(new Image(10, 10)) }")
+    with pytest.raises(AssertionError, match=r"image-alt: .*\['img'\]"):
+        axe.check(page)
+
+
 def test_representative_pages_keep_to_the_content_security_policy(new_page: Any, axe: Axe) -> None:
     # Given a scheme in phase 1 where two mentors answered the first questionnaire
     scheme = SchemeFactory(name="Gastro reverse mentoring")
