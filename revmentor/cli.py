@@ -49,7 +49,10 @@ def _serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--access-logfile",
         "-",
-        *args.gunicorn_args,
+        # After "--" (argparse needs it before options of gunicorn's own), which gunicorn
+        # would take as the end of its options, reading the rest as app names and
+        # ignoring them without a word.
+        *(args.gunicorn_args[1:] if args.gunicorn_args[:1] == ["--"] else args.gunicorn_args),
     ]
     if args.no_worker:
         run()
@@ -128,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not start a task worker (run `revmentor manage db_worker` elsewhere)",
     )
-    serve.add_argument("gunicorn_args", nargs=argparse.REMAINDER, help="more gunicorn options")
+    serve.add_argument(
+        "gunicorn_args",
+        nargs=argparse.REMAINDER,
+        help="more gunicorn options, after -- (e.g. -- --timeout 120)",
+    )
     serve.set_defaults(func=_serve)
 
     manage = subparsers.add_parser("manage", help="run a Django management command")
