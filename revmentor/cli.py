@@ -49,9 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--access-logfile",
         "-",
-        # After "--" (argparse needs it before options of gunicorn's own), which gunicorn
-        # would take as the end of its options, reading the rest as app names and
-        # ignoring them without a word.
+        # After "--" (argparse needs it before options of gunicorn's own), without the
+        # "--": gunicorn would refuse to start ("unrecognized arguments: -- --timeout").
         *(args.gunicorn_args[1:] if args.gunicorn_args[:1] == ["--"] else args.gunicorn_args),
     ]
     if args.no_worker:

@@ -21,7 +21,7 @@ def test_gunicorn_options_after_a_double_dash_reach_gunicorn(
         ["serve", "--no-worker", "--workers", "2", "--", "--timeout", "120"]
     )
     assert args.func(args) == 0
-    # Then gunicorn gets the timeout as an option, not as app names after "--"
+    # Then gunicorn gets the timeout as an option, without the "--" it would refuse
     (argv,) = seen
     assert argv[1] == "revmentor.config.wsgi:application"
     assert argv[argv.index("--workers") + 1] == "2"
