@@ -40,6 +40,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     from revmentor.core.worker import task_worker
 
+    extra = args.gunicorn_args  # argparse needs a "--" before options of gunicorn's own
+    if extra[:1] == ["--"]:
+        extra = extra[1:]  # which gunicorn refuses ("unrecognized arguments: --")
     sys.argv = [
         "gunicorn",
         "revmentor.config.wsgi:application",
@@ -49,9 +52,7 @@ def _serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--access-logfile",
         "-",
-        # After "--" (argparse needs it before options of gunicorn's own), without the
-        # "--": gunicorn would refuse to start ("unrecognized arguments: -- --timeout").
-        *(args.gunicorn_args[1:] if args.gunicorn_args[:1] == ["--"] else args.gunicorn_args),
+        *extra,
     ]
     if args.no_worker:
         run()

@@ -1,15 +1,17 @@
-"""``revmentor serve`` hands gunicorn the options given to it."""
+"""The ``revmentor`` command (revmentor/cli.py); ``backup`` and ``restore`` are tested
+with what they do, in tests/core/test_backup.py."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
+from gunicorn.config import Config
 
 from revmentor import cli
 
 
-def test_gunicorn_options_after_a_double_dash_reach_gunicorn(
+def test_serve_passes_gunicorn_options_after_a_double_dash_on_to_gunicorn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given gunicorn replaced by something that notes the command line it was given
@@ -27,3 +29,5 @@ def test_gunicorn_options_after_a_double_dash_reach_gunicorn(
     assert argv[argv.index("--workers") + 1] == "2"
     assert argv[-2:] == ["--timeout", "120"]
     assert "--" not in argv
+    # ... which gunicorn's own parser reads as a timeout of 120 seconds
+    assert Config().parser().parse_args(argv[1:]).timeout == 120
