@@ -21,6 +21,8 @@ The rules, the same for an erasure the lead asks for and for the scheme's retent
   wrote about them, and the documents are not part of the study data.
 - **Online feedback a mentor wrote** is deleted: whatever the facilitator merged already
   lives on, unattributed, in the group's notes about the mentee, and stays there.
+- **The scheme's report PDF**, if one is made (it is kept a day at most, and its charts
+  may show each person's answers), is deleted; anyone may make it again from what stays.
 - Unsubmitted questionnaires are always deleted. Queued emails about an unlogged session
   are not sent (the meeting's sequence moves on, as when a session is rearranged).
 - **Free text**: their full name (with and without a title such as "Dr") and email are
@@ -61,6 +63,7 @@ from revmentor.feedback.models import (
 from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import Response
+from revmentor.research.models import Report
 from revmentor.schemes.models import (
     Consent,
     OrganisationMember,
@@ -296,6 +299,9 @@ def erase(scheme: Scheme, decisions: Sequence[Decision], *, withdraw: bool) -> E
     ).update(sequence=F("sequence") + 1)
 
     texts_redacted = redact(scheme, terms)
+
+    # The scheme's report PDF may show their answers (one line a person in its charts).
+    Report.objects.filter(scheme=scheme).delete()
 
     # The audit trail: no IP address of theirs; their actions in this scheme lose who
     # did them when their account stays for other roles.

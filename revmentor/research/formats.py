@@ -3,8 +3,9 @@
 Every export is built from the pseudonymised study data folder
 (:func:`revmentor.research.export.study_folder`) and the results the analysis core
 computes from it (:func:`revmentor.research.selectors.analysed`), so nothing here can
-carry a name or an email the folder does not (and the folder carries none). Each public
-function records the export once in the audit trail.
+carry a name or an email the folder does not (and the folder carries none). The workbook
+and the SPSS file record the export once in the audit trail; the PDF is made in the
+background and each download of it is recorded (``research.services``).
 
 - :func:`workbook`: one sheet per CSV file of the folder, plus ``results`` with the
   summaries and comparisons tables. Text that a spreadsheet would read as a formula
@@ -15,7 +16,8 @@ function records the export once in the audit trail.
 - :func:`spss`: wide format, one row per participant, ``<item>_<timepoint>`` variables
   with variable labels (the question text) and value labels (1–5 items, role; yes/no
   coded 1/0 and choices 1, 2, … in the questionnaire's order).
-- :func:`report_pdf`: the analysis report as ``revmentor analyse --pdf`` prints it.
+- :func:`report_pdf`: the analysis report as ``revmentor analyse --pdf`` prints it, for
+  the task that makes a scheme's report (``research.tasks.make_report``).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def _rows(content: bytes) -> list[list[str]]:
     ]
 
 
-def _record(actor: User, scheme: Scheme, what: str) -> None:
+def record_export(actor: User, scheme: Scheme, what: str) -> None:
+    """Record in the audit trail that ``actor`` exported ``what`` of ``scheme``."""
     audit.record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
@@ -147,7 +150,7 @@ def workbook(*, actor: User, scheme: Scheme, quartiles: QuartileMethod = "tukey"
     files = export.study_folder(scheme)
     found = selectors.analysed(scheme, quartiles)
     content = workbook_bytes(files, found.results)
-    _record(actor, scheme, "the study data as an Excel workbook (.xlsx)")
+    record_export(actor, scheme, "the study data as an Excel workbook (.xlsx)")
     return content
 
 
@@ -315,7 +318,7 @@ def spss_bytes(files: dict[str, bytes], questions: dict[str, Question]) -> bytes
 def spss(*, actor: User, scheme: Scheme) -> bytes:
     """Return the scheme's study data as an SPSS ``.sav`` file; audited once."""
     content = spss_bytes(export.study_folder(scheme), _questions(scheme))
-    _record(actor, scheme, "the study data as an SPSS file (.sav)")
+    record_export(actor, scheme, "the study data as an SPSS file (.sav)")
     return content
 
 
@@ -330,10 +333,12 @@ to research use has submitted a questionnaire.</p></body></html>
 """
 
 
-def report_pdf(*, actor: User, scheme: Scheme, quartiles: QuartileMethod = "tukey") -> bytes:
-    """Return the analysis report as PDF (as ``revmentor analyse --pdf``); audited once.
+def report_pdf(*, scheme: Scheme, quartiles: QuartileMethod = "tukey") -> bytes:
+    """Return the analysis report as PDF (as ``revmentor analyse --pdf``).
 
-    Without answers to analyse, a one-page A4 PDF saying so.
+    Without answers to analyse, a one-page A4 PDF saying so. Not audited: it runs in the
+    background task that makes a :class:`~revmentor.research.models.Report`, and each
+    download of that is recorded (``research.services.report_download``).
     """
     found = selectors.analysed(scheme, quartiles)
     if found.results is None or found.study is None:
@@ -341,9 +346,15 @@ def report_pdf(*, actor: User, scheme: Scheme, quartiles: QuartileMethod = "tuke
         document = EMPTY_REPORT.format(title=html.escape(title))
     else:
         document = render_html(found.results, found.study)
-    content = render_pdf(document)
-    _record(actor, scheme, "the analysis report (.pdf)")
-    return content
+    return render_pdf(document)
 
 
-__all__ = ["report_pdf", "spss", "spss_bytes", "spss_name", "workbook", "workbook_bytes"]
+__all__ = [
+    "record_export",
+    "report_pdf",
+    "spss",
+    "spss_bytes",
+    "spss_name",
+    "workbook",
+    "workbook_bytes",
+]

@@ -13,6 +13,7 @@ import base64
 import html as html_lib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django import forms
 from django.utils.http import urlencode
@@ -23,6 +24,8 @@ from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.analysis.reader import Study
 from revmentor.analysis.report import render_html
 from revmentor.research.export import folder_name
+from revmentor.research.models import OVERDUE_AFTER
+from revmentor.research.models import Report as ReportModel
 from revmentor.schemes.models import Scheme
 
 QUARTILE_LABELS: dict[QuartileMethod, tuple[str, str]] = {
@@ -135,3 +138,45 @@ def report(results: JSON, study: Study) -> Report:
     scoped_style = Markup(f".rm-report {{ {style} }}")  # noqa: S704  # nosec B704
     trusted_body = Markup(body)  # noqa: S704  # nosec B704
     return Report(style=scoped_style, body=trusted_body)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStatus:
+    """What the report page says of the scheme's report PDF.
+
+    ``state`` is ``none`` (never asked for, or deleted), ``waiting``, ``making``,
+    ``ready``, ``failed`` or ``overdue`` (waiting or being made for longer than it
+    should: the task worker may not be running). ``checking`` says whether the page's
+    script should keep asking how it is going.
+    """
+
+    state: str
+    report: ReportModel | None
+    quartiles_label: str = ""
+    size: str = ""
+
+    @property
+    def checking(self) -> bool:
+        return self.state in ("waiting", "making")
+
+
+def _size(n: int) -> str:
+    """A file size as people read it: ``48 KB``, ``1.2 MB``."""
+    if n < 1_000_000:
+        return f"{max(1, round(n / 1000))} KB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def report_status(report: ReportModel | None, now: datetime) -> ReportStatus:
+    """Shape the scheme's report (``selectors.report_of``) for the report page."""
+    if report is None:
+        return ReportStatus(state="none", report=None)
+    label = QUARTILE_LABELS.get(report.quartiles, (report.quartiles, ""))[0]  # type: ignore[call-overload]
+    label = label.removesuffix(" (default)")
+    if report.status == ReportModel.Status.READY:
+        return ReportStatus("ready", report, label, _size(report.size))
+    if report.status == ReportModel.Status.FAILED:
+        return ReportStatus("failed", report, label)
+    if report.requested_at < now - OVERDUE_AFTER:
+        return ReportStatus("overdue", report, label)
+    return ReportStatus(str(report.status), report, label)

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils import timezone
+
 from revmentor.analysis.engine import JSON, analyse
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.analysis.reader import Study, read_study
@@ -24,6 +26,7 @@ from revmentor.research.export import (
     pooled_folder_name,
     study_folder,
 )
+from revmentor.research.models import KEEP_FOR, Report
 from revmentor.schemes.models import Scheme
 
 
@@ -90,3 +93,16 @@ def results(scheme: Scheme, quartiles: QuartileMethod = "tukey") -> JSON | None:
     ``None`` when there are no answers yet; see :func:`analysed`.
     """
     return analysed(scheme, quartiles).results
+
+
+def report_of(scheme: Scheme, *, with_content: bool = False) -> Report | None:
+    """Return the scheme's report PDF (asked for, being made, made or failed), or None.
+
+    A made report older than ``KEEP_FOR`` counts as gone (it is deleted at the next
+    request). Its content, which can be megabytes, is read only ``with_content``. One
+    query.
+    """
+    found = Report.objects.filter(scheme=scheme).exclude(finished_at__lt=timezone.now() - KEEP_FOR)
+    if not with_content:
+        found = found.defer("content")
+    return found.first()

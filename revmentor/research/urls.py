@@ -16,6 +16,7 @@ staff_urlpatterns = [
     path("study-folder.zip", views.study_zip, name="study_folder_zip"),
     path("results.xlsx", views.results_xlsx, name="results_xlsx"),
     path("results.sav", views.results_sav, name="results_sav"),
+    path("report/", views.results_report, name="results_report"),
     path("report.pdf", views.results_pdf, name="results_pdf"),
 ]
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from revmentor.core.http import AuthedRequest
-from revmentor.research import export, formats, presenters, selectors
+from revmentor.research import export, formats, presenters, selectors, services
 from revmentor.research.forms import PooledForm
 from revmentor.research.pooling import PoolingError
 from revmentor.schemes import selectors as scheme_selectors
@@ -78,11 +79,44 @@ def results_sav(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def results_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The analysis report as PDF, as ``revmentor analyse --pdf`` prints it; audited."""
+def results_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The report PDF: ask for it (POST), see how it is going, then download it (ADR 16).
+
+    It is made in the background: a scheme of a few hundred people can take longer than
+    a request may. The page's script asks again every few seconds while it is on its way.
+    """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
-    quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
-    content = formats.report_pdf(actor=request.user, scheme=scheme, quartiles=quartiles)
+    if request.method == "POST":
+        quartiles = presenters.quartile_choice(request.POST.get("quartiles"))
+        services.report_request(actor=request.user, scheme=scheme, quartiles=quartiles)
+        return redirect("schemes:results_report", scheme.pk)
+    report = selectors.report_of(scheme)
+    status = presenters.report_status(report, timezone.now())
+    # Making it again keeps the last report's method unless the Results page chose one.
+    asked = request.GET.get("quartiles") or (report.quartiles if report else None)
+    return render(
+        request,
+        "research/report.jinja",
+        {
+            "page_title": f"Report (PDF) – {scheme.name}",
+            "scheme": scheme,
+            "status": status,
+            "quartiles": presenters.quartile_choice(asked),
+            "quartile_labels": presenters.QUARTILE_LABELS,
+        },
+    )
+
+
+def results_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The made report PDF, as ``revmentor analyse --pdf`` prints it; audited.
+
+    Without a made report, the report page, which says where it is.
+    """
+    scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
+    report = selectors.report_of(scheme, with_content=True)
+    if report is None or report.status != report.Status.READY:
+        return redirect("schemes:results_report", scheme.pk)
+    content = services.report_download(actor=request.user, report=report)
     return _attachment(
         content, "application/pdf", f"revmentor-{export.folder_name(scheme)}-report.pdf"
     )

@@ -1,14 +1,20 @@
-"""A researcher reads the scheme's results; axe checks the page with its charts."""
+"""A researcher reads the scheme's results and gets the report PDF; axe checks each page."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
+from revmentor.core.models import User
 from revmentor.questionnaires import services as questionnaires
 from revmentor.questionnaires.models import Stage
-from revmentor.schemes.models import ParticipantRole, Phase, StaffRole
+from revmentor.research.models import Report
+from revmentor.research.tasks import make_report
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import scheme_move_phase
 from tests.browser.conftest import Axe, sign_in
 from tests.factories import (
@@ -18,13 +24,17 @@ from tests.factories import (
     SchemeFactory,
     UserFactory,
 )
+from tests.pdfs import pdf_text
 from tests.questionnaires.conftest import FULL_MENTOR_PRE
+
+DUMMY = "django_tasks.backends.dummy.DummyBackend"  # keeps what is queued, runs nothing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, axe: Axe) -> None:
-    # Given a scheme in phase 1 where two mentors answered the first questionnaire
+def _answered() -> tuple[Scheme, User, list[Participant]]:
+    """A scheme in phase 1 where two mentors answered the first questionnaire: the
+    scheme, its researcher and the mentors."""
     scheme = SchemeFactory(name="Gastro reverse mentoring")
     lead = UserFactory(full_name="Lena Lead")
     MembershipFactory(scheme=scheme, user=lead, role=StaffRole.LEAD)
@@ -46,6 +56,12 @@ def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, 
                 complete=True,
             )
         questionnaires.response_submit(participant=mentor, stage=stage)
+    return scheme, researcher, mentors
+
+
+def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, axe: Axe) -> None:
+    # Given a scheme in phase 1 where two mentors answered the first questionnaire
+    scheme, researcher, mentors = _answered()
 
     # When the researcher opens the Results tab
     page = new_page()
@@ -76,6 +92,48 @@ def test_a_researcher_reads_the_results_with_charts_and_ids_only(new_page: Any, 
     page.get_by_role("button", name="Show results").click()
     page.wait_for_url("**quartiles=linear**")
     axe.check(page)
+
+
+def test_the_report_pdf_is_made_in_the_background_and_offered_when_ready(
+    new_page: Any, axe: Axe
+) -> None:
+    # Given a scheme with answers, and a task worker that has not got to the report yet
+    scheme, researcher, mentors = _answered()
+    with override_settings(TASKS={"default": {"BACKEND": DUMMY}}):
+        # When the researcher follows the Results page's link and asks for the report
+        page = new_page()
+        sign_in(page, axe, researcher, lands_on="Schemes")
+        page.goto(f"/schemes/{scheme.pk}/results/?quartiles=linear")
+        page.get_by_role("link", name="Make and download the report (.pdf)").click()
+        page.get_by_role("heading", name="Report (PDF)").wait_for()
+        axe.check(page)
+        page.get_by_role("button", name="Make the report").click()
+
+        # Then the page says it is waiting, and offers no download yet
+        status = page.locator("#report-status")
+        status.get_by_text("Waiting to start").wait_for()
+        assert status.get_attribute("aria-live") == "polite"
+        assert page.get_by_role("link", name=re.compile("Download the report")).count() == 0
+        axe.check(page)
+
+        # When the worker makes it
+        page.evaluate("() => { window.stillThisPage = true; }")
+        report = Report.objects.get(scheme=scheme)
+        assert report.quartiles == "linear"
+        assert make_report.call(report.pk) is True
+
+    # Then the same page, not reloaded, soon offers the download
+    download_link = page.get_by_role("link", name=re.compile(r"Download the report \(PDF, \d+"))
+    download_link.wait_for(timeout=15_000)
+    assert page.evaluate("() => window.stillThisPage === true")
+    axe.check(page)
+    with page.expect_download() as download:
+        download_link.click()
+    assert download.value.suggested_filename.endswith("-report.pdf")
+    content = Path(download.value.path()).read_bytes()
+    assert content.startswith(b"%PDF")
+    for person in mentors:
+        assert person.user.full_name not in pdf_text(content)
 
 
 def test_on_a_phone_a_chart_keeps_its_size_and_scrolls_sideways(new_page: Any, axe: Axe) -> None:

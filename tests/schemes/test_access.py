@@ -31,6 +31,7 @@ from revmentor.feedback.services import (
 from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.models import Response, Stage
 from revmentor.questionnaires.services import response_save_page
+from revmentor.research import services as research_services
 from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
 from tests.factories import ConsentFactory, SchemeFactory
 from tests.meetings.conftest import publish
@@ -140,7 +141,9 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:study_folder_zip": (RESEARCH, "scheme"),
     "schemes:results_xlsx": (RESEARCH, "scheme"),
     "schemes:results_sav": (RESEARCH, "scheme"),
-    "schemes:results_pdf": (RESEARCH, "scheme"),
+    "schemes:results_report": (RESEARCH, "scheme"),
+    # The made report PDF: research staff download it (``made_report``: a report is made).
+    "schemes:results_pdf": (RESEARCH, "made_report"),
     "schemes:coding": (RESEARCH, "scheme"),
     "schemes:coding_codebook": (RESEARCH, "scheme"),
     "schemes:coding_code": (RESEARCH, "code"),
@@ -298,6 +301,9 @@ def url_of(name: str, about: str, scheme: Scheme, participant: Participant) -> s
     if about == "questionnaire_page":
         return reverse(name, args=[scheme.pk, "pre_phase1", 1])
     if about == "scheme":
+        return reverse(name, args=[scheme.pk])
+    if about == "made_report":
+        research_services.report_request(actor=None, scheme=scheme, quartiles="tukey")  # type: ignore[arg-type]
         return reverse(name, args=[scheme.pk])
     if about == "participant":
         return reverse(name, args=[scheme.pk, participant.pk])

@@ -373,6 +373,7 @@ def test_study_data_in_the_report_and_its_charts_is_escaped(
     html = lead.get(reverse("schemes:results", args=[w.scheme.pk])).content.decode()
     assert_inert(html, "results")
     assert "&lt;script&gt;alert(1)" in html and "{{7*7}}" in html
+    lead.post(reverse("schemes:results_report", args=[w.scheme.pk]), {"quartiles": "tukey"})
     pdf = lead.get(reverse("schemes:results_pdf", args=[w.scheme.pk])).content
     assert "$\\frac$" in pdf_text(pdf)
 

@@ -11,8 +11,9 @@ key and matched to the target's own on restore. So a backup made on SQLite resto
 PostgreSQL and the other way round.
 
 Left out on purpose: sessions (a backup must not let whoever holds it sign in as
-someone; everyone signs in again after a restore, which also clears the sessions) and the
-cache (rate limits). No model stores files on disk (``MEDIA_ROOT`` is unused; a test
+someone; everyone signs in again after a restore, which also clears the sessions), report
+PDFs (derived data, made again on request; a restore clears them too) and the cache
+(rate limits). No model stores files on disk (``MEDIA_ROOT`` is unused; a test
 fails if a ``FileField`` appears), so the database is the whole installation.
 
 A restore refuses, changing nothing, a file that is not a revmentor backup or is damaged,

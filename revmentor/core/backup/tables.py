@@ -23,8 +23,9 @@ MANIFEST = "manifest.json"
 # Rows every database makes for itself on `migrate`: written by natural key, matched to
 # the target's own rows on restore (or added when missing), never wiped.
 MERGED = frozenset({"contenttypes.contenttype", "auth.permission"})
-# Not backed up (see revmentor.core.backup); sessions are cleared by every restore.
-LEFT_OUT = frozenset({"sessions.session"})
+# Not backed up (see revmentor.core.backup), and cleared by every restore: sessions, and
+# report PDFs (made from the data again in a minute, and kept for a day at most).
+LEFT_OUT = frozenset({"sessions.session", "research.report"})
 
 
 class BackupError(Exception):

@@ -1,0 +1,68 @@
+"""Writes of the research room: asking for the report PDF, and downloading it (audited).
+
+The report is made by :func:`revmentor.research.tasks.make_report` in the background
+(ADR 16); these functions queue it and hand over what it made.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from revmentor.analysis.quartiles import METHODS, QuartileMethod
+from revmentor.core.models import User
+from revmentor.research import formats
+from revmentor.research.models import KEEP_FOR, OVERDUE_AFTER, Report
+from revmentor.research.tasks import make_report
+from revmentor.schemes.models import Scheme
+
+logger = logging.getLogger(__name__)
+
+
+def reports_expired_delete() -> int:
+    """Delete every made report older than ``KEEP_FOR``; return how many were deleted."""
+    deleted, _ = Report.objects.filter(finished_at__lt=timezone.now() - KEEP_FOR).delete()
+    return deleted
+
+
+@transaction.atomic
+def report_request(*, actor: User, scheme: Scheme, quartiles: QuartileMethod) -> Report:
+    """Ask for the scheme's report PDF with ``quartiles``; return the report asked for.
+
+    A report of the same quartiles that is still on its way (and not overdue) is returned
+    as it is, so a second click does not make it twice; otherwise the scheme's report is
+    replaced by a new one, queued once this transaction commits. The scheme row is locked,
+    so two people asking at once get one report. Raises ValueError for an unknown method.
+    """
+    if quartiles not in METHODS:
+        raise ValueError(f"unknown quartile method {quartiles!r}; use one of {METHODS}")
+    locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    now = timezone.now()
+    current = Report.objects.filter(scheme=locked).first()
+    if (
+        current is not None
+        and current.in_progress
+        and current.quartiles == quartiles
+        and current.requested_at > now - OVERDUE_AFTER
+    ):
+        return current
+    reports_expired_delete()
+    Report.objects.filter(scheme=locked).delete()
+    report = Report.objects.create(
+        scheme=locked, quartiles=quartiles, requested_at=now, requested_by=actor
+    )
+    make_report.enqueue(report.pk)
+    return report
+
+
+@transaction.atomic
+def report_download(*, actor: User, report: Report) -> bytes:
+    """Return the made PDF of ``report``, recording the export in the audit trail.
+
+    The caller has checked that ``report`` is ready and that ``actor`` may export the
+    scheme's research data.
+    """
+    formats.record_export(actor, report.scheme, "the analysis report (.pdf)")
+    return bytes(report.content)

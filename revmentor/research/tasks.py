@@ -1,0 +1,50 @@
+"""Making the scheme's report PDF in the background (ADR 16)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def make_report(report_id: int) -> bool:
+    """Make the PDF of the report ``report_id``; return whether it was made.
+
+    Claims the report first (waiting → being made), so a task run twice makes it once;
+    a report replaced or deleted since it was asked for is skipped, and one replaced
+    while being made is not written. The PDF is laid out outside any transaction: it
+    can take a minute. A failure is logged with its traceback and shown as failed.
+    """
+    from revmentor.analysis.quartiles import QuartileMethod
+    from revmentor.research import formats
+    from revmentor.research.models import Report
+
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .select_related("scheme")
+            .filter(pk=report_id, status=Report.Status.WAITING)
+            .first()
+        )
+        if report is None:
+            return False
+        report.status = Report.Status.MAKING
+        report.started_at = timezone.now()
+        report.save(update_fields=["status", "started_at"])
+    mine = Report.objects.filter(pk=report_id, status=Report.Status.MAKING)
+    quartiles: QuartileMethod = report.quartiles  # type: ignore[assignment]  # checked when asked
+    try:
+        content = formats.report_pdf(scheme=report.scheme, quartiles=quartiles)
+    except Exception:
+        logger.exception("The report PDF of scheme %s could not be made", report.scheme_id)
+        mine.update(status=Report.Status.FAILED, finished_at=timezone.now())
+        return False
+    written = mine.update(
+        status=Report.Status.READY, finished_at=timezone.now(), content=content, size=len(content)
+    )
+    return written == 1
