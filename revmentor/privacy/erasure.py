@@ -22,7 +22,8 @@ The rules, the same for an erasure the lead asks for and for the scheme's retent
 - **Online feedback a mentor wrote** is deleted: whatever the facilitator merged already
   lives on, unattributed, in the group's notes about the mentee, and stays there.
 - **The scheme's report PDF**, if one is made (it is kept a day at most, and its charts
-  may show each person's answers), is deleted; anyone may make it again from what stays.
+  may show each person's answers), is deleted; research staff can make it again from
+  what stays.
 - Unsubmitted questionnaires are always deleted. Queued emails about an unlogged session
   are not sent (the meeting's sequence moves on, as when a session is rearranged).
 - **Free text**: their full name (with and without a title such as "Dr") and email are

@@ -53,6 +53,15 @@ class Report(models.Model):
     def in_progress(self) -> bool:
         return self.status in (self.Status.WAITING, self.Status.MAKING)
 
+    def overdue(self, now: datetime) -> bool:
+        """Whether it has waited to start, or been in the making, for over ``OVERDUE_AFTER``
+        (the task worker may not be running, or stopped while making it)."""
+        if self.status == self.Status.WAITING:
+            return self.requested_at < now - OVERDUE_AFTER
+        if self.status == self.Status.MAKING:
+            return (self.started_at or self.requested_at) < now - OVERDUE_AFTER
+        return False
+
     def expires_at(self) -> datetime | None:
         """When a made report is deleted; None for one not made."""
         return None if self.finished_at is None else self.finished_at + KEEP_FOR

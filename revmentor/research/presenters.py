@@ -24,7 +24,6 @@ from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.analysis.reader import Study
 from revmentor.analysis.report import render_html
 from revmentor.research.export import folder_name
-from revmentor.research.models import OVERDUE_AFTER
 from revmentor.research.models import Report as ReportModel
 from revmentor.schemes.models import Scheme
 
@@ -177,6 +176,6 @@ def report_status(report: ReportModel | None, now: datetime) -> ReportStatus:
         return ReportStatus("ready", report, label, _size(report.size))
     if report.status == ReportModel.Status.FAILED:
         return ReportStatus("failed", report, label)
-    if report.requested_at < now - OVERDUE_AFTER:
+    if report.overdue(now):
         return ReportStatus("overdue", report, label)
     return ReportStatus(str(report.status), report, label)

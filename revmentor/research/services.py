@@ -6,19 +6,15 @@ The report is made by :func:`revmentor.research.tasks.make_report` in the backgr
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.core.models import User
 from revmentor.research import formats
-from revmentor.research.models import KEEP_FOR, OVERDUE_AFTER, Report
+from revmentor.research.models import KEEP_FOR, Report
 from revmentor.research.tasks import make_report
 from revmentor.schemes.models import Scheme
-
-logger = logging.getLogger(__name__)
 
 
 def reports_expired_delete() -> int:
@@ -45,7 +41,7 @@ def report_request(*, actor: User, scheme: Scheme, quartiles: QuartileMethod) ->
         current is not None
         and current.in_progress
         and current.quartiles == quartiles
-        and current.requested_at > now - OVERDUE_AFTER
+        and not current.overdue(now)
     ):
         return current
     reports_expired_delete()

@@ -185,6 +185,24 @@ def test_a_report_not_made_after_ten_minutes_says_the_worker_may_not_be_running(
     assert len(queued) == 2
 
 
+def test_a_report_started_late_is_overdue_ten_minutes_after_it_started(
+    client_for: Callable[[User | None], Client], scheme: Scheme, lead: User, queued: list[Any]
+) -> None:
+    client = client_for(lead)
+    _ask(client, scheme)
+    asked = timezone.now()
+    Report.objects.filter(scheme=scheme).update(  # a busy worker got to it 9 minutes on
+        status=Report.Status.MAKING, started_at=asked + timedelta(minutes=9)
+    )
+    with time_machine.travel(asked + timedelta(minutes=12)):
+        page = _page(client, scheme)
+        assert 'data-report-state="making"' in page and "Being made" in page
+        _ask(client, scheme)  # still on its way: not asked for twice
+        assert len(queued) == 1
+    with time_machine.travel(asked + timedelta(minutes=20)):
+        assert 'data-report-state="overdue"' in _page(client, scheme)
+
+
 def test_a_made_report_is_gone_after_a_day_and_deleted(
     client_for: Callable[[User | None], Client], scheme: Scheme, lead: User
 ) -> None:
