@@ -34,6 +34,7 @@ from revmentor.analysis.quartiles import QuartileMethod, quartiles
 LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac"]
 NHS_BLUE = "#005eb8"
 NHS_DARK = "#212b32"
+LINE_ALPHA = 0.55  # one person's line in a paired chart: overlaps show darker
 WRAP_UP_TO_ROWS = 14  # beyond, a question heads its time points instead of two-line labels
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
@@ -205,7 +206,8 @@ def paired_plot(
     """Return small multiples of paired values, one panel per (label, before, after).
 
     Up to ``max_lines`` pairs are drawn as one line per participant (overlaps show as
-    darker lines); beyond that each panel shows the medians with their interquartile
+    darker lines: people with the same pair of answers share one, as dark as theirs
+    drawn one on another); beyond that each panel shows the medians with their interquartile
     ranges (by ``method``), which stay readable at any size.
     """
     with plt.rc_context(_style()):
@@ -214,13 +216,19 @@ def paired_plot(
         fig, axes = plt.subplots(rows, cols, figsize=(6.3, 1.9 * rows), squeeze=False)
         for ax, (label, before, after) in zip(axes.flat, panels, strict=False):
             if before.size <= max_lines:
-                for a, b in zip(before.tolist(), after.tolist(), strict=True):
+                # People with the same pair of answers share a line, drawn once as dark
+                # as that many lines one on another (they also looked thicker, their
+                # edges adding up): far less for the PDF's layout to draw.
+                pairs, counts = np.unique(
+                    np.stack([before, after], axis=1), axis=0, return_counts=True
+                )
+                for (a, b), n in zip(pairs.tolist(), counts.tolist(), strict=True):
                     colour = NHS_BLUE if b > a else ("#d5281b" if b < a else "#768692")
                     ax.plot(
                         [0, 1],
                         [a, b],
                         color=colour,
-                        alpha=0.55,
+                        alpha=1 - (1 - LINE_ALPHA) ** n,
                         linewidth=1.2,
                         marker="o",
                         markersize=2.5,

@@ -84,3 +84,17 @@ def test_a_likert_label_takes_two_lines_or_its_question_heads_its_time_points() 
     # The labels are as wide as a time point, not "question · time point": the chart is
     # under 7 inches wide (one-line labels made it 7.4 here, more with longer questions)
     assert width < 7 * 72
+
+
+def test_people_with_the_same_pair_of_answers_share_one_darker_line() -> None:
+    # Ten people went from 3 to 4, one stayed at 4: two lines, not eleven
+    svg = charts.paired_plot(
+        "paired-shared",
+        "Before and after",
+        [("Strengths", np.array([3] * 10 + [4]), np.array([4] * 10 + [4]))],
+        ("Before", "After"),
+    )
+    lines = re.findall(r'<path d="M [^"]*"[^>]*style="[^"]*stroke-width: 1\.2[^"]*"', svg)
+    assert len(lines) == 2
+    opacities = sorted(float(o) for o in re.findall(r"stroke-opacity: ([0-9.]+)", " ".join(lines)))
+    assert opacities == [charts.LINE_ALPHA, round(1 - (1 - charts.LINE_ALPHA) ** 10, 6)]
