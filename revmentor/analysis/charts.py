@@ -7,18 +7,23 @@ the SVG (``svg.fonttype = none``) so it is selectable and scales for print.
 Drawing is most of the cost of a Results page, and the page is opened again and again
 on the same data: each process keeps the last ``KEEP`` charts it drew, keyed by
 everything that goes into them, and gives a kept chart back instead of drawing it again.
+A program running several processes (the web app: its app servers and the task worker
+that makes report PDFs) can also share what each draws through a store of its own
+(:func:`share_charts`), named by a digest of the key and of this code's version.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, ParamSpec
+from pathlib import Path
+from typing import Any, ParamSpec, Protocol
 
 import matplotlib
 
@@ -44,6 +49,43 @@ _kept_lock = threading.Lock()
 P = ParamSpec("P")
 
 
+class ChartStore(Protocol):
+    """Where several processes share the charts they draw (see :func:`share_charts`)."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, svg: str) -> None: ...
+
+
+_shared: ChartStore | None = None
+# What the drawing depends on besides its arguments: this code, how quartiles are
+# computed, and matplotlib. A shared chart drawn by other code is never given back.
+_VERSION = hashlib.sha256(
+    b"".join(
+        [
+            Path(__file__).read_bytes(),
+            Path(__file__).with_name("quartiles.py").read_bytes(),
+            matplotlib.__version__.encode(),
+        ]
+    )
+).hexdigest()[:16]
+
+
+def share_charts(store: ChartStore | None) -> None:
+    """Look for charts in ``store`` before drawing them, and put each one drawn there.
+
+    ``None`` stops sharing. Charts stay kept per process as well.
+    """
+    global _shared
+    _shared = store
+
+
+def _shared_name(key: Hashable) -> str:
+    """The name of a chart in the shared store: this code's version and the key's digest."""
+    digest = hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{_VERSION}-{digest}"
+
+
 def _frozen(value: Any) -> Hashable:
     """``value`` as a key: arrays by their bytes, mappings and sequences item by item."""
     if isinstance(value, np.ndarray):
@@ -60,7 +102,8 @@ def _frozen(value: Any) -> Hashable:
 
 
 def _kept(draw: Callable[P, str]) -> Callable[P, str]:
-    """Keep what ``draw`` returns for the last ``KEEP`` different arguments (all charts)."""
+    """Keep what ``draw`` returns for the last ``KEEP`` different arguments (all charts),
+    and share it through the store of :func:`share_charts`, if any."""
 
     @functools.wraps(draw)
     def keeper(*args: P.args, **kwargs: P.kwargs) -> str:
@@ -69,7 +112,15 @@ def _kept(draw: Callable[P, str]) -> Callable[P, str]:
             if key in _kept_charts:
                 _kept_charts.move_to_end(key)
                 return _kept_charts[key]
-        svg = draw(*args, **kwargs)
+        shared = _shared
+        name = _shared_name(key) if shared is not None else ""
+        found = shared.get(name) if shared is not None else None
+        if found is not None:
+            svg = found
+        else:
+            svg = draw(*args, **kwargs)
+            if shared is not None:
+                shared.set(name, svg)
         with _kept_lock:
             _kept_charts[key] = svg
             while len(_kept_charts) > KEEP:

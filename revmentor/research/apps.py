@@ -11,3 +11,10 @@ class ResearchConfig(AppConfig):
     name = "revmentor.research"
     label = "research"
     verbose_name = "Research results and exports"
+
+    def ready(self) -> None:
+        # Charts drawn by any process of the site, shared through its cache.
+        from revmentor.analysis import charts
+        from revmentor.research.chart_cache import CacheChartStore
+
+        charts.share_charts(CacheChartStore())

@@ -1,4 +1,5 @@
-"""Charts are kept per process: the same data gives the same chart without drawing again."""
+"""Charts are kept per process: the same data gives the same chart without drawing again;
+a program of several processes can share them through a store."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return real(fig, chart_id, title)
 
     monkeypatch.setattr(charts, "_svg", counting)
+    monkeypatch.setattr(charts, "_shared", None)  # the web app shares them: not here
     charts._kept_charts.clear()
     yield drawn
     charts._kept_charts.clear()
@@ -77,3 +79,34 @@ def test_numpy_numbers_key_as_the_python_numbers_they_are(draws: list[str]) -> N
     charts.durations_plot("d", "Sessions", minutes, np.float64(37.5), 30.0, np.float64(45.0))
     charts.durations_plot("d", "Sessions", minutes, 37.5, np.float32(30.0), 45.0)
     assert draws == ["likert-n", "d"]
+
+
+class Store(dict[str, str]):
+    """A shared store as a dict: what another process drew is in it."""
+
+    def set(self, name: str, svg: str) -> None:
+        self[name] = svg
+
+
+def test_a_chart_another_process_drew_comes_from_the_shared_store(draws: list[str]) -> None:
+    store = Store()
+    charts.share_charts(store)
+    first = charts.likert_bars("likert-s", "Confidence", bars(1))
+    assert list(store.values()) == [first]
+    charts._kept_charts.clear()  # as in another process
+    assert charts.likert_bars("likert-s", "Confidence", bars(1)) == first
+    assert draws == ["likert-s"]
+    charts.likert_bars("likert-s", "Confidence", bars(2))  # other data: drawn, and shared
+    assert draws == ["likert-s", "likert-s"] and len(store) == 2
+
+
+def test_a_shared_chart_drawn_by_other_code_is_drawn_again(
+    draws: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store()
+    charts.share_charts(store)
+    charts.likert_bars("likert-v", "Confidence", bars(1))
+    charts._kept_charts.clear()
+    monkeypatch.setattr(charts, "_VERSION", "a-later-release")
+    charts.likert_bars("likert-v", "Confidence", bars(1))
+    assert draws == ["likert-v", "likert-v"] and len(store) == 2

@@ -8,6 +8,7 @@ for local use, tests and production.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -130,7 +131,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env_str("REDIS_URL", "")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {
             # Django's Redis cache, building its Redis client once (core/cache.py).
@@ -146,7 +147,22 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "revmentor_cache",
         }
-    )
+    ),
+    # The analysis charts every process draws, shared (research/chart_cache.py): a cache
+    # of their own, so that culling them can never push out a sign-in rate limit.
+    "charts": (
+        {
+            "BACKEND": "revmentor.core.cache.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "revmentor") + "-charts",
+        }
+        if _redis_url
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "revmentor_charts",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
 }
 # Sessions live in the database. With Redis, each is also kept in the cache and read from
 # there: a signed-in page asks the database one query fewer, and a session survives Redis

@@ -1,0 +1,91 @@
+"""The Results page's charts are shared by every process of the web app (chart_cache)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
+
+from revmentor.analysis import charts
+from revmentor.core.models import User
+from revmentor.research import services
+from revmentor.schemes.models import Scheme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The ids of the charts drawn while the test runs; nothing kept or shared before."""
+    drawn: list[str] = []
+    real = charts._svg
+
+    def counting(fig: Any, chart_id: str, title: str) -> str:
+        drawn.append(chart_id)
+        return real(fig, chart_id, title)
+
+    monkeypatch.setattr(charts, "_svg", counting)
+    charts._kept_charts.clear()
+    caches["charts"].clear()
+    yield drawn
+    charts._kept_charts.clear()
+
+
+def _results(client: Client, scheme: Scheme) -> str:
+    response = client.get(reverse("schemes:results", args=[scheme.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _charts(page: str) -> list[str]:
+    return re.findall(r'<img [^>]*class="chart"[^>]*>', page)
+
+
+def test_a_chart_drawn_by_one_app_server_is_not_drawn_by_another(
+    client_for: Callable[[User | None], Client], demo_scheme: Scheme, draws: list[str]
+) -> None:
+    lead = demo_scheme.memberships.get(role="lead").user
+    first = _charts(_results(client_for(lead), demo_scheme))
+    drawn = len(draws)
+    assert drawn > 0 and len(first) == drawn
+    charts._kept_charts.clear()  # another process: nothing kept in it
+    assert _charts(_results(client_for(lead), demo_scheme)) == first
+    assert len(draws) == drawn
+
+
+def test_the_report_task_draws_the_charts_the_results_page_then_shows(
+    client_for: Callable[[User | None], Client], demo_scheme: Scheme, draws: list[str]
+) -> None:
+    lead = demo_scheme.memberships.get(role="lead").user
+    services.report_request(actor=lead, scheme=demo_scheme, quartiles="tukey")
+    drawn = len(draws)
+    assert drawn > 0
+    charts._kept_charts.clear()  # the task ran in the worker's process
+    _results(client_for(lead), demo_scheme)
+    assert len(draws) == drawn
+
+
+def test_without_the_cache_the_charts_are_drawn_and_the_failure_logged(
+    client_for: Callable[[User | None], Client],
+    demo_scheme: Scheme,
+    draws: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(caches["charts"], "get", unreachable)
+    monkeypatch.setattr(caches["charts"], "set", unreachable)
+    lead = demo_scheme.memberships.get(role="lead").user
+    with caplog.at_level(logging.WARNING, logger="revmentor.research.chart_cache"):
+        page = _results(client_for(lead), demo_scheme)
+    assert draws and len(_charts(page)) == len(draws)
+    assert "Could not read a chart from the cache" in caplog.text
+    assert "Could not put a chart in the cache" in caplog.text
