@@ -8,13 +8,14 @@ take part in it; ``withdrawn`` was a mentor of it who gave consent and then with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from revmentor.analysis import charts
 from revmentor.core.backends import ACCOUNT_BACKEND
 from revmentor.core.models import User
 from revmentor.questionnaires.models import Stage
@@ -149,3 +150,20 @@ def open_stage(scheme: Scheme) -> Stage:
     stage.opened_at = timezone.now()
     stage.save()
     return stage
+
+
+@pytest.fixture
+def chart_draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The ids of the charts actually drawn (rendered to SVG) while the test runs; none
+    kept in this process before it."""
+    drawn: list[str] = []
+    real = charts._svg
+
+    def counting(fig: Any, chart_id: str, title: str) -> str:
+        drawn.append(chart_id)
+        return real(fig, chart_id, title)
+
+    monkeypatch.setattr(charts, "_svg", counting)
+    charts._kept_charts.clear()
+    yield drawn
+    charts._kept_charts.clear()

@@ -3,7 +3,6 @@ a program of several processes can share them through a store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,20 +12,10 @@ from revmentor.analysis import charts
 
 
 @pytest.fixture
-def draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The ids of the charts actually drawn (rendered to SVG) while the test runs."""
-    drawn: list[str] = []
-    real = charts._svg
-
-    def counting(fig: Any, chart_id: str, title: str) -> str:
-        drawn.append(chart_id)
-        return real(fig, chart_id, title)
-
-    monkeypatch.setattr(charts, "_svg", counting)
+def draws(chart_draws: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the charts drawn while the test runs (``chart_draws``); not shared."""
     monkeypatch.setattr(charts, "_shared", None)  # the web app shares them: not here
-    charts._kept_charts.clear()
-    yield drawn
-    charts._kept_charts.clear()
+    return chart_draws
 
 
 def bars(n: int) -> list[tuple[str, dict[str, int]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,20 +21,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The ids of the charts drawn while the test runs; nothing kept or shared before."""
-    drawn: list[str] = []
-    real = charts._svg
-
-    def counting(fig: Any, chart_id: str, title: str) -> str:
-        drawn.append(chart_id)
-        return real(fig, chart_id, title)
-
-    monkeypatch.setattr(charts, "_svg", counting)
-    charts._kept_charts.clear()
+def draws(chart_draws: list[str]) -> list[str]:
+    """The ids of the charts drawn while the test runs (``chart_draws``); none shared."""
     caches["charts"].clear()
-    yield drawn
-    charts._kept_charts.clear()
+    return chart_draws
 
 
 def _results(client: Client, scheme: Scheme) -> str:
