@@ -1,4 +1,5 @@
-"""The warning before a sign-in runs out, in the browser, on a questionnaire page.
+"""The warning before a sign-in runs out, in the browser: on a questionnaire page, and in
+the Django admin.
 
 The page's clock is Playwright's, moved on by hand; the server's idea of when the session
 ends is moved by changing the time the session was last saved, as if the person had
@@ -18,12 +19,13 @@ from django.test import override_settings
 from revmentor.core.session_time import SAVED_AT, WARN_BEFORE
 from revmentor.core.signed_out import KEPT
 from revmentor.questionnaires.models import Answer
-from tests.browser.conftest import Axe, sign_in
+from tests.browser.conftest import Axe, csp_violations, missing_files, sign_in
 from tests.browser.test_questionnaire import (
     TITLE,
     UNDERSTANDING,
     scheme_in_phase_1_with_consented_mentor,
 )
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -135,3 +137,30 @@ def test_a_page_not_signed_in_has_no_warning(new_page: Any) -> None:
     page.get_by_role("heading", name="About revmentor").wait_for()
     assert page.locator("dialog").count() == 0
     assert page.locator("script[src*='session']").count() == 0
+
+
+@override_settings(SESSION_COOKIE_AGE=AGE)
+def test_a_site_admin_in_the_django_admin_is_warned_too(new_page: Any, axe: Axe) -> None:
+    # Given a site admin on a page of the Django admin
+    admin = UserFactory(full_name="Sam Admin", is_superuser=True, is_staff=True)
+    page = new_page()
+    page.clock.install()
+    sign_in(page, axe, admin, lands_on="Schemes")
+    page.goto("/admin/core/auditevent/")
+    page.get_by_role("heading", name="Select audit event to view", level=1).wait_for()
+    assert not page.get_by_role("dialog").is_visible()
+
+    # When four minutes of their session are left, the same warning shows
+    signed_in_long_ago(page, seconds_left=240)
+    page.clock.fast_forward((AGE - WARN_BEFORE + 5) * 1000)
+    warning = page.get_by_role("dialog", name="You will be signed out soon")
+    warning.wait_for()
+
+    # And staying signed in starts the session again, as on every other page
+    before = server_session(page)[SAVED_AT]
+    warning.get_by_role("button", name="Stay signed in").click()
+    warning.wait_for(state="hidden")
+    assert server_session(page)[SAVED_AT] > before + AGE - 300
+    # With nothing the page's policy blocked and none of the site's files missing (the
+    # admin's own pages are Django's, so axe is not run on them)
+    assert csp_violations(page) == [] and missing_files(page) == []

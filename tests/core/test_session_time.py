@@ -172,3 +172,21 @@ def test_a_lead_setting_up_two_step_verification_is_warned_too(lead: User) -> No
     client.post(reverse("account_login"), {"login": lead.email, "password": "a-long-test-password"})
     answer = client.get(reverse("session_status"), HTTP_ACCEPT="application/json")
     assert answer.status_code == 200 and answer.json()["signed_in"] is True
+
+
+def test_the_django_admin_warns_a_site_admin_as_every_other_page_does(site_admin: User) -> None:
+    client = Client()
+    client.post(
+        reverse("account_login"), {"login": site_admin.email, "password": "a-long-test-password"}
+    )
+    page = client.get(reverse("admin:core_auditevent_changelist")).content.decode()
+    assert AGE - 5 <= seconds_left_on(page) <= AGE
+    assert "revmentor/session.js" in page and "You will be signed out soon" in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "Stay signed in needs the page's CSRF token"
+    # A session from before the time was noted: no warning rather than a wrong one
+    session = client.session
+    del session[SAVED_AT]
+    session.save()
+    page = client.get(reverse("admin:core_auditevent_changelist")).content.decode()
+    assert "Select audit event to view" in page and "data-session-timeout" not in page
