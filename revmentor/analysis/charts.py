@@ -14,6 +14,7 @@ that makes report PDFs) can also share what each draws through a store of its ow
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -21,7 +22,7 @@ import re
 import textwrap
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol
 
@@ -80,6 +81,41 @@ def share_charts(store: ChartStore | None) -> None:
     _shared = store
 
 
+_not_drawing = threading.local()  # .ids: the charts asked for in kept_only() and not drawn
+
+
+@contextlib.contextmanager
+def kept_only() -> Iterator[list[str]]:
+    """Within, a chart that is neither kept here nor in the shared store is not drawn.
+
+    Its call returns a :func:`placeholder` instead, and its id is added to the list this
+    yields, so that a page can be shown at once and its charts drawn elsewhere (the web
+    app's task worker). Per thread.
+    """
+    before = getattr(_not_drawing, "ids", None)
+    ids: list[str] = []
+    _not_drawing.ids = ids
+    try:
+        yield ids
+    finally:
+        _not_drawing.ids = before
+
+
+def placeholder(chart_id: str, title: str) -> str:
+    """A chart's place while it is drawn: a box saying so, labelled as the chart is."""
+    label = (
+        f"{title} (being drawn)".replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
+        f'class="chart" data-chart="{chart_id}" data-chart-waiting="true" '
+        'width="454pt" height="48pt" viewBox="0 0 454 48">'
+        '<rect x="1" y="1" width="452" height="46" fill="#f0f4f5" stroke="#aeb7bd"/>'
+        '<text x="16" y="29" font-family="Arial, sans-serif" font-size="12" fill="#212b32">'
+        "This chart is being drawn. It appears here when it is ready.</text></svg>"
+    )
+
+
 def _shared_name(key: Hashable) -> str:
     """The name of a chart in the shared store: this code's version and the key's digest."""
     digest = hashlib.sha256(repr(key).encode("utf-8", "surrogatepass")).hexdigest()
@@ -115,8 +151,13 @@ def _kept(draw: Callable[P, str]) -> Callable[P, str]:
         shared = _shared
         name = _shared_name(key) if shared is not None else ""
         found = shared.get(name) if shared is not None else None
+        waiting: list[str] | None = getattr(_not_drawing, "ids", None)
         if found is not None:
             svg = found
+        elif waiting is not None:  # not drawn now: a placeholder, neither kept nor shared
+            chart_id, title = str(args[0]), str(args[1])  # every chart's first two
+            waiting.append(chart_id)
+            return placeholder(chart_id, title)
         else:
             svg = draw(*args, **kwargs)
             if shared is not None:
@@ -164,7 +205,11 @@ def _svg(fig: Any, chart_id: str, title: str) -> str:
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{chart_id}-{m.group(1)})", svg)
     svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{chart_id}-{m.group(1)}"', svg)
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;")
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{safe_title}" class="chart" ', 1)
+    return svg.replace(
+        "<svg ",
+        f'<svg role="img" aria-label="{safe_title}" class="chart" data-chart="{chart_id}" ',
+        1,
+    )
 
 
 @_kept

@@ -15,6 +15,6 @@ class ResearchConfig(AppConfig):
     def ready(self) -> None:
         # Charts drawn by any process of the site, shared through its cache.
         from revmentor.analysis import charts
-        from revmentor.research.chart_cache import CacheChartStore
+        from revmentor.research.chart_cache import STORE
 
-        charts.share_charts(CacheChartStore())
+        charts.share_charts(STORE)

@@ -9,12 +9,14 @@ without it), so a chart drawn by any of them, or by the report task, is drawn on
 The cache is ``caches["charts"]``, apart from the default cache so that culling charts
 never pushes out a sign-in rate limit. A chart is pseudonymised study data (no research
 ID, no name), kept a day. A cache that cannot be reached is not an error: the chart is
-drawn, as without sharing, and the failure is logged.
+drawn, as without sharing, and the failure is logged; for a minute after, pages draw
+their charts themselves rather than wait for charts the cache cannot bring them.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.core.cache import caches
@@ -26,14 +28,21 @@ KEEP_FOR = timedelta(days=1)
 PREFIX = "chart:"
 
 
+#: After the cache failed, how long pages draw their charts themselves.
+DRAW_HERE_AFTER_FAILURE = 60.0
+
+
 class CacheChartStore:
-    """``analysis.charts.ChartStore`` over Django's default cache."""
+    """``analysis.charts.ChartStore`` over Django's "charts" cache."""
+
+    def __init__(self) -> None:
+        self.failed_at: float | None = None
 
     def get(self, name: str) -> str | None:
         try:
             found = caches["charts"].get(PREFIX + name)
         except Exception:  # the chart is drawn instead
-            logger.warning("Could not read a chart from the cache", exc_info=True)
+            self._failed("Could not read a chart from the cache")
             return None
         return found if isinstance(found, str) else None
 
@@ -41,4 +50,16 @@ class CacheChartStore:
         try:
             caches["charts"].set(PREFIX + name, svg, timeout=int(KEEP_FOR.total_seconds()))
         except Exception:  # kept in this process all the same
-            logger.warning("Could not put a chart in the cache", exc_info=True)
+            self._failed("Could not put a chart in the cache")
+
+    def _failed(self, what: str) -> None:
+        self.failed_at = time.monotonic()
+        logger.warning(what, exc_info=True)
+
+    def working(self) -> bool:
+        """Whether charts drawn elsewhere can reach this process: no failure of late."""
+        return self.failed_at is None or time.monotonic() - self.failed_at > DRAW_HERE_AFTER_FAILURE
+
+
+#: The store this process shares its charts through (set up by the app's ``ready``).
+STORE = CacheChartStore()

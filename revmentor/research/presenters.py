@@ -19,6 +19,7 @@ from django import forms
 from django.utils.http import urlencode
 from markupsafe import Markup
 
+from revmentor.analysis import charts
 from revmentor.analysis.engine import JSON
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.analysis.reader import Study
@@ -39,6 +40,7 @@ _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _MAIN = re.compile(r"<main>(.*)</main>", re.S)
 _SVG = re.compile(r"<svg\b(?P<attrs>[^>]*)>.*?</svg>", re.S)
 _ARIA_LABEL = re.compile(r'aria-label="([^"]*)"')
+_DATA_CHART = re.compile(r'data-chart="([^"]*)"')
 _HEADER = re.compile(r"<header>.*?</header>", re.S)
 _PAGE_RULE = re.compile(r"@page\s*\{(?:[^{}]|\{[^{}]*\})*\}", re.S)
 
@@ -115,10 +117,23 @@ def _chart_image(match: re.Match[str]) -> str:
     document of its own, so its styles apply; the data table beside every chart still
     gives the numbers as text.
     """
-    label = _ARIA_LABEL.search(match.group("attrs"))
+    attrs = match.group("attrs")
+    label = _ARIA_LABEL.search(attrs)
     alt = html_lib.escape(html_lib.unescape(label.group(1)) if label else "Chart", quote=True)
     data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
-    return f'<img class="chart" src="data:image/svg+xml;base64,{data}" alt="{alt}">'
+    chart = _DATA_CHART.search(attrs)
+    marks = f' data-chart="{html_lib.escape(chart.group(1))}"' if chart else ""
+    if "data-chart-waiting" in attrs:  # a placeholder (analysis.charts.kept_only)
+        marks += " data-chart-waiting"
+    return f'<img class="chart" src="data:image/svg+xml;base64,{data}" alt="{alt}"{marks}>'
+
+
+def report_kept(results: JSON, study: Study) -> tuple[Report, list[str]]:
+    """:func:`report` without drawing: charts not drawn yet are placeholders, their ids
+    listed (``analysis.charts.kept_only``)."""
+    with charts.kept_only() as waiting:
+        shown = report(results, study)
+    return shown, waiting
 
 
 def report(results: JSON, study: Study) -> Report:

@@ -1,20 +1,27 @@
-"""Writes of the research room: asking for the report PDF, and downloading it (audited).
+"""Writes of the research room: asking for the report PDF, and downloading it (audited);
+asking for the Results page's charts to be drawn.
 
-The report is made by :func:`revmentor.research.tasks.make_report` in the background
-(ADR 16); these functions queue it and hand over what it made.
+The report is made by :func:`revmentor.research.tasks.make_report` and the charts drawn
+by :func:`revmentor.research.tasks.draw_charts` in the background (ADR 16); these
+functions queue them and hand over what was made.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.core.models import User
 from revmentor.research import formats
-from revmentor.research.models import KEEP_FOR, Report
-from revmentor.research.tasks import make_report
+from revmentor.research.models import KEEP_FOR, OVERDUE_AFTER, Report
+from revmentor.research.tasks import draw_charts, make_report
 from revmentor.schemes.models import Scheme
+
+logger = logging.getLogger(__name__)
 
 
 def reports_expired_delete() -> int:
@@ -62,3 +69,34 @@ def report_download(*, actor: User, report: Report) -> bytes:
     """
     formats.record_export(actor, report.scheme, "the analysis report (.pdf)")
     return bytes(report.content)
+
+
+def _drawing_key(scheme_id: int, quartiles: str) -> str:
+    return f"drawing:{scheme_id}:{quartiles}"
+
+
+def charts_draw_request(*, scheme: Scheme, quartiles: QuartileMethod) -> bool:
+    """Queue drawing the scheme's Results charts, unless a drawing is queued already;
+    return whether one was queued.
+
+    A flag in the charts cache (cleared when the drawing is done, or after ten minutes)
+    keeps a page opened again and again, by one person or several, from queueing more.
+    """
+    try:
+        first = caches["charts"].add(
+            _drawing_key(scheme.pk, quartiles), 1, timeout=int(OVERDUE_AFTER.total_seconds())
+        )
+    except Exception:  # the cache is failing: chart_cache.STORE now says so
+        logger.warning("Could not note a drawing in the cache", exc_info=True)
+        first = True
+    if first:
+        draw_charts.enqueue(scheme.pk, quartiles)
+    return first
+
+
+def drawing_done(scheme_id: int, quartiles: str) -> None:
+    """Let the next page that lacks the scheme's charts queue a drawing again."""
+    try:
+        caches["charts"].delete(_drawing_key(scheme_id, quartiles))
+    except Exception:  # it expires by itself
+        logger.warning("Could not clear a drawing's note in the cache", exc_info=True)

@@ -48,3 +48,25 @@ def make_report(report_id: int) -> bool:
         status=Report.Status.READY, finished_at=timezone.now(), content=content, size=len(content)
     )
     return written == 1
+
+
+@task()
+def draw_charts(scheme_id: int, quartiles: str) -> bool:
+    """Draw the charts of the scheme's Results page into the shared store; return whether
+    there were answers to draw. The page shows them once drawn (ADR 16)."""
+    from revmentor.analysis.quartiles import QuartileMethod
+    from revmentor.analysis.report import render_html
+    from revmentor.research import selectors
+    from revmentor.research.services import drawing_done
+    from revmentor.schemes.models import Scheme
+
+    method: QuartileMethod = quartiles  # type: ignore[assignment]  # checked when queued
+    try:
+        scheme = Scheme.objects.filter(pk=scheme_id).first()
+        found = selectors.analysed(scheme, method) if scheme is not None else None
+        if found is None or found.results is None or found.study is None:
+            return False
+        render_html(found.results, found.study)  # draws what the shared store lacks
+        return True
+    finally:
+        drawing_done(scheme_id, quartiles)

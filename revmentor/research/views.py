@@ -13,22 +13,31 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.core.http import AuthedRequest
-from revmentor.research import export, formats, presenters, selectors, services
+from revmentor.research import chart_cache, export, formats, presenters, selectors, services
 from revmentor.research.forms import PooledForm
 from revmentor.research.pooling import PoolingError
 from revmentor.schemes import selectors as scheme_selectors
 
 
 def results(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The scheme's results, live, as the analysis report shows them; quartiles selectable."""
+    """The scheme's results, live, as the analysis report shows them; quartiles selectable.
+
+    Charts not drawn yet (their data changed) are drawn by the task worker: the page shows
+    at once, with a box in each one's place, and its script shows them when drawn.
+    """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
     quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
     found = selectors.analysed(scheme, quartiles)
-    report = (
-        presenters.report(found.results, found.study)
-        if found.results is not None and found.study is not None
-        else None
-    )
+    report: presenters.Report | None = None
+    waiting: list[str] = []
+    if found.results is not None and found.study is not None:
+        if chart_cache.STORE.working():  # charts not drawn yet are drawn by the worker
+            report, waiting = presenters.report_kept(found.results, found.study)
+            if waiting and services.charts_draw_request(scheme=scheme, quartiles=quartiles):
+                # A task run at once (no worker) has drawn them: show them now.
+                report, waiting = presenters.report_kept(found.results, found.study)
+        else:
+            report = presenters.report(found.results, found.study)
     return render(
         request,
         "research/results.jinja",
@@ -36,6 +45,7 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
             "page_title": f"Results – {scheme.name}",
             "scheme": scheme,
             "report": report,
+            "charts_waiting": len(waiting),
             "quartiles": quartiles,
             "quartile_options": presenters.quartile_options(quartiles),
         },

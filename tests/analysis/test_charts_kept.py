@@ -99,3 +99,18 @@ def test_a_shared_chart_drawn_by_other_code_is_drawn_again(
     monkeypatch.setattr(charts, "_VERSION", "a-later-release")
     charts.likert_bars("likert-v", "Confidence", bars(1))
     assert draws == ["likert-v", "likert-v"] and len(store) == 2
+
+
+def test_kept_only_gives_a_placeholder_for_a_chart_not_drawn_and_lists_it(
+    draws: list[str],
+) -> None:
+    drawn = charts.likert_bars("likert-k", "Confidence", bars(1))
+    with charts.kept_only() as waiting:
+        assert charts.likert_bars("likert-k", "Confidence", bars(1)) == drawn  # kept: as is
+        box = charts.likert_bars("likert-new", "Teamwork & <more>", bars(2))
+    assert waiting == ["likert-new"] and draws == ["likert-k"]  # not drawn
+    assert 'data-chart="likert-new"' in box and "data-chart-waiting" in box
+    assert 'aria-label="Teamwork &amp; &lt;more> (being drawn)"' in box
+    # Nor kept: outside, the chart is drawn
+    assert charts.likert_bars("likert-new", "Teamwork & <more>", bars(2)) != box
+    assert draws == ["likert-k", "likert-new"]

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.test import override_settings
 
+from revmentor.analysis import charts
 from revmentor.core.models import User
 from revmentor.questionnaires import services as questionnaires
 from revmentor.questionnaires.models import Stage
 from revmentor.research.models import Report
-from revmentor.research.tasks import make_report
+from revmentor.research.tasks import draw_charts, make_report
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
 from revmentor.schemes.services import scheme_move_phase
 from tests.browser.conftest import Axe, sign_in
@@ -134,6 +136,41 @@ def test_the_report_pdf_is_made_in_the_background_and_offered_when_ready(
     assert content.startswith(b"%PDF")
     for person in mentors:
         assert person.user.full_name not in pdf_text(content)
+
+
+def test_charts_drawn_by_the_worker_take_their_places_on_the_open_page(
+    new_page: Any, axe: Axe
+) -> None:
+    # Given a scheme with answers whose charts nobody has drawn yet, and a task worker
+    # that has not got to them
+    scheme, researcher, _mentors = _answered()
+    charts._kept_charts.clear()
+    caches["charts"].clear()
+    with override_settings(TASKS={"default": {"BACKEND": DUMMY}}):
+        # When the researcher opens the Results tab
+        page = new_page()
+        sign_in(page, axe, researcher, lands_on="Schemes")
+        page.goto(f"/schemes/{scheme.pk}/results/")
+        page.get_by_role("heading", name="Results", level=2).wait_for()
+
+        # Then the page shows at once, its tables complete, a box where each chart goes
+        boxes = page.locator("img.chart[data-chart-waiting]")
+        assert boxes.count() > 0 and boxes.count() == page.locator("img.chart").count()
+        assert "being drawn from the latest answers" in page.locator("#charts-status").inner_text()
+        axe.check(page)
+
+        # When the worker draws them
+        page.evaluate("() => { window.stillThisPage = true; }")
+        assert draw_charts.call(scheme.pk, "tukey") is True
+
+    # Then each takes its box's place on the same page, and the live region says so
+    page.locator("#charts-status").get_by_text("All the charts are drawn.").wait_for(timeout=15_000)
+    assert page.evaluate("() => window.stillThisPage === true")
+    assert boxes.count() == 0 and page.locator("img.chart").count() > 0
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('img.chart')].every(i => i.naturalWidth > 0)"
+    )
+    axe.check(page)
 
 
 def test_on_a_phone_a_chart_keeps_its_size_and_scrolls_sideways(new_page: Any, axe: Axe) -> None:

@@ -1,29 +1,37 @@
-"""The Results page's charts are shared by every process of the web app (chart_cache)."""
+"""The Results page's charts: shared by every process of the web app (chart_cache), and
+those not drawn yet drawn by the task worker while the page shows."""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from django_tasks import default_task_backend
 
 from revmentor.analysis import charts
 from revmentor.core.models import User
-from revmentor.research import services
+from revmentor.research import chart_cache, services
+from revmentor.research.tasks import draw_charts
 from revmentor.schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db
 
+DUMMY = "django_tasks.backends.dummy.DummyBackend"  # keeps what is queued, runs nothing
+
 
 @pytest.fixture
-def draws(chart_draws: list[str]) -> list[str]:
-    """The ids of the charts drawn while the test runs (``chart_draws``); none shared."""
+def draws(chart_draws: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the charts drawn while the test runs (``chart_draws``); none shared, and
+    the cache working."""
     caches["charts"].clear()
+    monkeypatch.setattr(chart_cache.STORE, "failed_at", None)
     return chart_draws
 
 
@@ -79,3 +87,40 @@ def test_without_the_cache_the_charts_are_drawn_and_the_failure_logged(
     assert draws and len(_charts(page)) == len(draws)
     assert "Could not read a chart from the cache" in caplog.text
     assert "Could not put a chart in the cache" in caplog.text
+
+
+def test_charts_not_drawn_yet_are_drawn_by_the_worker_while_the_page_shows(
+    client_for: Callable[[User | None], Client], demo_scheme: Scheme, draws: list[str]
+) -> None:
+    lead = demo_scheme.memberships.get(role="lead").user
+    client = client_for(lead)
+    with override_settings(TASKS={"default": {"BACKEND": DUMMY}}):
+        queued = default_task_backend.results  # type: ignore[attr-defined]
+        page = _results(client, demo_scheme)
+        boxes = re.findall(r"<img [^>]*data-chart-waiting[^>]*>", page)
+        assert boxes and len(boxes) == len(_charts(page)) and draws == []
+        assert "charts are being drawn from the latest answers" in " ".join(page.split())
+        assert "revmentor/results" in page  # the script that puts them in place
+        assert len(queued) == 1 and queued[0].args == [demo_scheme.pk, "tukey"]
+        _results(client, demo_scheme)  # opened again meanwhile: not queued twice
+        assert len(queued) == 1
+
+        assert draw_charts.call(demo_scheme.pk, "tukey") is True  # the worker
+        page = _results(client, demo_scheme)
+    assert "data-chart-waiting" not in page and "being drawn" not in page
+    assert len(_charts(page)) == len(boxes) == len(draws)
+    assert len(queued) == 1
+
+
+def test_while_the_cache_fails_the_page_draws_its_charts_itself(
+    client_for: Callable[[User | None], Client],
+    demo_scheme: Scheme,
+    draws: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(chart_cache.STORE, "failed_at", time.monotonic())
+    lead = demo_scheme.memberships.get(role="lead").user
+    with override_settings(TASKS={"default": {"BACKEND": DUMMY}}):
+        page = _results(client_for(lead), demo_scheme)
+        assert default_task_backend.results == []  # type: ignore[attr-defined]
+    assert "data-chart-waiting" not in page and len(_charts(page)) == len(draws) > 0
