@@ -42,7 +42,7 @@ class CacheChartStore:
         try:
             found = caches["charts"].get(PREFIX + name)
         except Exception:  # the chart is drawn instead
-            self._failed("Could not read a chart from the cache")
+            self.failed("Could not read a chart from the cache")
             return None
         return found if isinstance(found, str) else None
 
@@ -50,9 +50,10 @@ class CacheChartStore:
         try:
             caches["charts"].set(PREFIX + name, svg, timeout=int(KEEP_FOR.total_seconds()))
         except Exception:  # kept in this process all the same
-            self._failed("Could not put a chart in the cache")
+            self.failed("Could not put a chart in the cache")
 
-    def _failed(self, what: str) -> None:
+    def failed(self, what: str) -> None:
+        """Note that the cache failed now (pages draw their own charts for a while); log it."""
         self.failed_at = time.monotonic()
         logger.warning(what, exc_info=True)
 

@@ -9,6 +9,9 @@ functions queue them and hand over what was made.
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
+from enum import StrEnum
 
 from django.core.cache import caches
 from django.db import transaction
@@ -16,7 +19,7 @@ from django.utils import timezone
 
 from revmentor.analysis.quartiles import METHODS, QuartileMethod
 from revmentor.core.models import User
-from revmentor.research import formats
+from revmentor.research import chart_cache, formats
 from revmentor.research.models import KEEP_FOR, OVERDUE_AFTER, Report
 from revmentor.research.tasks import draw_charts, make_report
 from revmentor.schemes.models import Scheme
@@ -75,23 +78,46 @@ def _drawing_key(scheme_id: int, quartiles: str) -> str:
     return f"drawing:{scheme_id}:{quartiles}"
 
 
-def charts_draw_request(*, scheme: Scheme, quartiles: QuartileMethod) -> bool:
-    """Queue drawing the scheme's Results charts, unless a drawing is queued already;
-    return whether one was queued.
+class Drawing(StrEnum):
+    """Where the drawing of a scheme's charts stands, as :func:`charts_draw_request` finds it."""
 
-    A flag in the charts cache (cleared when the drawing is done, or after ten minutes)
-    keeps a page opened again and again, by one person or several, from queueing more.
+    QUEUED = "queued"  # queued now (a task run at once has drawn them already)
+    WAITING = "waiting"  # queued a little while ago: the worker will get to it
+    LATE = "late"  # queued over CHARTS_LATE_AFTER ago and not done: draw them here
+
+
+#: A drawing queued longer ago than this and not done is late (a busy or stopped worker).
+CHARTS_LATE_AFTER = timedelta(minutes=2)
+
+
+def charts_draw_request(*, scheme: Scheme, quartiles: QuartileMethod) -> Drawing:
+    """Queue drawing the scheme's Results charts, unless a drawing is queued already;
+    say where it stands.
+
+    A note in the charts cache of when it was queued (deleted when the drawing is done,
+    or after ten minutes) keeps a page opened again and again, by one person or
+    several, from queueing more; a drawing queued over ``CHARTS_LATE_AFTER`` ago is late,
+    and the page should draw the charts itself rather than wait on.
     """
+    key, now = _drawing_key(scheme.pk, quartiles), time.time()
     try:
-        first = caches["charts"].add(
-            _drawing_key(scheme.pk, quartiles), 1, timeout=int(OVERDUE_AFTER.total_seconds())
-        )
-    except Exception:  # the cache is failing: chart_cache.STORE now says so
-        logger.warning("Could not note a drawing in the cache", exc_info=True)
-        first = True
+        first = caches["charts"].add(key, now, timeout=int(OVERDUE_AFTER.total_seconds()))
+        queued_at = now if first else caches["charts"].get(key, now)
+    except Exception:
+        chart_cache.STORE.failed("Could not note a drawing in the charts cache")
+        return Drawing.LATE  # the page cannot count on the cache: it draws them
     if first:
         draw_charts.enqueue(scheme.pk, quartiles)
-    return first
+        return Drawing.QUEUED
+    if now - float(queued_at) > CHARTS_LATE_AFTER.total_seconds():
+        logger.warning(
+            "The charts of scheme %s were queued %.0f s ago and are not drawn: drawn by "
+            "the page instead (is the task worker running?)",
+            scheme.pk,
+            now - float(queued_at),
+        )
+        return Drawing.LATE
+    return Drawing.WAITING
 
 
 def drawing_done(scheme_id: int, quartiles: str) -> None:

@@ -33,9 +33,11 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
     if found.results is not None and found.study is not None:
         if chart_cache.STORE.working():  # charts not drawn yet are drawn by the worker
             report, waiting = presenters.report_kept(found.results, found.study)
-            if waiting and services.charts_draw_request(scheme=scheme, quartiles=quartiles):
-                # A task run at once (no worker) has drawn them: show them now.
+            drawing = waiting and services.charts_draw_request(scheme=scheme, quartiles=quartiles)
+            if drawing == services.Drawing.QUEUED:  # a task run at once may have drawn them
                 report, waiting = presenters.report_kept(found.results, found.study)
+            elif drawing == services.Drawing.LATE:  # the worker is not getting to them
+                report, waiting = presenters.report(found.results, found.study), []
         else:
             report = presenters.report(found.results, found.study)
     return render(

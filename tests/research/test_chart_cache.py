@@ -7,12 +7,15 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks import default_task_backend
 
 from revmentor.analysis import charts
@@ -124,3 +127,23 @@ def test_while_the_cache_fails_the_page_draws_its_charts_itself(
         page = _results(client_for(lead), demo_scheme)
         assert default_task_backend.results == []  # type: ignore[attr-defined]
     assert "data-chart-waiting" not in page and len(_charts(page)) == len(draws) > 0
+
+
+def test_charts_the_worker_has_not_drawn_in_two_minutes_are_drawn_by_the_page(
+    client_for: Callable[[User | None], Client],
+    demo_scheme: Scheme,
+    draws: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lead = demo_scheme.memberships.get(role="lead").user
+    client = client_for(lead)
+    with override_settings(TASKS={"default": {"BACKEND": DUMMY}}):
+        assert "data-chart-waiting" in _results(client, demo_scheme)  # queued; no worker
+        with time_machine.travel(timezone.now() + timedelta(seconds=90)):
+            assert "data-chart-waiting" in _results(client, demo_scheme)  # still waiting
+        later = timezone.now() + timedelta(minutes=3)
+        with time_machine.travel(later), caplog.at_level(logging.WARNING):
+            page = _results(client, demo_scheme)
+        assert len(default_task_backend.results) == 1  # type: ignore[attr-defined]
+    assert "data-chart-waiting" not in page and len(_charts(page)) == len(draws) > 0
+    assert "is the task worker running?" in caplog.text
