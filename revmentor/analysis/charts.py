@@ -9,7 +9,9 @@ on the same data: each process keeps the last ``KEEP`` charts it drew, keyed by
 everything that goes into them, and gives a kept chart back instead of drawing it again.
 A program running several processes (the web app: its app servers and the task worker
 that makes report PDFs) can also share what each draws through a store of its own
-(:func:`share_charts`), named by a digest of the key and of this code's version.
+(:func:`share_charts`), named by a digest of the key and of this code's version; and a
+page that must not wait can have placeholders instead of charts not drawn yet
+(:func:`kept_only`).
 """
 
 from __future__ import annotations
@@ -155,7 +157,8 @@ def _kept(draw: Callable[P, str]) -> Callable[P, str]:
         if found is not None:
             svg = found
         elif waiting is not None:  # not drawn now: a placeholder, neither kept nor shared
-            chart_id, title = str(args[0]), str(args[1])  # every chart's first two
+            named = dict(zip(("chart_id", "title"), args, strict=False)) | kwargs
+            chart_id, title = str(named["chart_id"]), str(named["title"])  # every chart's
             waiting.append(chart_id)
             return placeholder(chart_id, title)
         else:

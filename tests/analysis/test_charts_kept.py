@@ -114,3 +114,10 @@ def test_kept_only_gives_a_placeholder_for_a_chart_not_drawn_and_lists_it(
     # Nor kept: outside, the chart is drawn
     assert charts.likert_bars("likert-new", "Teamwork & <more>", bars(2)) != box
     assert draws == ["likert-k", "likert-new"]
+
+
+def test_kept_only_names_a_chart_asked_for_by_keyword(draws: list[str]) -> None:
+    with charts.kept_only() as waiting:
+        box = charts.likert_bars(chart_id="likert-kw", title="Teamwork", rows=bars(1))
+    assert waiting == ["likert-kw"] and 'aria-label="Teamwork (being drawn)"' in box
+    assert draws == []
