@@ -1,4 +1,5 @@
-"""Making the scheme's report PDF in the background (ADR 16)."""
+"""Work of the research room in the background (ADR 16): making the scheme's report PDF,
+and drawing the charts its Results page lacks."""
 
 from __future__ import annotations
 
