@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
 
@@ -74,8 +75,8 @@ def report_download(*, actor: User, report: Report) -> bytes:
     return bytes(report.content)
 
 
-def _drawing_key(scheme_id: int, quartiles: str) -> str:
-    return f"drawing:{scheme_id}:{quartiles}"
+def _drawing_key(scheme_ids: Sequence[int], quartiles: str) -> str:
+    return f"drawing:{','.join(str(pk) for pk in sorted(scheme_ids))}:{quartiles}"
 
 
 class Drawing(StrEnum):
@@ -90,16 +91,17 @@ class Drawing(StrEnum):
 CHARTS_LATE_AFTER = timedelta(minutes=2)
 
 
-def charts_draw_request(*, scheme: Scheme, quartiles: QuartileMethod) -> Drawing:
-    """Queue drawing the scheme's Results charts, unless a drawing is queued already;
-    say where it stands.
+def charts_draw_request(*, schemes: Sequence[Scheme], quartiles: QuartileMethod) -> Drawing:
+    """Queue drawing the Results charts of one scheme (or Pooled results of several),
+    unless a drawing is queued already; say where it stands.
 
     A note in the charts cache of when it was queued (deleted when the drawing is done,
     or after ten minutes) keeps a page opened again and again, by one person or
     several, from queueing more; a drawing queued over ``CHARTS_LATE_AFTER`` ago is late,
     and the page should draw the charts itself rather than wait on.
     """
-    key, now = _drawing_key(scheme.pk, quartiles), time.time()
+    ids = sorted(scheme.pk for scheme in schemes)
+    key, now = _drawing_key(ids, quartiles), time.time()
     try:
         first = caches["charts"].add(key, now, timeout=int(OVERDUE_AFTER.total_seconds()))
         queued_at = now if first else caches["charts"].get(key, now)
@@ -107,22 +109,22 @@ def charts_draw_request(*, scheme: Scheme, quartiles: QuartileMethod) -> Drawing
         chart_cache.STORE.failed("Could not note a drawing in the charts cache")
         return Drawing.LATE  # the page cannot count on the cache: it draws them
     if first:
-        draw_charts.enqueue(scheme.pk, quartiles)
+        draw_charts.enqueue(ids, quartiles)
         return Drawing.QUEUED
     if now - float(queued_at) > CHARTS_LATE_AFTER.total_seconds():
         logger.warning(
-            "The charts of scheme %s were queued %.0f s ago and are not drawn: drawn by "
+            "The charts of schemes %s were queued %.0f s ago and are not drawn: drawn by "
             "the page instead (is the task worker running?)",
-            scheme.pk,
+            ids,
             now - float(queued_at),
         )
         return Drawing.LATE
     return Drawing.WAITING
 
 
-def drawing_done(scheme_id: int, quartiles: str) -> None:
-    """Let the next page that lacks the scheme's charts queue a drawing again."""
+def drawing_done(scheme_ids: Sequence[int], quartiles: str) -> None:
+    """Let the next page that lacks these schemes' charts queue a drawing again."""
     try:
-        caches["charts"].delete(_drawing_key(scheme_id, quartiles))
+        caches["charts"].delete(_drawing_key(scheme_ids, quartiles))
     except Exception:  # it expires by itself
         logger.warning("Could not clear a drawing's note in the cache", exc_info=True)

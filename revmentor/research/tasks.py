@@ -52,22 +52,33 @@ def make_report(report_id: int) -> bool:
 
 
 @task()
-def draw_charts(scheme_id: int, quartiles: str) -> bool:
-    """Draw the charts of the scheme's Results page into the shared store; return whether
-    there were answers to draw. The page shows them once drawn (ADR 16)."""
+def draw_charts(scheme_ids: list[int], quartiles: str) -> bool:
+    """Draw the Results charts of one scheme, or the Pooled results charts of several,
+    into the shared store; return whether there were answers to draw. The page shows
+    them once drawn (ADR 16)."""
     from revmentor.analysis.quartiles import QuartileMethod
     from revmentor.analysis.report import render_html
     from revmentor.research import selectors
+    from revmentor.research.pooling import PoolingError
     from revmentor.research.services import drawing_done
     from revmentor.schemes.models import Scheme
 
     method: QuartileMethod = quartiles  # type: ignore[assignment]  # checked when queued
     try:
-        scheme = Scheme.objects.filter(pk=scheme_id).first()
-        found = selectors.analysed(scheme, method) if scheme is not None else None
-        if found is None or found.results is None or found.study is None:
+        schemes = list(Scheme.objects.filter(pk__in=scheme_ids).order_by("pk"))
+        if not schemes or len(schemes) != len(set(scheme_ids)):
+            return False  # a scheme deleted since
+        try:
+            found = (
+                selectors.analysed(schemes[0], method)
+                if len(schemes) == 1
+                else selectors.pooled_analysed(schemes, method)
+            )
+        except PoolingError:  # no longer poolable: the page says why
+            return False
+        if found.results is None or found.study is None:
             return False
         render_html(found.results, found.study)  # draws what the shared store lacks
         return True
     finally:
-        drawing_done(scheme_id, quartiles)
+        drawing_done(scheme_ids, quartiles)

@@ -12,11 +12,37 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from revmentor.analysis.quartiles import QuartileMethod
 from revmentor.core.http import AuthedRequest
 from revmentor.research import chart_cache, export, formats, presenters, selectors, services
 from revmentor.research.forms import PooledForm
 from revmentor.research.pooling import PoolingError
 from revmentor.schemes import selectors as scheme_selectors
+from revmentor.schemes.models import Scheme
+
+
+def _shown(
+    found: selectors.Results, schemes: list[Scheme], quartiles: QuartileMethod
+) -> tuple[presenters.Report | None, int]:
+    """The report of ``found`` for a page, and how many of its charts are being drawn.
+
+    Charts not drawn yet are drawn by the task worker (ADR 16): the page shows a box in
+    each one's place. Drawn here only without a working charts cache, when the task ran
+    at once (no worker), or when the worker is late.
+    """
+    if found.results is None or found.study is None:
+        return None, 0
+    if not chart_cache.STORE.working():
+        return presenters.report(found.results, found.study), 0
+    report, waiting = presenters.report_kept(found.results, found.study)
+    if not waiting:
+        return report, 0
+    drawing = services.charts_draw_request(schemes=schemes, quartiles=quartiles)
+    if drawing == services.Drawing.QUEUED:  # a task run at once may have drawn them
+        report, waiting = presenters.report_kept(found.results, found.study)
+    elif drawing == services.Drawing.LATE:  # the worker is not getting to them
+        report, waiting = presenters.report(found.results, found.study), []
+    return report, len(waiting)
 
 
 def results(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -28,18 +54,7 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.export_research")
     quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
     found = selectors.analysed(scheme, quartiles)
-    report: presenters.Report | None = None
-    waiting: list[str] = []
-    if found.results is not None and found.study is not None:
-        if chart_cache.STORE.working():  # charts not drawn yet are drawn by the worker
-            report, waiting = presenters.report_kept(found.results, found.study)
-            drawing = waiting and services.charts_draw_request(scheme=scheme, quartiles=quartiles)
-            if drawing == services.Drawing.QUEUED:  # a task run at once may have drawn them
-                report, waiting = presenters.report_kept(found.results, found.study)
-            elif drawing == services.Drawing.LATE:  # the worker is not getting to them
-                report, waiting = presenters.report(found.results, found.study), []
-        else:
-            report = presenters.report(found.results, found.study)
+    report, waiting = _shown(found, [scheme], quartiles)
     return render(
         request,
         "research/results.jinja",
@@ -47,7 +62,7 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
             "page_title": f"Results – {scheme.name}",
             "scheme": scheme,
             "report": report,
-            "charts_waiting": len(waiting),
+            "charts_waiting": waiting,
             "quartiles": quartiles,
             "quartile_options": presenters.quartile_options(quartiles),
         },
@@ -139,7 +154,7 @@ def pooled_results(request: AuthedRequest) -> HttpResponse:
     schemes = scheme_selectors.schemes_for_research(request.user)
     quartiles = presenters.quartile_choice(request.GET.get("quartiles"))
     form = PooledForm(request.GET or None, schemes=schemes)
-    chosen, report, problem = [], None, None
+    chosen, report, problem, waiting = [], None, None, 0
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data["scheme"]
         try:
@@ -147,8 +162,7 @@ def pooled_results(request: AuthedRequest) -> HttpResponse:
         except PoolingError as exc:
             chosen, problem = [], str(exc)
         else:
-            if found.results is not None and found.study is not None:
-                report = presenters.report(found.results, found.study)
+            report, waiting = _shown(found, chosen, quartiles)
     return render(
         request,
         "research/pooled.jinja",
@@ -160,6 +174,7 @@ def pooled_results(request: AuthedRequest) -> HttpResponse:
             "chosen": chosen,
             **presenters.pooled_choice(chosen),
             "report": report,
+            "charts_waiting": waiting,
             "quartiles": quartiles,
             "quartile_options": presenters.quartile_options(quartiles),
         },

@@ -161,7 +161,7 @@ def test_charts_drawn_by_the_worker_take_their_places_on_the_open_page(
 
         # When the worker draws them
         page.evaluate("() => { window.stillThisPage = true; }")
-        assert draw_charts.call(scheme.pk, "tukey") is True
+        assert draw_charts.call([scheme.pk], "tukey") is True
 
     # Then each takes its box's place on the same page, and the live region says so
     page.locator("#charts-status").get_by_text("All the charts are drawn.").wait_for(timeout=15_000)

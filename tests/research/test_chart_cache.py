@@ -104,11 +104,11 @@ def test_charts_not_drawn_yet_are_drawn_by_the_worker_while_the_page_shows(
         assert boxes and len(boxes) == len(_charts(page)) and draws == []
         assert "charts are being drawn from the latest answers" in " ".join(page.split())
         assert "revmentor/results" in page  # the script that puts them in place
-        assert len(queued) == 1 and queued[0].args == [demo_scheme.pk, "tukey"]
+        assert len(queued) == 1 and queued[0].args == [[demo_scheme.pk], "tukey"]
         _results(client, demo_scheme)  # opened again meanwhile: not queued twice
         assert len(queued) == 1
 
-        assert draw_charts.call(demo_scheme.pk, "tukey") is True  # the worker
+        assert draw_charts.call([demo_scheme.pk], "tukey") is True  # the worker
         page = _results(client, demo_scheme)
     assert "data-chart-waiting" not in page and "being drawn" not in page
     assert len(_charts(page)) == len(boxes) == len(draws)

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
+from django_tasks import default_task_backend
 
 from revmentor.analysis.cli import main as analyse_main
 from revmentor.core.models import AuditEvent, User
@@ -29,6 +31,7 @@ from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import Stage
 from revmentor.research import export, selectors
 from revmentor.research.pooling import PoolingError, merge_timepoints, pool_files
+from revmentor.research.tasks import draw_charts
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme, Sex, StaffRole
 from tests.factories import ConsentFactory, MembershipFactory, ParticipantFactory, SchemeFactory
@@ -471,3 +474,24 @@ def test_queries_do_not_grow_with_the_size_of_the_schemes(
         export.pooled_folder(large)
     with django_assert_max_num_queries(len(page_queries)):
         assert client.get(pooled_url(*large)).status_code == 200
+
+
+def test_pooled_charts_not_drawn_yet_are_drawn_by_the_worker(
+    client_for: Callable[[User | None], Client],
+    demo_scheme: Scheme,
+    second_scheme: Scheme,
+    chart_draws: list[str],
+) -> None:
+    caches["charts"].clear()
+    client = client_for(demo_lead())
+    url = pooled_url(second_scheme, demo_scheme)
+    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=dummy):  # keeps what is queued, runs nothing
+        html = client.get(url).content.decode()
+        boxes = html.count("data-chart-waiting")
+        assert boxes > 0 and chart_draws == [] and "being drawn from the latest answers" in html
+        queued = default_task_backend.results  # type: ignore[attr-defined]
+        assert [task.args for task in queued] == [[[demo_scheme.pk, second_scheme.pk], "tukey"]]
+        assert draw_charts.call(*queued[0].args) is True  # the worker
+        html = client.get(url).content.decode()
+    assert "data-chart-waiting" not in html and len(chart_draws) == boxes
