@@ -26,9 +26,7 @@ logger = logging.getLogger(__name__)
 #: How long a shared chart is kept.
 KEEP_FOR = timedelta(days=1)
 PREFIX = "chart:"
-
-
-#: After the cache failed, how long pages draw their charts themselves.
+#: After the cache failed, how long pages draw their charts themselves (seconds).
 DRAW_HERE_AFTER_FAILURE = 60.0
 
 

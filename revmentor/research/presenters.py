@@ -61,6 +61,14 @@ def quartile_choice(raw: str | None) -> QuartileMethod:
     return "tukey"
 
 
+def quartile_name(method: str) -> str:
+    """A quartile method's name in a sentence ("quartiles by Tukey's hinges")."""
+    for known, (label, _hint) in QUARTILE_LABELS.items():
+        if method == known:
+            return label.removesuffix(" (default)")
+    return method
+
+
 def quartile_options(selected: QuartileMethod) -> list[dict[str, object]]:
     """The radios of the quartile selector (nhsuk-frontend ``radios`` items)."""
     return [
@@ -185,8 +193,7 @@ def report_status(report: ReportModel | None, now: datetime) -> ReportStatus:
     """Shape the scheme's report (``selectors.report_of``) for the report page."""
     if report is None:
         return ReportStatus(state="none", report=None)
-    label = QUARTILE_LABELS.get(report.quartiles, (report.quartiles, ""))[0]  # type: ignore[call-overload]
-    label = label.removesuffix(" (default)")
+    label = quartile_name(report.quartiles)
     if report.status == ReportModel.Status.READY:
         return ReportStatus("ready", report, label, _size(report.size))
     if report.status == ReportModel.Status.FAILED:

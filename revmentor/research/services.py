@@ -82,7 +82,8 @@ def _drawing_key(scheme_ids: Sequence[int], quartiles: str) -> str:
 class Drawing(StrEnum):
     """Where the drawing of a scheme's charts stands, as :func:`charts_draw_request` finds it."""
 
-    QUEUED = "queued"  # queued now (a task run at once has drawn them already)
+    DRAWN = "drawn"  # queued now and run at once (no worker): drawn already
+    QUEUED = "queued"  # queued now, for the worker
     WAITING = "waiting"  # queued a little while ago: the worker will get to it
     LATE = "late"  # queued over CHARTS_LATE_AFTER ago and not done: draw them here
 
@@ -109,8 +110,8 @@ def charts_draw_request(*, schemes: Sequence[Scheme], quartiles: QuartileMethod)
         chart_cache.STORE.failed("Could not note a drawing in the charts cache")
         return Drawing.LATE  # the page cannot count on the cache: it draws them
     if first:
-        draw_charts.enqueue(ids, quartiles)
-        return Drawing.QUEUED
+        result = draw_charts.enqueue(ids, quartiles)
+        return Drawing.DRAWN if result.is_finished else Drawing.QUEUED
     if now - float(queued_at) > CHARTS_LATE_AFTER.total_seconds():
         logger.warning(
             "The charts of schemes %s were queued %.0f s ago and are not drawn: drawn by "

@@ -27,8 +27,8 @@ def _shown(
     """The report of ``found`` for a page, and how many of its charts are being drawn.
 
     Charts not drawn yet are drawn by the task worker (ADR 16): the page shows a box in
-    each one's place. Drawn here only without a working charts cache, when the task ran
-    at once (no worker), or when the worker is late.
+    each one's place. Drawn here only without a working charts cache, or when the worker
+    is late; without a worker the task runs at once, and they are shown.
     """
     if found.results is None or found.study is None:
         return None, 0
@@ -38,7 +38,7 @@ def _shown(
     if not waiting:
         return report, 0
     drawing = services.charts_draw_request(schemes=schemes, quartiles=quartiles)
-    if drawing == services.Drawing.QUEUED:  # a task run at once may have drawn them
+    if drawing == services.Drawing.DRAWN:  # the task ran at once: show them now
         report, waiting = presenters.report_kept(found.results, found.study)
     elif drawing == services.Drawing.LATE:  # the worker is not getting to them
         report, waiting = presenters.report(found.results, found.study), []
@@ -121,6 +121,7 @@ def results_report(request: AuthedRequest, pk: int) -> HttpResponse:
     status = presenters.report_status(report, timezone.now())
     # Making it again keeps the last report's method unless the Results page chose one.
     asked = request.GET.get("quartiles") or (report.quartiles if report else None)
+    quartiles = presenters.quartile_choice(asked)
     return render(
         request,
         "research/report.jinja",
@@ -128,8 +129,8 @@ def results_report(request: AuthedRequest, pk: int) -> HttpResponse:
             "page_title": f"Report (PDF) – {scheme.name}",
             "scheme": scheme,
             "status": status,
-            "quartiles": presenters.quartile_choice(asked),
-            "quartile_labels": presenters.QUARTILE_LABELS,
+            "quartiles": quartiles,
+            "quartiles_label": presenters.quartile_name(quartiles),
         },
     )
 

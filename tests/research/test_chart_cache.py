@@ -20,7 +20,7 @@ from django_tasks import default_task_backend
 
 from revmentor.analysis import charts
 from revmentor.core.models import User
-from revmentor.research import chart_cache, services
+from revmentor.research import chart_cache, presenters, services
 from revmentor.research.tasks import draw_charts
 from revmentor.schemes.models import Scheme
 
@@ -93,13 +93,25 @@ def test_without_the_cache_the_charts_are_drawn_and_the_failure_logged(
 
 
 def test_charts_not_drawn_yet_are_drawn_by_the_worker_while_the_page_shows(
-    client_for: Callable[[User | None], Client], demo_scheme: Scheme, draws: list[str]
+    client_for: Callable[[User | None], Client],
+    demo_scheme: Scheme,
+    draws: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     lead = demo_scheme.memberships.get(role="lead").user
     client = client_for(lead)
+    renders: list[int] = []
+    real = presenters.report
+
+    def counting(*args: Any) -> presenters.Report:
+        renders.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(presenters, "report", counting)
     with override_settings(TASKS={"default": {"BACKEND": DUMMY}}):
         queued = default_task_backend.results  # type: ignore[attr-defined]
         page = _results(client, demo_scheme)
+        assert len(renders) == 1  # queued for the worker: the report is not rendered again
         boxes = re.findall(r"<img [^>]*data-chart-waiting[^>]*>", page)
         assert boxes and len(boxes) == len(_charts(page)) and draws == []
         assert "charts are being drawn from the latest answers" in " ".join(page.split())
