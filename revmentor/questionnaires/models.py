@@ -136,6 +136,11 @@ class SchemeInstrument(models.Model):
     role = models.CharField(max_length=8, choices=ParticipantRole.choices)
     version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="+")
     enabled = models.BooleanField(default=True)
+    announced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the people who should answer it were emailed that it was ready.",
+    )
 
     class Meta:
         ordering = ("stage__position", "role")

@@ -132,6 +132,10 @@ def stage_open(*, actor: User | None, stage: Stage) -> Stage:
         )
     locked.opened_at = timezone.now()
     locked.save(update_fields=["opened_at"])
+    # send_stage_opened tells the people of each questionnaire on now.
+    SchemeInstrument.objects.filter(stage=locked, enabled=True).update(
+        announced_at=locked.opened_at
+    )
     audit.record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -163,18 +167,21 @@ def scheme_instrument_set_enabled(
 ) -> bool:
     """Switch a questionnaire on or off for the scheme; answers already given are kept.
 
-    Switched on at a stage already open, it is new to the people who should answer it:
-    those yet to answer are emailed that it is ready, as when a stage opens. Returns
-    whether they are.
+    Switched on at a stage already open, it is new to the people who should answer it
+    unless they were told of it before: then those yet to answer are emailed that it is
+    ready, as when a stage opens, and it is marked announced. Switched off and on again,
+    nobody is told twice. Returns whether they are emailed; ``scheme_instrument`` gets the
+    stored ``enabled`` and ``announced_at``.
     """
-    was_enabled = (
+    was_enabled, announced_at = (
         SchemeInstrument.objects.select_for_update()
-        .values_list("enabled", flat=True)
+        .values_list("enabled", "announced_at")
         .get(pk=scheme_instrument.pk)
     )
+    told = enabled and not was_enabled and announced_at is None and scheme_instrument.stage.is_open
     scheme_instrument.enabled = enabled
-    scheme_instrument.save(update_fields=["enabled"])
-    told = enabled and not was_enabled and scheme_instrument.stage.is_open
+    scheme_instrument.announced_at = timezone.now() if told else announced_at
+    scheme_instrument.save(update_fields=["enabled", "announced_at"])
     if told:
         send_stage_opened.enqueue(scheme_instrument.stage_id, scheme_instrument.role)
     audit.record(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from revmentor.core.http import AuthedRequest
 from revmentor.core.signed_out import keeps_typing, kept
@@ -234,12 +235,19 @@ def instrument_toggle(request: AuthedRequest, pk: int, instrument_pk: int) -> Ht
     told = services.scheme_instrument_set_enabled(
         actor=request.user, scheme_instrument=instrument, enabled=enabled
     )
-    messages.success(
-        request,
+    said = (
         f"{instrument.version.title} ({instrument.get_role_display().lower()}s) is "
         f"{'on' if enabled else 'off'}"
-        + (": the people who should answer it are being emailed that it is ready" if told else ""),
     )
+    if told:
+        said += ": the people who should answer it are being emailed that it is ready"
+    elif enabled and instrument.announced_at is not None:
+        said += (
+            ". The people who should answer it were emailed that it was ready on "
+            f"{timezone.localtime(instrument.announced_at):%-d %B %Y}, "
+            "so they are not emailed again"
+        )
+    messages.success(request, said)
     return redirect("schemes:questionnaires", scheme.pk)
 
 

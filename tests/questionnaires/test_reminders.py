@@ -10,6 +10,8 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -131,3 +133,60 @@ def test_a_questionnaire_switched_on_at_an_open_stage_is_announced_to_its_role_o
     page = client.post(toggle, {"enabled": "1"}, follow=True).content.decode()
     assert "being emailed" not in page
     assert len(mail.outbox) == 1
+
+
+def test_a_questionnaire_switched_off_and_on_again_at_an_open_stage_is_not_announced_twice(
+    client_for: Callable[[User | None], Client],
+    lead: User,
+    scheme: Scheme,
+    consented_mentor: Participant,
+) -> None:
+    scheme.phase = Phase.PHASE_2
+    scheme.save()
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_session")
+    opened_on = timezone.localdate()
+    services.stage_open(actor=lead, stage=stage)
+    assert [m.to for m in mail.outbox] == [[consented_mentor.user.email]]
+    mail.outbox.clear()
+
+    mentors_questionnaire = stage.instruments.get(role=ParticipantRole.MENTOR)
+    client = client_for(lead)
+    toggle = reverse("schemes:instrument_toggle", args=[scheme.pk, mentors_questionnaire.pk])
+    client.post(toggle, {"enabled": "0"})
+    page = client.post(toggle, {"enabled": "1"}, follow=True).content.decode()
+
+    assert mail.outbox == []  # they were told when the stage opened
+    assert "being emailed" not in page
+    assert (
+        "The people who should answer it were emailed that it was ready on "
+        f"{opened_on.day} {opened_on:%B %Y}, so they are not emailed again"
+    ) in page
+    mentors_questionnaire.refresh_from_db()
+    assert mentors_questionnaire.enabled
+    assert mentors_questionnaire.announced_at == stage.opened_at
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite cannot migrate inside a transaction
+def test_the_migration_marks_the_questionnaires_on_at_open_stages_as_announced(
+    lead: User, scheme: Scheme
+) -> None:
+    scheme.phase = Phase.PHASE_2
+    scheme.save()
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_session")
+    off = stage.instruments.get(role=ParticipantRole.MENTEE)
+    services.scheme_instrument_set_enabled(actor=lead, scheme_instrument=off, enabled=False)
+    services.stage_open(actor=lead, stage=stage)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("questionnaires", "0001_initial")])
+    try:
+        MigrationExecutor(connection).migrate(
+            [("questionnaires", "0002_schemeinstrument_announced_at")]
+        )
+    finally:
+        call_command("migrate", verbosity=0)  # whatever happened, leave the schema whole
+    announced = dict(stage.instruments.values_list("role", "announced_at"))
+    stage.refresh_from_db()
+    assert announced == {ParticipantRole.MENTOR: stage.opened_at, ParticipantRole.MENTEE: None}
+    # Not open: nothing announced.
+    later = Stage.objects.get(scheme=scheme, timepoint="post_session")
+    assert not later.instruments.exclude(announced_at=None).exists()
