@@ -47,6 +47,29 @@ def test_check_deploy_is_clean_in_production_settings(tmp_path: Path) -> None:
     assert "no issues" in result.stdout
 
 
+def test_an_app_server_worker_loads_the_views_before_its_first_request_and_freezes_them(
+    tmp_path: Path,
+) -> None:
+    """Gunicorn imports the WSGI module in each worker: the views come with it, and what
+    is loaded by then is left out of the garbage collector's later collections."""
+    env = _production_env(tmp_path)
+    env.pop("DATABASE_URL", None)
+    script = (
+        "import gc, sys\n"
+        "from revmentor.config import wsgi\n"
+        "print(gc.get_freeze_count(), len(gc.get_objects()),"
+        " 'revmentor.questionnaires.views' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, collectable, views_loaded = result.stdout.split()
+    assert views_loaded == "True"
+    # A full collection now walks what the process made since, not what it loaded.
+    assert int(frozen) > 100 * max(1, int(collectable))
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
