@@ -69,6 +69,7 @@ from revmentor.schemes.models import (
     Consent,
     OrganisationMember,
     Participant,
+    ParticipantRole,
     ParticipantStatus,
     Scheme,
     SchemeMembership,
@@ -380,12 +381,20 @@ class ErasurePlan:
         d = self.decision
         steps = []
         if d.research_use:
+            mentee = self.participant.role == ParticipantRole.MENTEE
+            details = "age, sex, years as consultant" if mentee else "age, sex"
+            folder = (
+                "In the study data folder they stay under that research ID, now marked as "
+                "withdrawn, and, as for anyone who withdraws, the willingness they gave is "
+                "left out of it."
+                if self.participant.is_active
+                else "In the study data folder nothing of theirs changes."
+            )
             steps.append(
                 f"Their consent allows research use, so their {self.submitted} submitted "
                 f"questionnaire{'s' if self.submitted != 1 else ''}, the willingness they gave "
-                f"and their age, sex and years as consultant are kept under research ID "
-                f"{self.research_id}, with no name or email. The study data folder does not "
-                "change."
+                f"and their {details} and whether they had mentored before are kept under "
+                f"research ID {self.research_id}, with no name or email. {folder}"
             )
         else:
             steps.append(

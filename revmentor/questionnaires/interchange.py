@@ -22,6 +22,7 @@ from revmentor.questionnaires.models import (
     SchemeInstrument,
     Stage,
 )
+from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, Phase, Scheme
 
 
@@ -51,14 +52,16 @@ def data_dictionary(scheme: Scheme, instruments: list[SchemeInstrument]) -> str:
 
 
 def responses_csv(*, actor: User, scheme: Scheme) -> str:
-    """``responses.csv`` of the study data folder: every submitted answer, pseudonymised.
+    """``responses.csv`` of the study data folder: every submitted answer, pseudonymised,
+    of the people whose current consent allows research use (as in the folder itself).
 
     The export is recorded in the audit trail.
     """
     domains = SchemeInstrument(scheme=scheme).domains()
+    research = scheme_selectors.research_participant_ids(scheme)
     rows = [
         row
-        for response in selectors.submitted_responses(scheme)
+        for response in selectors.submitted_responses(scheme, research)
         for row in studyfolder.answer_rows(
             pseudonym(response.participant),
             response.version.instrument,
@@ -83,10 +86,12 @@ def responses_csv(*, actor: User, scheme: Scheme) -> str:
 
 def responses_bundle(*, actor: User, instrument: SchemeInstrument) -> str:
     """Every submitted response to one questionnaire as FHIR QuestionnaireResponses
-    in a ``collection`` Bundle, each checked against the Questionnaire."""
+    in a ``collection`` Bundle, each checked against the Questionnaire: only those of
+    people whose current consent allows research use, as in the study data folder."""
     domains = instrument.domains()
     entries = []
-    for response in selectors.submitted_responses(instrument.scheme):
+    research = scheme_selectors.research_participant_ids(instrument.scheme)
+    for response in selectors.submitted_responses(instrument.scheme, research):
         if response.scheme_instrument_id != instrument.pk:
             continue
         resource = fhir.response_to_questionnaire_response(

@@ -268,6 +268,13 @@ def answering(
     return Answering(participant, stage, instrument, consented, response, answers)
 
 
+def allows_research_use(participant: Participant) -> bool:
+    """Whether the participant's current consent allows research use of their answers."""
+    return Consent.objects.filter(
+        participant=participant.pk, withdrawn_at__isnull=True, research_use=True
+    ).exists()
+
+
 def _answers_of(
     value: Any, has_response: bool, asked: bool, connection: BaseDatabaseWrapper
 ) -> dict[str, str] | None:
@@ -320,16 +327,36 @@ class Completion:
     submitted: int
     drafts: int
     eligible: int
+    # Submitted by people who have since withdrawn, been erased or withdrawn their
+    # consent: kept for the research as they consented, but no part of "submitted of
+    # eligible", which would otherwise read "5 of 4".
+    submitted_by_leavers: int = 0
 
 
 def completion(scheme: Scheme) -> list[Completion]:
-    """Per questionnaire of the scheme: submitted, drafts, and people who should answer."""
+    """Per questionnaire of the scheme: submitted, drafts, and people who should answer.
+
+    ``submitted`` and ``drafts`` count only people who should answer now (active and
+    consented), so that they are out of ``eligible``; answers submitted by people who
+    have left are counted apart.
+    """
+    current = Q(responses__participant__status=ParticipantStatus.ACTIVE) & Q(
+        Exists(
+            Consent.objects.filter(
+                participant=OuterRef("responses__participant"),
+                take_part=True,
+                withdrawn_at__isnull=True,
+            )
+        )
+    )
+    is_submitted = Q(responses__status=Response.Status.SUBMITTED)
     instruments = list(
         SchemeInstrument.objects.filter(scheme=scheme)
         .select_related("stage", "version")
         .annotate(
-            submitted=Count("responses", filter=Q(responses__status=Response.Status.SUBMITTED)),
-            drafts=Count("responses", filter=Q(responses__status=Response.Status.DRAFT)),
+            submitted=Count("responses", filter=is_submitted & current),
+            submitted_by_leavers=Count("responses", filter=is_submitted & ~current),
+            drafts=Count("responses", filter=Q(responses__status=Response.Status.DRAFT) & current),
         )
         .order_by("stage__position", "role")
     )
@@ -339,7 +366,10 @@ def completion(scheme: Scheme) -> list[Completion]:
         .annotate(n=Count("pk"))
         .values_list("role", "n")
     )
-    return [Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0)) for i in instruments]
+    return [
+        Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0), i.submitted_by_leavers)
+        for i in instruments
+    ]
 
 
 def responses_of(scheme: Scheme, instrument: SchemeInstrument) -> list[Response]:

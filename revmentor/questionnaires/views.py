@@ -176,7 +176,7 @@ def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
 
 def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Confirmation, and the participant's own answers (nobody else's)."""
-    _participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
+    participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     if not current.submitted:
         return redirect("questionnaire", scheme_pk, timepoint)
     return render(
@@ -184,6 +184,7 @@ def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRes
         "questionnaires/submitted.jinja",
         {
             "page_title": f"Submitted – {current.definition.title}",
+            "research_use": selectors.allows_research_use(participant),
             "stage": stage,
             "definition": current.definition,
             "response": current.response,

@@ -82,33 +82,42 @@ def parse(stream: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
     Raises ImportFailed listing every problem (file, row, column) if any row is bad.
     """
     text = _decode(stream)
-    reader = csv.DictReader(io.StringIO(text))
     try:
-        header = [name.strip().lower() for name in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        records = list(reader)
+        records = list(csv.reader(io.StringIO(text)))
     except csv.Error as error:  # a value longer than the csv module allows, say
         raise ImportFailed(
             [RowError(0, "", f"It cannot be read as CSV ({error}): check it and save it again")]
         ) from None
+    # Rows are numbered as a spreadsheet shows them: blank rows (and rows of empty cells,
+    # which spreadsheets write as ",,") count but are skipped, and a value with a line
+    # break inside it is one row.
+    numbered = [
+        (number, cells)
+        for number, cells in enumerate(records, start=1)
+        if any(cell.strip() for cell in cells)
+    ]
+    header_row, header_cells = numbered[0] if numbered else (1, [])
+    header = [name.strip().lower() for name in header_cells]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise ImportFailed(
             [
-                RowError(1, column, "This column is missing from the header row")
+                RowError(header_row, column, "This column is missing from the header row")
                 for column in missing
             ]
         )
     unknown = [c for c in header if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     errors = [
-        RowError(1, column, "Unknown column: remove it or fix its name") for column in unknown
+        RowError(header_row, column, "Unknown column: remove it or fix its name")
+        for column in unknown
     ]
     rows: list[tuple[int, dict[str, Any]]] = []
     emails: dict[str, int] = {}
-    for number, raw in enumerate(records, start=2):
-        if None in raw:
+    for number, cells in numbered[1:]:
+        if any(cell.strip() for cell in cells[len(header) :]):
             errors.append(RowError(number, "", "This row has more values than the header"))
             continue
+        raw = dict(zip(header, cells, strict=False))
         data = _normalise(raw)
         form = ParticipantAddForm(data)
         if not form.is_valid():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -135,6 +136,22 @@ def test_html_report_has_every_section_charts_and_data_tables(
 
     ids = re.findall(r' id="([^"]+)"', html)
     assert len(ids) == len(set(ids))
+
+
+def test_a_role_nobody_has_answered_for_says_so_under_its_heading(
+    paper_study: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "study"
+    shutil.copytree(paper_study, folder)
+    for name in ("responses.csv", "codes.csv"):  # codes are of answers
+        kept = (folder / name).read_text().splitlines(keepends=True)
+        (folder / name).write_text("".join(line for line in kept if ",mentee," not in line))
+    out = tmp_path / "report.html"
+    assert main([str(folder), "--html", str(out)]) == 0
+    html = out.read_text()
+    mentees = html.index("Mentees: questionnaires")
+    assert html.index("No answers from mentees yet.") > mentees
+    assert "No answers from mentors yet." not in html
 
 
 def test_pdf_report_is_written_and_lays_out_on_a4_pages(paper_study: Path, tmp_path: Path) -> None:

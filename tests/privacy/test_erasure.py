@@ -87,6 +87,14 @@ def test_research_use_keeps_answers_and_willingness_under_the_same_research_id(
 ) -> None:
     before = study_folder(data.scheme)
     research_id = pseudonym(data.mentor)
+    # The confirmation page says what happens below: a mentor has no years as consultant.
+    said = erasure.erasure_plan(data.mentor).steps()[0]
+    assert (
+        f"their age, sex and whether they had mentored before are kept under research ID {research_id}"
+        in said
+    )
+    assert "now marked as withdrawn" in said and "willingness they gave is left out" in said
+    assert "does not change" not in said
     erasure.participant_erase(actor=lead, participant=data.mentor)
     after = study_folder(data.scheme)
     # Unchanged, but for the mentor's name in another mentor's free text.

@@ -11,8 +11,11 @@ from django.urls import reverse
 
 from revmentor.core.models import AuditEvent, User
 from revmentor.questionnaires import services
+from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import SchemeInstrument, Stage
-from revmentor.schemes.models import Participant, Scheme
+from revmentor.research.export import study_folder
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from tests.factories import ConsentFactory, ParticipantFactory
 from tests.questionnaires.conftest import FULL_MENTOR_PRE
 
 ClientFor = Callable[[User | None], Client]
@@ -46,6 +49,44 @@ def test_responses_csv_has_the_study_folder_columns_and_no_names(
     assert ["confidence.clinical_practice", "3"] in [r[3:] for r in rows[1:]]
     assert consented_mentor.user.full_name not in body and consented_mentor.user.email not in body
     assert AuditEvent.objects.filter(action="export", summary="Exported responses.csv").exists()
+
+
+def test_answers_of_someone_who_declined_research_use_are_in_neither_download(
+    client_for: ClientFor,
+    researcher: User,
+    scheme: Scheme,
+    open_stage: Stage,
+    consented_mentor: Participant,
+) -> None:
+    declined = ConsentFactory(
+        participant=ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR),
+        research_use=False,
+    ).participant
+    for person in (consented_mentor, declined):
+        for index in range(4):
+            services.response_save_page(
+                participant=person,
+                stage=open_stage,
+                section=index,
+                answers=FULL_MENTOR_PRE,
+                complete=True,
+            )
+        services.response_submit(participant=person, stage=open_stage)
+    client = client_for(researcher)
+    body = client.get(reverse("schemes:export_responses_csv", args=[scheme.pk])).content.decode()
+    ids = {row["participant_id"] for row in csv.DictReader(io.StringIO(body))}
+    assert ids == {pseudonym(consented_mentor)}
+    # The same people as the study data folder's responses.csv.
+    assert body.encode() == study_folder(scheme)["responses.csv"]
+
+    instrument = open_stage.instruments.get()
+    bundle = json.loads(
+        client.get(
+            reverse("schemes:export_fhir_responses", args=[scheme.pk, instrument.pk])
+        ).content
+    )
+    subjects = {entry["resource"]["subject"]["reference"] for entry in bundle["entry"]}
+    assert subjects == {f"Patient/{pseudonym(consented_mentor)}"}
 
 
 def test_each_instrument_downloads_as_a_fhir_questionnaire(

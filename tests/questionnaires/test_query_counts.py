@@ -34,8 +34,9 @@ ClientFor = Callable[[User | None], Client]
 # count. Was 5, 6, 13, 6, 12, 6 before one query found what a page needs (ADR 0012);
 # 3, 4, 11, 4, 9, 4 before a page's answers and a save's came with the response and the
 # first save needed no savepoint of its own (ADR 0014). Here the session is read from
-# the database (one query).
-MAX_QUERIES = {"start": 3, "page": 3, "save": 9, "check": 3, "submit": 8, "submitted": 3}
+# the database (one query). The confirmation asks one more: whether the person's consent
+# lets researchers see their answers, which it tells them.
+MAX_QUERIES = {"start": 3, "page": 3, "save": 9, "check": 3, "submit": 8, "submitted": 4}
 
 
 def _urls(stage: Stage) -> dict[str, str]:

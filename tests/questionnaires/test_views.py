@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.core.models import User
-from revmentor.questionnaires import services
+from revmentor.questionnaires import selectors, services
 from revmentor.questionnaires.models import Answer, Response, Stage
-from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from revmentor.schemes import services as scheme_services
+from revmentor.schemes.models import Consent, Participant, ParticipantRole, Scheme
 from revmentor.schemes.presenters import pipeline
 from tests.factories import ConsentFactory, ParticipantFactory
 from tests.questionnaires.conftest import FULL_MENTOR_PRE
@@ -70,7 +71,14 @@ def test_a_whole_questionnaire_is_answered_checked_and_submitted(
     assert done["Location"] == reverse(
         "questionnaire_submitted", args=[open_stage.scheme_id, "pre_phase1"]
     )
-    assert "Questionnaire submitted" in client.get(done["Location"]).content.decode()
+    confirmation = client.get(done["Location"]).content.decode()
+    assert "Questionnaire submitted" in confirmation
+    assert "Researchers see them without your name." in confirmation
+    # Told what their consent allows: without research use, researchers do not see them.
+    Consent.objects.filter(participant=consented_mentor).update(research_use=False)
+    confirmation = client.get(done["Location"]).content.decode()
+    assert "Researchers see them without your name." not in confirmation
+    assert "You chose not to let your answers be used for research" in confirmation
     # A second submit (double click, back button) changes nothing and says so.
     again = client.post(check)
     assert again.status_code == 200
@@ -126,6 +134,37 @@ def test_lead_sees_completion_and_can_open_the_next_stage(
     assert response.status_code == 302
     stage.refresh_from_db()
     assert stage.opened_at is None  # the scheme is still in set-up: phase 1 has not started
+
+
+def test_answers_of_someone_who_has_left_are_counted_apart_not_as_one_of_those_to_answer(
+    client_for: ClientFor, lead: User, scheme: Scheme, open_stage: Stage
+) -> None:
+    stayer, leaver = (
+        ConsentFactory(
+            participant=ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTOR)
+        ).participant
+        for _ in range(2)
+    )
+    for person in (stayer, leaver):
+        for index in range(4):
+            services.response_save_page(
+                participant=person,
+                stage=open_stage,
+                section=index,
+                answers=FULL_MENTOR_PRE,
+                complete=True,
+            )
+        services.response_submit(participant=person, stage=open_stage)
+    scheme_services.participant_withdraw(actor=lead, participant=leaver, reason="Moved trust")
+
+    (row,) = [c for c in selectors.completion(scheme) if c.instrument.stage_id == open_stage.pk]
+    assert (row.submitted, row.eligible, row.submitted_by_leavers) == (1, 1, 1)
+    body = client_for(lead).get(reverse("schemes:questionnaires", args=[scheme.pk]))
+    text = " ".join(body.content.decode().split())
+    assert '1 of 1<br><span class="nhsuk-body-s">and 1 from someone who has left</span>' in text
+    assert "2 of 1" not in text
+    steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
+    assert ("of 1 mentors submitted", 1) in steps[2].counts
 
 
 def test_a_stage_is_offered_for_opening_only_once_its_phase_has_started(

@@ -149,6 +149,11 @@ def test_one_bad_row_imports_nothing_and_names_the_row_and_column(
             "Row 2, column “email”: Enter an email address in the correct format, like name@nhs.net",
         ),
         (HEADER, "The file: The file has no rows under the header"),
+        (HEADER + ",,,,,,,,\n\n", "The file: The file has no rows under the header"),
+        (
+            HEADER + "A,a@nhs.net,mentor,,,,,,,extra\n",
+            "Row 2: This row has more values than the header",
+        ),
     ],
 )
 def test_bad_files_are_rejected_with_a_message_that_says_what_to_fix(
@@ -158,6 +163,31 @@ def test_bad_files_are_rejected_with_a_message_that_says_what_to_fix(
         csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(text))
     assert expected in [str(e) for e in failure.value.errors]
     assert not Participant.objects.exists()
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(lead: User, scheme: Scheme) -> None:
+    """Blank rows (empty lines, or ",,," as spreadsheets save them) count and are skipped;
+    a value with a line break inside it is one row; empty cells past the header are fine."""
+    text = (
+        "\n"  # a blank row above the header
+        + HEADER
+        + "\n"
+        + ",,,,,,,,\n"
+        + '"Dr A\nSecond line",a@nhs.net,mentor,,,,,,,,\n'  # row 5: two lines, one row
+        + "Dr B,bad-email,mentor,,,,,,\n"  # row 6
+    )
+    with pytest.raises(csv_import.ImportFailed) as failure:
+        csv_import.import_participants(actor=lead, scheme=scheme, stream=_stream(text))
+    assert [str(e) for e in failure.value.errors] == [
+        "Row 6, column “email”: Enter an email address in the correct format, like name@nhs.net"
+    ]
+    assert not Participant.objects.exists()
+
+    rows = csv_import.parse(_stream(text.replace("bad-email", "b@nhs.net")))
+    assert [(number, data["email"]) for number, data in rows] == [
+        (5, "a@nhs.net"),
+        (6, "b@nhs.net"),
+    ]
 
 
 def test_a_file_that_is_not_utf8_is_rejected(lead: User, scheme: Scheme) -> None:
