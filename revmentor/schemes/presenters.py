@@ -17,17 +17,26 @@ class Stage:
     number: int
     title: str
     phase: Phase
-    status: str  # "done", "current" or "upcoming"
+    # "done", "current" or "upcoming"; "missed" for a step whose phase has passed but
+    # which never started (a questionnaire never opened).
+    status: str
     counts: list[tuple[str, int]] = field(default_factory=list)
     note: str = ""
 
     @property
     def status_label(self) -> str:
-        return {"done": "Done", "current": "In progress", "upcoming": "Not started"}[self.status]
+        return {
+            "done": "Done",
+            "current": "In progress",
+            "upcoming": "Not started",
+            "missed": "Not done",
+        }[self.status]
 
     @property
     def tag_colour(self) -> str:
-        return {"done": "green", "current": "blue", "upcoming": "grey"}[self.status]
+        return {"done": "green", "current": "blue", "upcoming": "grey", "missed": "orange"}[
+            self.status
+        ]
 
 
 # Later parts of the method register a counter for their step: it returns
@@ -91,8 +100,8 @@ def pipeline(scheme: Scheme) -> list[Stage]:
         counts = counter(scheme) if counter else []
         note = f"Opens in {phase.label.lower()}." if not counts and status == "upcoming" else ""
         waiting = STAGE_WAITING.get(key)
-        if status == "current" and waiting is not None and (note := waiting(scheme)):
-            status = "upcoming"
+        if status in ("current", "done") and waiting is not None and (note := waiting(scheme)):
+            status = "upcoming" if status == "current" else "missed"
         stages.append(Stage(number, title, phase, status, counts, note))
     return stages
 

@@ -280,3 +280,23 @@ def test_the_dashboard_shows_a_questionnaire_step_not_started_until_it_is_opened
     steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
     assert (steps[4].status, steps[4].note) == ("current", "")
     assert ("of 0 mentors submitted", 0) in steps[4].counts
+
+
+def test_a_questionnaire_step_never_opened_is_not_done_when_its_phase_has_passed(
+    client_for: ClientFor, lead: User, scheme: Scheme, open_stage: Stage
+) -> None:
+    scheme.phase = "allocation"
+    scheme.save()
+    steps = {stage.number: stage for stage in pipeline(scheme)}
+    assert (steps[2].status, steps[2].status_label) == ("done", "Done")  # it was opened
+    assert (steps[4].status, steps[4].status_label, steps[4].tag_colour) == (
+        "missed",
+        "Not done",
+        "orange",
+    )
+    body = client_for(lead).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
+    assert "app-pipeline__stage--missed" in body and "Not done" in body
+
+    services.stage_open(actor=lead, stage=Stage.objects.get(scheme=scheme, timepoint="post_phase1"))
+    steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
+    assert steps[4].status == "done"
