@@ -98,6 +98,11 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
     if request.method == "POST":
         posted = {name: request.POST.get(name, "") for name in slots}
         draft = "save_draft" in request.POST
+        if draft and current.response is None and not any(v.strip() for v in posted.values()):
+            # Nothing answered and nothing stored: saying "saved" (and showing the
+            # questionnaire as in progress) would not be true.
+            messages.info(request, "Nothing was saved: you have not answered any questions yet")
+            return redirect("tasks")
         try:
             errors = services.response_save_page(
                 participant=participant,

@@ -115,13 +115,16 @@ class ParticipantRow:
 
 
 def participant_rows(participants: list[Participant]) -> list[ParticipantRow]:
-    """Table rows for the participants page (participants need ``has_consent``)."""
+    """Table rows for the participants page (participants need ``has_consent``, and
+    ``consent_withdrawn`` to tell someone who withdrew consent from someone only invited)."""
     rows = []
     for p in participants:
         if not p.is_active:
             consent, colour = "Withdrawn", "grey"
         elif getattr(p, "has_consent", False):
             consent, colour = "Consented", "green"
+        elif getattr(p, "consent_withdrawn", False):
+            consent, colour = "Consent withdrawn", "orange"
         elif p.invited_at:
             consent, colour = "Invited", "blue"
         else:

@@ -121,14 +121,17 @@ def participant_in(scheme: Scheme, pk: int) -> Participant:
 
 
 def participants_of(scheme: Scheme) -> QuerySet[Participant]:
-    """Every participant of the scheme, with user, supervisor and consent annotated.
+    """Every participant of the scheme, with user, supervisor and consent annotated
+    (``has_consent``; ``consent_withdrawn``: they gave consent and withdrew it).
 
     Mentors come first, then mentees, each by name: the order the participants page
     shows them in, a page at a time.
     """
+    withdrawn = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=False)
     return (
         Participant.objects.filter(scheme=scheme)
         .with_consent()
+        .annotate(consent_withdrawn=Exists(withdrawn))
         .select_related("user", "supervisor__user")
         .order_by("-role", "user__full_name", "pk")  # mentors, then mentees ("mentor" > "mentee")
     )

@@ -55,6 +55,8 @@ def test_a_mentor_who_has_not_answered_after_three_days_is_reminded_by_the_worke
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert [m.to for m in mail.outbox[1:]] == [[consented_mentor.user.email]]
     assert "reminder" in mail.outbox[1].subject
+    assert '"Withdraw your consent"' in mail.outbox[1].body
+    assert "reply to" not in mail.outbox[1].body
 
 
 def test_opening_a_stage_emails_each_person_who_should_answer_that_it_is_ready(
@@ -95,6 +97,8 @@ def test_opening_a_stage_emails_each_person_who_should_answer_that_it_is_ready(
     due = opened_on + timedelta(days=stage.due_days)
     assert f"Please answer it by {due.day} {due:%B %Y}." in message.body
     assert f"{settings.SITE_URL}/tasks/" in message.body
+    # Sent from an address nobody reads: withdrawing is done on the site, not by reply.
+    assert '"Withdraw your consent"' in message.body and "reply to" not in message.body
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.SEND,
         object_id=str(consented_mentor.pk),

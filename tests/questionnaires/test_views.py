@@ -98,6 +98,18 @@ def test_save_as_draft_then_resume_where_you_left_off(
     assert 'value="4" checked' in page
 
 
+def test_save_as_draft_with_nothing_answered_saves_nothing_and_says_so(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+    response = client.post(_page(open_stage, 1), {"save_draft": "1"}, follow=True)
+    body = response.content.decode()
+    assert "Nothing was saved: you have not answered any questions yet" in body
+    assert "Your answers have been saved" not in body
+    assert not Response.objects.exists()
+    assert "In progress" not in client.get(reverse("tasks")).content.decode()
+
+
 def test_another_mentor_cannot_see_my_answers(
     client_for: ClientFor,
     open_stage: Stage,

@@ -7,10 +7,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from revmentor.core.models import User
 from revmentor.feedback import willingness
-from revmentor.schemes import services, views
+from revmentor.schemes import presenters, selectors, services, views
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory
 
@@ -226,6 +227,19 @@ def test_lead_withdraws_a_participant_with_a_reason(
     )
     mentor.refresh_from_db()
     assert mentor.status == "withdrawn" and mentor.withdrawn_reason == "Maternity leave"
+
+
+def test_the_participants_list_says_who_withdrew_their_consent(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant
+) -> None:
+    Participant.objects.filter(pk=mentor.pk).update(invited_at=timezone.now())
+    ConsentFactory(participant=mentor)
+    services.consent_withdraw(participant=mentor)
+    rows = presenters.participant_rows(list(selectors.participants_of(scheme)))
+    [row] = [r for r in rows if r.participant.pk == mentor.pk]
+    assert (row.consent_label, row.consent_colour) == ("Consent withdrawn", "orange")
+    body = client_for(lead).get(reverse("schemes:participants", args=[scheme.pk]))
+    assert "Consent withdrawn" in body.content.decode()
 
 
 def _participants_page_queries(client: Client, scheme: Scheme) -> int:
