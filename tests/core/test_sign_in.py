@@ -43,7 +43,12 @@ def test_invitation_link_signs_in_once_and_lands_on_tasks(lead: User, mentor: Pa
     # Used once: the same link no longer works.
     again = Client().post(reverse("sign_in_link"), {"token": token})
     assert again.status_code == 400
-    assert "expired" in again.content.decode()
+    assert "has been used already, has expired" in again.content.decode()
+    assert reverse("account_request_login_code") in again.content.decode()
+    # Opened again by the person already signed in with it: told so, not sent for a code.
+    reopened = client.get(path).content.decode()
+    assert "You are already signed in." in reopened
+    assert reverse("account_request_login_code") not in reopened
 
 
 def test_a_bad_link_says_how_to_get_a_code(db: object) -> None:

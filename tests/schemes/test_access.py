@@ -188,7 +188,7 @@ OTHER: dict[str, tuple[list[int], str]] = {
     "home": (REDIRECT, ""),
     "about": (EVERYONE, ""),
     "tasks": (SIGNED_IN, ""),
-    # Without a token (or with a used or expired one): "Link expired", for everyone.
+    # Without a token (or with a used or expired one): "cannot be used", for everyone.
     "sign_in_link": ([400] * 12, ""),
     # The sign-in's time left, for the warning before it ends: JSON, to everyone (the
     # signed-out are told they are); staying signed in is POST only.
