@@ -58,7 +58,10 @@ def sign_in_link(request: HttpRequest) -> HttpResponse:
     user = get_user(token, update_last_login=False) if token else None
     if user is None:
         return render(
-            request, "account/link_expired.jinja", {"page_title": "Sign-in link cannot be used"}, status=400
+            request,
+            "account/link_expired.jinja",
+            {"page_title": "Sign-in link cannot be used"},
+            status=400,
         )
     if request.method == "POST" and is_mfa_enabled(user):
         audit.record(

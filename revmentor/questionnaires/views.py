@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.core.http import AuthedRequest
 from revmentor.core.signed_out import keeps_typing, kept
-from revmentor.instruments import expand
+from revmentor.instruments import clean_answers, expand
 from revmentor.instruments.problems import ImportProblem
 from revmentor.questionnaires import interchange, presenters, selectors, services
 from revmentor.questionnaires.forms import InstrumentImportForm, RemindersForm
@@ -124,7 +125,8 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
                 request, "The answers that were complete have been saved. Check the ones below"
             )
         elif not errors:
-            if number < len(sections):
+            # From a Change link of Check your answers: back there, not on to the next page.
+            if number < len(sections) and request.GET.get("from") != "check":
                 return redirect("questionnaire_page", scheme_pk, timepoint, number + 1)
             return redirect("questionnaire_check", scheme_pk, timepoint)
     else:
@@ -156,14 +158,14 @@ def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     if current.submitted:
         return _already_submitted(request, stage, current.definition.title)
-    problem = ""
+    problem: dict[str, str] = {}
     if request.method == "POST":
         try:
             services.response_submit(participant=participant, stage=stage, instrument=instrument)
         except AlreadySubmitted:
             return _already_submitted(request, stage, current.definition.title)
         except QuestionnaireError as error:
-            problem = str(error)
+            problem = {"text": str(error), "href": _first_gap(current, instrument)}
         else:
             return redirect("questionnaire_submitted", scheme_pk, timepoint)
     return render(
@@ -177,6 +179,23 @@ def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
             "problem": problem,
         },
     )
+
+
+def _first_gap(current: selectors.State, instrument: SchemeInstrument) -> str:
+    """The first question still to answer (required, shown), as a Change link would
+    open it: for the error summary of a submission with gaps. "" if none is found."""
+    domains = instrument.domains()
+    _clean, errors = clean_answers(current.definition, domains, current.answers, complete=True)
+    stage = instrument.stage
+    for number, section in enumerate(current.definition.sections, start=1):
+        for item in section.items:
+            for slot in expand(item, domains):
+                if slot.name in errors:
+                    page = reverse(
+                        "questionnaire_page", args=[stage.scheme_id, stage.timepoint, number]
+                    )
+                    return f"{page}?from=check#{presenters.field_id(slot.name)}"
+    return ""
 
 
 def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:

@@ -87,6 +87,43 @@ def test_a_whole_questionnaire_is_answered_checked_and_submitted(
     assert Answer.objects.count() == len(FULL_MENTOR_PRE)
 
 
+def test_a_change_link_of_check_your_answers_comes_back_to_it(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+    for number in range(1, 5):
+        client.post(_page(open_stage, number), {**FULL_MENTOR_PRE, "continue": "1"})
+    check = reverse("questionnaire_check", args=[open_stage.scheme_id, "pre_phase1"])
+    change = f"{_page(open_stage, 2)}?from=check"
+    assert f'href="{change}#' in client.get(check).content.decode()
+    page = client.get(change).content.decode()
+    assert f'href="{check}"' in page and "Back to check your answers" in page
+    saved = client.post(change, {**FULL_MENTOR_PRE, "continue": "1"})
+    assert saved["Location"] == check
+    # Without it, Continue goes on to the next page as before.
+    assert client.post(_page(open_stage, 2), {**FULL_MENTOR_PRE, "continue": "1"})[
+        "Location"
+    ] == _page(open_stage, 3)
+
+
+def test_submitting_with_gaps_links_to_the_first_question_still_to_answer(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    client = client_for(consented_mentor.user)
+    answered = {k: v for k, v in FULL_MENTOR_PRE.items() if not k.startswith("confidence.")}
+    for number in range(1, 5):
+        client.post(_page(open_stage, number), {**answered, "save_draft": "1"})
+    check = reverse("questionnaire_check", args=[open_stage.scheme_id, "pre_phase1"])
+    body = client.post(check).content.decode()
+    assert "Answer every question before you submit (7 to go)." in body
+    pages = [
+        n for n in range(1, 5) if "confidence." in client.get(_page(open_stage, n)).content.decode()
+    ]
+    gap = f'{_page(open_stage, pages[0])}?from=check#q-confidence-technology"'
+    assert f'href="{gap}' in body
+    assert Response.objects.get().status == "draft"
+
+
 def test_save_as_draft_then_resume_where_you_left_off(
     client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
 ) -> None:
@@ -312,3 +349,17 @@ def test_a_questionnaire_step_never_opened_is_not_done_when_its_phase_has_passed
     services.stage_open(actor=lead, stage=Stage.objects.get(scheme=scheme, timepoint="post_phase1"))
     steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
     assert steps[4].status == "done"
+
+
+def test_several_messages_share_one_banner_of_their_kind(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    """Two banners of one kind would be two landmarks with the same name."""
+    client = client_for(consented_mentor.user)
+    client.post(_page(open_stage, 1), {"save_draft": "1"})  # a message, not yet shown
+    body = client.post(_page(open_stage, 1), {"understanding": "9", "save_draft": "1"})
+    html = body.content.decode()
+    assert html.count('class="nhsuk-notification-banner"') == 1
+    assert html.count('aria-labelledby="notification-banner-title-important"') == 1
+    assert "Nothing was saved: you have not answered any questions yet" in html
+    assert "The answers that were complete have been saved" in html
