@@ -310,6 +310,10 @@ def clean_answers(
             problem = check_answer(slot, value)
             if problem:
                 errors[slot.name] = problem
+            elif item.type == "number" and len(value) <= 18:
+                # Stored as the number it is: "0045" is 45 (a longer one, beyond any
+                # range, is kept as typed: int() refuses 4,300 digits).
+                clean[slot.name] = str(int(value))
             else:
                 clean[slot.name] = value
     return clean, errors

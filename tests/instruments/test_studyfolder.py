@@ -134,3 +134,19 @@ def test_a_written_folder_is_read_by_the_analysis(tmp_path: Path) -> None:
     assert written == len(rows)
     assert study.timepoints == order
     assert "confidence.clinical_practice" in {item.name for item in study.items}
+
+
+def test_a_number_is_stored_as_the_number_it_is_not_as_typed() -> None:
+    from revmentor.instruments import clean_answers
+
+    [mentee_pre] = [
+        i for i in builtin_instruments() if any(x.name == "expected_minutes" for x in i.items)
+    ]
+    clean, errors = clean_answers(
+        mentee_pre,
+        STUDY_DOMAINS,
+        {"expected_minutes": " 0045 "},
+        only=[mentee_pre.item("expected_minutes")],
+        complete=False,
+    )
+    assert (clean, errors) == ({"expected_minutes": "45"}, {})
