@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from revmentor.core.forms import DateField
-from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES
+from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
 
 
 class ProposeForm(forms.Form):
@@ -44,7 +44,15 @@ class ProposeForm(forms.Form):
         return timezone.make_aware(datetime.combine(data["date"], data["time"]))
 
 
+#: The version a log form sends when its own is missing or garbled: never stored, so the
+#: save is treated as coming from a page gone stale.
+UNKNOWN_VERSION = -1
+
+
 class LogForm(forms.Form):
+    """Whether the session took place and how long it lasted, and the version of the
+    logged answer the page showed (hidden), so a stale page cannot overwrite a newer one."""
+
     held = forms.TypedChoiceField(
         label="Did the session take place?",
         choices=[("yes", "Yes"), ("no", "No")],
@@ -67,6 +75,27 @@ class LogForm(forms.Form):
             "max_value": f"How long the session lasted must be {MAX_MINUTES} minutes or fewer",
         },
     )
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, meeting: Meeting | None) -> dict[str, object]:
+        """The form filled in with the pair's logged answer and its version."""
+        if meeting is None:
+            return {"version": 0}
+        initial: dict[str, object] = {"version": meeting.log_version}
+        if meeting.held is not None:
+            initial["held"] = "yes" if meeting.held else "no"
+            initial["duration_minutes"] = meeting.duration_minutes
+        return initial
+
+    def clean_version(self) -> int:
+        """The version posted, or :data:`UNKNOWN_VERSION` if it is missing or garbled (a
+        page from before versions, or tampered with): never an error to show."""
+        text = self.cleaned_data.get("version") or ""
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            return int(text)
+        return UNKNOWN_VERSION
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

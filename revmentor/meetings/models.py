@@ -4,6 +4,12 @@ The session is held in confidence and never recorded. This model keeps only what
 method allows: the arrangements, that it happened and how long it lasted. There is no
 field for what was said, and ``tests/meetings/test_no_content_fields.py`` fails if one is
 added.
+
+Whether it took place and its length are one answer for the pair (``sessions.csv`` has
+one duration a pair), which either person may give. So that neither silently overwrites
+the other, the meeting also keeps who gave the answer and when, whether the other person
+confirmed it, the answer it replaced when one person changed what the other had logged,
+and a version that moves on with every change, against saves from a page gone stale.
 """
 
 from __future__ import annotations
@@ -48,6 +54,18 @@ class Meeting(models.Model):
     logged_by = models.ForeignKey(
         Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Raised each time whether it took place or its length changes; the log form carries
+    # the version it showed, so a save from a page opened before a change is refused.
+    log_version = models.PositiveIntegerField(default=0)
+    # The other person of the pair confirmed the logged answer as it now stands.
+    agreed_at = models.DateTimeField(null=True, blank=True)
+    agreed_by = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The answer ``logged_by`` changed when they corrected what the other person had
+    # logged or confirmed (empty otherwise): "changed from 45 to 60 minutes by …".
+    previous_held = models.BooleanField(null=True, blank=True)
+    previous_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("pair",)
@@ -71,6 +89,29 @@ class Meeting(models.Model):
                 condition=Q(confirmed_at__isnull=True) | Q(starts_at__isnull=False),
                 name="meeting_confirmed_has_start",
             ),
+            # The answer replaced by a correction obeys the same rules as the answer.
+            models.CheckConstraint(
+                condition=Q(previous_minutes__isnull=True)
+                | Q(
+                    previous_held__isnull=False,
+                    previous_held=True,
+                    previous_minutes__gte=MIN_MINUTES,
+                    previous_minutes__lte=MAX_MINUTES,
+                ),
+                name="meeting_previous_duration_only_when_held",
+            ),
+            models.CheckConstraint(
+                condition=Q(previous_held__isnull=True)
+                | Q(previous_held=False)
+                | Q(previous_minutes__isnull=False),
+                name="meeting_previous_held_has_duration",
+            ),
+            # Only a logged answer can have been corrected or confirmed.
+            models.CheckConstraint(
+                condition=Q(previous_held__isnull=True, agreed_at__isnull=True)
+                | Q(held__isnull=False),
+                name="meeting_corrected_or_agreed_only_when_logged",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,6 +128,11 @@ class Meeting(models.Model):
     @property
     def is_logged(self) -> bool:
         return self.held is not None
+
+    @property
+    def was_corrected(self) -> bool:
+        """Whether ``logged_by`` changed an answer the other person had logged or confirmed."""
+        return self.previous_held is not None
 
     @property
     def is_online(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils import timezone
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.selectors import meeting_of
-from revmentor.meetings.services import LOG_PHASES
+from revmentor.meetings.services import LOG_PHASES, answer_text, change_text, name_of
 from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow
 
@@ -127,6 +128,84 @@ def session_counts(scheme: Scheme) -> list[tuple[str, int]]:
     ]
 
 
+def _day(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%-d %B %Y}" if moment is not None else ""
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """The "after the session" part of a pair card: what is logged, by whom, and what the
+    person looking may do about it."""
+
+    heading: str
+    #: What is logged and who logged it, who confirmed it, and what it changed.
+    lines: list[str]
+    #: The person looking may confirm the other person's answer as it stands.
+    can_confirm: bool
+    #: The stored answer and its version, for the form that confirms it.
+    held: str = ""
+    minutes: int | None = None
+    version: int = 0
+
+
+def log_summary(
+    participant: Participant, other: Participant, meeting: Meeting | None
+) -> LogSummary:
+    """What ``participant`` is told about their pair's logged answer.
+
+    Only the person who logged it is asked to "Change what you told us"; the other person
+    is asked to check it, and may confirm it or correct it. A correction of what the
+    other person logged or confirmed is shown to both ("Changed from 45 to 60 minutes by
+    …"). Needs no query: the pair's people come with their users.
+    """
+    if meeting is None or meeting.held is None:
+        return LogSummary("After the session", [], can_confirm=False)
+
+    def who(pk: int | None) -> str | None:
+        if pk == participant.pk:
+            return "You"
+        return name_of(other) if pk == other.pk else None
+
+    logger = who(meeting.logged_by_id)
+    on = f" on {_day(meeting.logged_at)}" if meeting.logged_at else ""
+    answer = answer_text(meeting.held, meeting.duration_minutes)
+    stated = f"{logger} logged" if logger else "It was logged"
+    lines = [f"{stated} that it {answer}{',' if on else ''}{on}."]
+    agreed = who(meeting.agreed_by_id)
+    if agreed is not None:
+        lines.append(f"{agreed} confirmed it on {_day(meeting.agreed_at)}.")
+    if meeting.was_corrected:
+        old = (meeting.previous_held, meeting.previous_minutes)
+        new = (meeting.held, meeting.duration_minutes)
+        by = " by you" if logger == "You" else f" by {logger}" if logger else ""
+        lines.append(f"Changed {change_text(old, new)}{by}{on}.")
+    mine = meeting.logged_by_id == participant.pk
+    if mine:
+        heading = "Change what you told us"
+    elif meeting.logged_by_id == other.pk:
+        heading = "Check what your partner logged"
+    else:
+        heading = "Check what was logged"
+    return LogSummary(
+        heading,
+        lines,
+        can_confirm=not mine and meeting.agreed_by_id != participant.pk,
+        held="yes" if meeting.held else "no",
+        minutes=meeting.duration_minutes,
+        version=meeting.log_version,
+    )
+
+
+def logged_message(participant: Participant, pair: Pair, meeting: Meeting) -> str:
+    """The banner after a log form was saved: thanks, a confirmation, or a correction."""
+    other = pair.mentee if participant.pk == pair.mentor_id else pair.mentor
+    if meeting.agreed_by_id == participant.pk:
+        return f"Thank you for checking. We have recorded that you agree with {name_of(other)}"
+    if meeting.was_corrected and meeting.logged_by_id == participant.pk:
+        return f"Thank you. We have recorded your change and will show it to {name_of(other)}"
+    return "Thank you. We have recorded what you told us about the session"
+
+
 @dataclass
 class PairCard:
     """One pair on the participant's page: who they meet, where things are, what they can do."""
@@ -139,6 +218,7 @@ class PairCard:
     can_arrange: bool
     can_confirm: bool
     can_log: bool
+    log: LogSummary
     propose_form: object
     log_form: object
     problem: str
@@ -179,6 +259,7 @@ def pair_card(
         and not logged
         and meeting.proposed_by_id != participant.pk,
         can_log=phase in LOG_PHASES,
+        log=log_summary(participant, other, meeting),
         propose_form=propose_form,
         log_form=log_form,
         problem=problem,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from enum import StrEnum
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import User
 from revmentor.meetings.models import Meeting
-from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
+from revmentor.schemes.models import Consent, Participant, ParticipantStatus, Scheme
 
 
 def _published_pairs() -> QuerySet[Pair]:
@@ -83,3 +85,36 @@ def mentee_session_held(user: User, mentee: Participant) -> bool:
         pair__allocation__status=Allocation.Status.PUBLISHED,
         held=True,
     ).exists()
+
+
+class ConsentState(StrEnum):
+    """Where a participant's consent to take part stands."""
+
+    CURRENT = "current"  # agreed to take part, not withdrawn
+    WITHDRAWN = "withdrawn"  # gave consent and withdrew it, with none current
+    NONE = "none"  # never agreed to take part
+
+
+def consent_states(participants: list[Participant]) -> dict[int, ConsentState]:
+    """Each participant's :class:`ConsentState`, by primary key, in one query.
+
+    "Taking part" is worked out as everywhere else (``Participant.objects.with_consent``):
+    a current consent that agrees to take part. A current consent that declines counts as
+    withdrawn when an earlier one was withdrawn, and as none otherwise.
+    """
+    withdrawn = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=False)
+    rows = (
+        Participant.objects.filter(pk__in=[p.pk for p in participants])
+        .with_consent()
+        .annotate(consent_withdrawn=Exists(withdrawn))
+        .order_by()
+        .values_list("pk", "has_consent", "consent_withdrawn")
+    )
+    return {
+        pk: ConsentState.CURRENT
+        if current
+        else ConsentState.WITHDRAWN
+        if was_withdrawn
+        else ConsentState.NONE
+        for pk, current, was_withdrawn in rows
+    }

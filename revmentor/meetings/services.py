@@ -6,6 +6,11 @@ else can reach a pair. A :class:`MeetingError` says, in plain English, why not.
 
 Only arrangements are stored, plus whether the session took place and how long it
 lasted. Nothing said in the session is ever stored.
+
+That answer is one for the pair, which either person may give. The other person can
+confirm it or correct it; a correction keeps the answer it replaced, so both pages say
+what changed and who changed it, and a save from a page opened before the answer changed
+is refused rather than overwriting it (:class:`LogChanged`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from revmentor.allocation.models import Allocation, Pair
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
+from revmentor.meetings.selectors import ConsentState, consent_states
 from revmentor.meetings.tasks import send_meeting_confirmation, send_meeting_reminder
 from revmentor.schemes.models import Participant, Phase
 
@@ -34,6 +40,15 @@ REMINDER_AT = time(9, 0)
 
 class MeetingError(Exception):
     """The action cannot be done; the message tells the person why."""
+
+
+class LogChanged(MeetingError):
+    """The logged answer changed after the page was shown; nothing was saved."""
+
+
+def name_of(participant: Participant) -> str:
+    """How a participant is named to the other person of their pair."""
+    return participant.user.full_name or participant.user.email
 
 
 def _other(participant: Participant, pair: Pair) -> Participant:
@@ -63,6 +78,20 @@ def _check(participant: Participant, pair: Pair, phases: tuple[Phase, ...]) -> P
         raise MeetingError(
             f"{other.user.full_name or 'The other person'} has withdrawn from the scheme, "
             "so the session cannot go ahead."
+        )
+    consent = consent_states([participant, other])
+    mine = consent.get(participant.pk, ConsentState.NONE)
+    if mine == ConsentState.WITHDRAWN:
+        raise MeetingError(
+            "You withdrew your consent, so you can no longer arrange or log this session."
+        )
+    if mine != ConsentState.CURRENT:
+        raise MeetingError("Give your consent to take part before you arrange or log a session.")
+    if consent.get(other.pk, ConsentState.NONE) != ConsentState.CURRENT:
+        # Whether they withdrew consent or never gave it is theirs to tell, not ours.
+        raise MeetingError(
+            f"{other.user.full_name or 'The other person'} is no longer taking part in "
+            "the scheme, so the session cannot go ahead."
         )
     return other
 
@@ -208,18 +237,68 @@ def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
     return meeting
 
 
+#: A logged answer: whether the session took place (None: not logged) and its minutes.
+Answer = tuple[bool | None, int | None]
+
+
+def answer_text(held: bool | None, minutes: int | None) -> str:
+    """A logged answer in words: "took place, 45 minutes", "did not take place"."""
+    if held is None:
+        return "not logged"
+    return f"took place, {minutes} minutes" if held else "did not take place"
+
+
+def change_text(old: Answer, new: Answer) -> str:
+    """A change of answer in words: "from 45 to 60 minutes" when both say it took place,
+    otherwise "from "took place, 45 minutes" to "did not take place"".
+    """
+    if old[0] and new[0]:
+        return f"from {old[1]} to {new[1]} minutes"
+    return f'from "{answer_text(*old)}" to "{answer_text(*new)}"'
+
+
+def _changed_message(participant: Participant, other: Participant, meeting: Meeting) -> str:
+    """Why a save from a stale page was refused, and what is stored now."""
+    answer = answer_text(meeting.held, meeting.duration_minutes)
+    if meeting.logged_by_id == participant.pk:
+        return (
+            "You logged this session in another window while you were on this page: "
+            f"you said it {answer}. Check it and save again if it is wrong"
+        )
+    if meeting.logged_by_id == other.pk:
+        return (
+            "Your partner logged this session while you were on this page: "
+            f"{name_of(other)} says it {answer}. Check it and save again if it is wrong"
+        )
+    return "This page was out of date. Check what it shows now and save again if it is wrong"
+
+
 @transaction.atomic
 def meeting_log(
-    *, participant: Participant, pair: Pair, held: bool, duration_minutes: int | None
+    *,
+    participant: Participant,
+    pair: Pair,
+    held: bool,
+    duration_minutes: int | None,
+    version: int | None = None,
 ) -> Meeting:
     """Record whether the session took place and, if so, how long it lasted in minutes.
 
-    Either person may log it, with or without a time arranged here; logging again
-    corrects it. A session arranged for a time still to come cannot be logged as held.
-    A held session needs a duration from 1 to 600 minutes; one that did not take place
-    has none. Raises MeetingError otherwise, or outside phase 2 and analysis.
+    The pair has one answer, which either person may give, with or without a time
+    arranged here. Giving the answer already stored is, from the person who logged it,
+    no change, and from the other person a confirmation (``agreed_by``). A different
+    answer replaces it: when the other person had logged or confirmed the answer it
+    replaces, that answer is kept (``previous_held``, ``previous_minutes``) so both pages
+    can say what changed and who changed it, and the audit trail records both answers.
+
+    ``version`` is the ``log_version`` the person's page showed (the view always sends
+    it; None skips the check). If the answer changed since then and this one differs from
+    it, raises :class:`LogChanged` and stores nothing. A session arranged for a time still to
+    come cannot be logged as held. A held session needs a duration from 1 to 600
+    minutes; one that did not take place has none. Raises MeetingError otherwise, or
+    outside phase 2 and analysis, or if either person is no longer taking part.
     """
-    _check(participant, pair, LOG_PHASES)
+    other = _check(participant, pair, LOG_PHASES)
     if held:
         if duration_minutes is None:
             raise MeetingError("Enter how long the session lasted, in minutes")
@@ -236,15 +315,69 @@ def meeting_log(
             "The session is arranged for later: log it after it has taken place, "
             "or change its time first"
         )
-    meeting.held = held
-    meeting.duration_minutes = duration_minutes
-    meeting.logged_at = timezone.now()
+    old: Answer = (meeting.held, meeting.duration_minutes)
+    new: Answer = (held, duration_minutes)
+    # Only a different answer over one already logged can overwrite anything: a stale
+    # page may still give the first answer, or the one stored.
+    stale = version is not None and version != meeting.log_version
+    if stale and old[0] is not None and new != old:
+        raise LogChanged(_changed_message(participant, other, meeting))
+    now = timezone.now()
+    if new == old:
+        if participant.pk in (meeting.logged_by_id, meeting.agreed_by_id):
+            return meeting  # they said so already
+        meeting.agreed_at = now
+        meeting.agreed_by = participant
+        meeting.save(update_fields=["agreed_at", "agreed_by"])
+        by = f" by the {other.role}" if meeting.logged_by_id == other.pk else ""
+        _audit(
+            participant,
+            meeting,
+            pair,
+            f'Confirmed the session as logged{by}: "{answer_text(*old)}"',
+        )
+        return meeting
+    logged_by_other = meeting.logged_by_id == other.pk
+    vouched_by_other = logged_by_other or meeting.agreed_by_id == other.pk
+    previous: Answer = (None, None)
+    if old[0] is not None and vouched_by_other:
+        previous = old
+    elif meeting.was_corrected and meeting.logged_by_id == participant.pk:
+        # Changing one's own correction again: it still replaces what the other person
+        # logged, unless it now gives their answer back.
+        kept: Answer = (meeting.previous_held, meeting.previous_minutes)
+        previous = (None, None) if kept == new else kept
+    meeting.held, meeting.duration_minutes = new
+    meeting.previous_held, meeting.previous_minutes = previous
+    meeting.logged_at = now
     meeting.logged_by = participant
-    meeting.save(update_fields=["held", "duration_minutes", "logged_at", "logged_by"])
-    summary = (
-        f"Logged the session as held, {duration_minutes} minutes"
-        if held
-        else "Logged that the session did not take place"
+    meeting.agreed_at = None
+    meeting.agreed_by = None
+    meeting.log_version += 1
+    meeting.save(
+        update_fields=[
+            "held",
+            "duration_minutes",
+            "previous_held",
+            "previous_minutes",
+            "logged_at",
+            "logged_by",
+            "agreed_at",
+            "agreed_by",
+            "log_version",
+        ]
     )
+    if old[0] is None:
+        summary = (
+            f"Logged the session as held, {duration_minutes} minutes"
+            if held
+            else "Logged that the session did not take place"
+        )
+    else:
+        whose = ""
+        if vouched_by_other:
+            how = "logged" if logged_by_other else "confirmed"
+            whose = f" {how} by the {other.role}"
+        summary = f"Changed the session{whose} {change_text(old, new)}"
     _audit(participant, meeting, pair, summary)
     return meeting

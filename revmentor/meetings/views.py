@@ -15,7 +15,7 @@ from revmentor.allocation.models import Pair
 from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.meetings import export, invites, presenters, selectors, services
 from revmentor.meetings.forms import LogForm, ProposeForm
-from revmentor.meetings.services import MeetingError
+from revmentor.meetings.services import LogChanged, MeetingError
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant
 
@@ -72,11 +72,13 @@ def _post(
         if not log.is_valid():
             return "", None, log
         try:
-            services.meeting_log(participant=participant, pair=pair, **log.cleaned_data)
+            meeting = services.meeting_log(participant=participant, pair=pair, **log.cleaned_data)
+        except LogChanged:
+            raise  # shown with a fresh form, filled in with what is stored now
         except MeetingError as error:
             log.add_error(None, str(error))
             return "", None, log
-        return "Thank you. We have recorded what you told us about the session", None, None
+        return presenters.logged_message(participant, pair, meeting), None, None
     raise MeetingError("Choose what you want to do.")
 
 
@@ -102,12 +104,13 @@ def own_meeting(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     for pair in pairs:
         propose, log, problem = bound.get(pair.pk, (None, None, ""))
         prefix = f"pair{pair.pk}"
+        meeting = selectors.meeting_of(pair)
         cards.append(
             presenters.pair_card(
                 participant,
                 pair,
                 propose_form=propose or ProposeForm(initial=_initial(pair), prefix=prefix),
-                log_form=log or LogForm(prefix=prefix),
+                log_form=log or LogForm(initial=LogForm.initial_for(meeting), prefix=prefix),
                 problem=problem,
             )
         )

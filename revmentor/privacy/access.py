@@ -213,6 +213,13 @@ def _approved_versions(participant: Participant) -> list[DocumentVersion]:
     )
 
 
+def _which(participant: Participant, pk: int | None) -> str | None:
+    """Who of a pair did something, as the subject reads it."""
+    if pk is None:
+        return None
+    return "you" if pk == participant.pk else "the other person"
+
+
 def _sessions(participant: Participant, pairs: list[Pair]) -> list[dict[str, Any]]:
     rows = []
     for pair in pairs:
@@ -234,6 +241,15 @@ def _sessions(participant: Participant, pairs: list[Pair]) -> list[dict[str, Any
                     "took_place": meeting.held,
                     "duration_minutes": meeting.duration_minutes,
                     "logged": _when(meeting.logged_at),
+                    "logged_by": _which(participant, meeting.logged_by_id),
+                    "agreed": _when(meeting.agreed_at),
+                    "agreed_by": _which(participant, meeting.agreed_by_id),
+                    "replaced_answer": None
+                    if meeting.previous_held is None
+                    else {
+                        "took_place": meeting.previous_held,
+                        "duration_minutes": meeting.previous_minutes,
+                    },
                 },
             }
         )

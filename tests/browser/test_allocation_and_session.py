@@ -2,8 +2,10 @@
 told by email; the lead moves the scheme on to phase 2; a mentor reads the group's
 feedback for their mentee, proposes a time, the mentee confirms it, the mentor downloads
 the calendar invite and, after the session, logs that it took place and lasted 45
-minutes; the lead's Sessions page shows it held and one session still outstanding.
-axe checks every HTML page on the way.
+minutes; the lead's Sessions page shows it held and one session still outstanding. The
+mentee is asked to check what the mentor logged (not to change what they told us, as
+they told nothing), corrects it to 60 minutes, and both pages say who changed it from
+what; the mentor confirms it. axe checks every HTML page on the way.
 """
 
 from __future__ import annotations
@@ -365,11 +367,61 @@ def test_lead_allocates_and_publishes_and_a_mentor_logs_a_45_minute_session(
             ["Dr Omar Okonjo", "Dr Beth Bramley", "Not arranged"],
         ]
 
-    # And the database holds the held session, its length and who arranged and logged it
+        # When the mentee looks at their session
+        logged_on = f"{timezone.localdate():%-d %B %Y}"
+        mentee.reload()
+        mentee.get_by_role("heading", name="Your one-to-one session", level=1).wait_for()
+        axe.check(mentee)
+
+        # Then they are asked to check what the mentor logged, filled in with it
+        assert mentee.get_by_role("heading", name="Check what your partner logged").is_visible()
+        assert mentee.get_by_role("heading", name="Change what you told us").count() == 0
+        assert mentee.get_by_text(
+            f"Dr Fatima Farooq logged that it took place, 45 minutes, on {logged_on}."
+        ).is_visible()
+        minutes = mentee.get_by_label("How long did it last? (minutes)")
+        assert minutes.input_value() == "45"
+
+        # When they correct it to 60 minutes
+        minutes.fill("60")
+        mentee.get_by_role("button", name="Save", exact=True).click()
+
+        # Then it is stored, and they are told the mentor will see the change
+        banner(mentee, "Thank you. We have recorded your change and will show it to Dr Fatima")
+        axe.check(mentee)
+        assert status_on_session_page(mentee) == "Held, 60 minutes"
+        changed = f"Changed from 45 to 60 minutes by you on {logged_on}."
+        assert mentee.get_by_text(changed).is_visible()
+
+        # And the mentor's page says who changed it, from what, and asks them to check it
+        mentor.get_by_role("link", name=SESSION_TASK).click()
+        mentor.get_by_role("heading", name="Your one-to-one session", level=1).wait_for()
+        axe.check(mentor)
+        assert status_on_session_page(mentor) == "Held, 60 minutes"
+        assert mentor.get_by_role("heading", name="Check what your partner logged").is_visible()
+        changed = f"Changed from 45 to 60 minutes by Dr Alan Ashworth on {logged_on}."
+        assert mentor.get_by_text(changed).is_visible()
+
+        # When the mentor confirms it
+        mentor.get_by_role("button", name="Confirm it is right").click()
+
+        # Then it is recorded that they agree
+        banner(mentor, "Thank you for checking. We have recorded that you agree with Dr Alan")
+        axe.check(mentor)
+        assert mentor.get_by_text(f"You confirmed it on {logged_on}.").is_visible()
+        assert mentor.get_by_role("button", name="Confirm it is right").count() == 0
+
+    # And the database holds the held session, its length, who arranged and logged it,
+    # what the correction replaced and who confirmed it
     meeting.refresh_from_db()
     assert meeting.pair == Pair.objects.get(mentor=fatima, mentee=alan)
-    assert (meeting.held, meeting.duration_minutes) == (True, 45)
-    assert (meeting.proposed_by, meeting.confirmed_by, meeting.logged_by) == (fatima, alan, fatima)
+    assert (meeting.held, meeting.duration_minutes) == (True, 60)
+    assert (meeting.proposed_by, meeting.confirmed_by, meeting.logged_by) == (fatima, alan, alan)
+    assert (meeting.previous_held, meeting.previous_minutes, meeting.agreed_by) == (
+        True,
+        45,
+        fatima,
+    )
     assert (meeting.starts_at, meeting.place) == (starts_at, PLACE)
     assert not Meeting.objects.filter(pair__mentor=omar).exists()
-    assert len(axe.pages_checked) == 24
+    assert len(axe.pages_checked) == 28

@@ -32,8 +32,10 @@ def publish(scheme: Scheme, pairs: list[tuple[Participant, Participant]]) -> lis
 
 
 def person(scheme: Scheme, role: ParticipantRole) -> Participant:
-    """A new participant of ``scheme`` with a new account."""
-    return cast(Participant, ParticipantFactory(scheme=scheme, role=role))
+    """A new participant of ``scheme`` with a new account, who consented to take part."""
+    participant = cast(Participant, ParticipantFactory(scheme=scheme, role=role))
+    ConsentFactory(participant=participant)
+    return participant
 
 
 def scheme_in_phase_2() -> Scheme:

@@ -26,6 +26,13 @@ MEETING_FIELDS = {
     "duration_minutes",
     "logged_at",
     "logged_by",
+    # Who confirmed the logged answer, the answer a correction replaced, and a version
+    # against stale pages: yes/no, minutes, people and times, never words.
+    "agreed_at",
+    "agreed_by",
+    "previous_held",
+    "previous_minutes",
+    "log_version",
 }
 # Fields of the phase 2 apps that can hold text someone typed, and why each is allowed.
 ALLOWED_TEXT = {

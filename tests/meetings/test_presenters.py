@@ -16,6 +16,7 @@ from revmentor.meetings import presenters, services
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS, task_rows
+from tests.factories import ConsentFactory
 from tests.meetings.conftest import local, publish
 
 ClientFor = Callable[[User | None], Client]
@@ -69,6 +70,8 @@ def test_the_dashboard_counts_held_sessions_of_the_published_pairs(
     phase_2: Scheme, mentor: Participant, mentee: Participant, other_mentor: Participant
 ) -> None:
     assert presenters.session_counts(phase_2) == []
+    for someone in (mentor, mentee, other_mentor):
+        ConsentFactory(participant=someone)
     first, second = publish(phase_2, [(mentor, mentee), (other_mentor, mentee)])
     services.meeting_log(participant=mentor, pair=first, held=True, duration_minutes=45)
     services.meeting_propose(participant=other_mentor, pair=second, starts_at=SESSION, place="R")
@@ -120,3 +123,88 @@ def test_another_mentee_never_reads_it(
     scheme.save()
     services.meeting_log(participant=mentee, pair=approved, held=True, duration_minutes=30)
     assert _read(client_for, other_mentee.user, approved) == 404
+
+
+# What each person of the pair is told about the logged answer.
+
+
+def _told(who: Participant, pair: Pair) -> tuple[str, list[str], bool]:
+    other = pair.mentee if who.pk == pair.mentor_id else pair.mentor
+    pair.refresh_from_db()
+    summary = presenters.log_summary(who, other, pair.meeting)
+    return summary.heading, summary.lines, summary.can_confirm
+
+
+def _log(who: Participant, pair: Pair, minutes: int | None) -> None:
+    services.meeting_log(
+        participant=who, pair=pair, held=minutes is not None, duration_minutes=minutes
+    )
+
+
+def test_before_anything_is_logged_both_are_asked_about_the_session(
+    pair: Pair, mentor: Participant
+) -> None:
+    assert presenters.log_summary(mentor, pair.mentee, None).heading == "After the session"
+
+
+def test_only_the_person_who_logged_it_is_asked_to_change_what_they_told_us(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    assert _told(mentor, pair) == (
+        "Change what you told us",
+        ["You logged that it took place, 45 minutes, on 1 March 2027."],
+        False,
+    )
+    assert _told(mentee, pair) == (
+        "Check what your partner logged",
+        ["Dr Mentor One logged that it took place, 45 minutes, on 1 March 2027."],
+        True,
+    )
+
+
+def test_a_correction_is_shown_to_both_with_who_made_it(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    with time_machine.travel(local(2027, 3, 2, 9, 0), tick=False):
+        _log(mentee, pair, 60)
+    assert _told(mentor, pair) == (
+        "Check what your partner logged",
+        [
+            "Dr Mentee One logged that it took place, 60 minutes, on 2 March 2027.",
+            "Changed from 45 to 60 minutes by Dr Mentee One on 2 March 2027.",
+        ],
+        True,
+    )
+    assert _told(mentee, pair) == (
+        "Change what you told us",
+        [
+            "You logged that it took place, 60 minutes, on 2 March 2027.",
+            "Changed from 45 to 60 minutes by you on 2 March 2027.",
+        ],
+        False,
+    )
+
+
+def test_a_confirmation_is_shown_to_both(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, None)
+    with time_machine.travel(local(2027, 3, 3, 9, 0), tick=False):
+        _log(mentee, pair, None)
+    assert _told(mentor, pair) == (
+        "Change what you told us",
+        [
+            "You logged that it did not take place, on 1 March 2027.",
+            "Dr Mentee One confirmed it on 3 March 2027.",
+        ],
+        False,
+    )
+    assert _told(mentee, pair)[1:] == (
+        [
+            "Dr Mentor One logged that it did not take place, on 1 March 2027.",
+            "You confirmed it on 3 March 2027.",
+        ],
+        False,
+    )

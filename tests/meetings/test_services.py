@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,8 +14,9 @@ from revmentor.core.models import AuditEvent
 from revmentor.meetings import services
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.services import MeetingError
-from revmentor.schemes.models import Participant, Phase
-from tests.meetings.conftest import local
+from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.services import consent_give, consent_withdraw
+from tests.meetings.conftest import local, publish
 
 NOW = local(2027, 3, 1, 10, 0)
 SESSION = local(2027, 3, 15, 14, 30)
@@ -255,3 +257,200 @@ def test_a_session_arranged_for_later_cannot_be_logged_as_held_yet(pair: Pair) -
             participant=pair.mentor, pair=pair, held=True, duration_minutes=45
         )
     assert Meeting.objects.get(pair=pair).held is None
+
+
+# Whether it took place and how long it lasted: one answer for the pair, given by either
+# person, that neither may silently overwrite.
+
+AFTER = SESSION + timedelta(days=1)
+
+
+def _log(who: Participant, pair: Pair, minutes: int | None, **version: int) -> Meeting:
+    """Log the session as held for ``minutes`` (None: it did not take place)."""
+    return services.meeting_log(
+        participant=who, pair=pair, held=minutes is not None, duration_minutes=minutes, **version
+    )
+
+
+def _summaries(pair: Pair) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(object_type="meetings.Meeting", object_id=str(pair.meeting.pk))
+        .order_by("pk")
+        .values_list("summary", flat=True)
+    )
+
+
+def test_the_other_person_confirming_the_answer_keeps_who_logged_it(
+    pair: Pair, mentor: Participant, mentee: Participant, frozen: time_machine.Traveller
+) -> None:
+    _log(mentor, pair, 45)
+    frozen.shift(timedelta(days=1))
+    meeting = _log(mentee, pair, 45)
+    assert (meeting.held, meeting.duration_minutes, meeting.logged_by, meeting.logged_at) == (
+        True,
+        45,
+        mentor,
+        NOW,
+    )
+    assert (meeting.agreed_by, meeting.agreed_at) == (mentee, NOW + timedelta(days=1))
+    assert (meeting.previous_held, meeting.log_version) == (None, 1)
+    assert (
+        _summaries(pair)[-1]
+        == 'Confirmed the session as logged by the mentor: "took place, 45 minutes"'
+    )
+
+
+def test_correcting_the_other_persons_answer_keeps_the_answer_it_replaced_and_is_audited(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    meeting = _log(mentee, pair, 60)
+    assert (meeting.held, meeting.duration_minutes, meeting.logged_by) == (True, 60, mentee)
+    assert (meeting.previous_held, meeting.previous_minutes, meeting.log_version) == (True, 45, 2)
+    event = AuditEvent.objects.filter(object_type="meetings.Meeting").latest("pk")
+    assert (event.actor, event.summary) == (
+        mentee.user,
+        "Changed the session logged by the mentor from 45 to 60 minutes",
+    )
+
+
+def test_a_correction_that_it_did_not_take_place_is_worded_in_full(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    meeting = _log(mentee, pair, None)
+    assert (meeting.held, meeting.duration_minutes) == (False, None)
+    assert (meeting.previous_held, meeting.previous_minutes) == (True, 45)
+    assert _summaries(pair)[-1] == (
+        'Changed the session logged by the mentor from "took place, 45 minutes" '
+        'to "did not take place"'
+    )
+
+
+def test_changing_ones_own_answer_is_no_correction_and_saving_it_again_changes_nothing(
+    pair: Pair, mentor: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    meeting = _log(mentor, pair, 50)
+    assert (meeting.duration_minutes, meeting.previous_held, meeting.log_version) == (50, None, 2)
+    assert _summaries(pair) == [
+        "Logged the session as held, 45 minutes",
+        "Changed the session from 45 to 50 minutes",
+    ]
+    again = _log(mentor, pair, 50)
+    assert (again.log_version, again.agreed_by) == (2, None)
+    assert len(_summaries(pair)) == 2
+
+
+def test_changing_an_answer_the_other_person_confirmed_is_a_correction(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    _log(mentee, pair, 45)
+    meeting = _log(mentor, pair, 50)
+    assert (meeting.previous_minutes, meeting.agreed_by, meeting.agreed_at) == (45, None, None)
+    assert (
+        _summaries(pair)[-1] == "Changed the session confirmed by the mentee from 45 to 50 minutes"
+    )
+
+
+def test_a_correction_changed_again_still_shows_the_other_persons_answer_until_it_gives_it_back(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    _log(mentee, pair, 60)
+    assert _log(mentee, pair, 50).previous_minutes == 45
+    back = _log(mentee, pair, 45)
+    assert (back.duration_minutes, back.previous_held, back.previous_minutes) == (45, None, None)
+
+
+def test_two_people_saving_from_pages_opened_before_either_logged_do_not_overwrite(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    # Both opened the page while nothing was logged (version 0); the mentor saves first.
+    _log(mentor, pair, 45, version=0)
+    with pytest.raises(services.LogChanged) as refused:
+        _log(mentee, pair, 60, version=0)
+    assert str(refused.value) == (
+        "Your partner logged this session while you were on this page: Dr Mentor One says it "
+        "took place, 45 minutes. Check it and save again if it is wrong"
+    )
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.duration_minutes, meeting.logged_by, meeting.log_version) == (45, mentor, 1)
+    assert meeting.previous_held is None and meeting.agreed_by is None
+    assert _summaries(pair) == ["Logged the session as held, 45 minutes"]
+    # Saved again from the page now showing the mentor's answer, it is a correction.
+    assert _log(mentee, pair, 60, version=1).previous_minutes == 45
+
+
+def test_a_stale_page_giving_the_answer_already_stored_confirms_it(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45, version=0)
+    meeting = _log(mentee, pair, 45, version=0)
+    assert (meeting.logged_by, meeting.agreed_by, meeting.log_version) == (mentor, mentee, 1)
+
+
+def test_a_stale_page_of_the_same_person_says_they_changed_it_elsewhere(
+    pair: Pair, mentor: Participant
+) -> None:
+    _log(mentor, pair, 45, version=0)
+    _log(mentor, pair, 50, version=1)
+    with pytest.raises(services.LogChanged, match="You logged this session in another window"):
+        _log(mentor, pair, 55, version=1)
+    assert Meeting.objects.get(pair=pair).duration_minutes == 50
+
+
+# Consent: a person who withdrew their consent no longer takes part, as one who withdrew.
+
+
+def _actions(pair: Pair) -> dict[str, Callable[[Participant], object]]:
+    return {
+        "propose": lambda who: _propose(who, pair),
+        # Not held: a session arranged for later may be logged as not having taken place.
+        "log": lambda who: _log(who, pair, None),
+        "confirm": lambda who: services.meeting_confirm(participant=who, pair=pair),
+        "cancel": lambda who: services.meeting_cancel(participant=who, pair=pair),
+    }
+
+
+@pytest.mark.parametrize("action", ["propose", "log", "confirm", "cancel"])
+def test_someone_who_withdrew_consent_can_no_longer_arrange_or_log_the_session(
+    pair: Pair, mentor: Participant, mentee: Participant, action: str
+) -> None:
+    Meeting.objects.create(pair=pair, starts_at=SESSION, place="Room 2", proposed_by=mentor)
+    consent_withdraw(participant=mentee)
+    with pytest.raises(MeetingError) as refused:
+        _actions(pair)[action](mentee)
+    assert str(refused.value) == (
+        "You withdrew your consent, so you can no longer arrange or log this session."
+    )
+    with pytest.raises(MeetingError) as refused:
+        _actions(pair)[action](mentor)
+    assert str(refused.value) == (
+        "Dr Mentee One is no longer taking part in the scheme, so the session cannot go ahead."
+    )
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.starts_at, meeting.sequence, meeting.confirmed_at, meeting.held) == (
+        SESSION,
+        0,
+        None,
+        None,
+    )
+
+
+def test_someone_who_never_consented_cannot_arrange_a_session(
+    phase_2: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    (pair,) = publish(phase_2, [(mentor, mentee)])
+    with pytest.raises(MeetingError, match="Give your consent to take part before"):
+        _propose(mentor, pair)
+    assert not Meeting.objects.exists()
+
+
+def test_someone_who_consents_again_can_arrange_the_session_again(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    consent_withdraw(participant=mentee)
+    consent_give(participant=mentee, take_part=True, research_use=False)
+    assert _propose(mentee, pair).proposed_by == mentee

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import time, timedelta
+from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +21,8 @@ from revmentor.meetings import services
 from revmentor.meetings.forms import ProposeForm
 from revmentor.meetings.models import Meeting
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
-from tests.factories import MembershipFactory
+from revmentor.schemes.services import consent_withdraw
+from tests.factories import ConsentFactory, MembershipFactory
 from tests.forms import date_input
 from tests.meetings.conftest import local, person, publish, scheme_in_phase_2
 
@@ -91,6 +95,7 @@ def test_a_participant_cannot_reach_another_pairs_invite_or_post_to_it(
     client_for: ClientFor, pair: Pair, phase_2: Scheme, other_mentor: Participant
 ) -> None:
     other_mentee = person(phase_2, ParticipantRole.MENTEE)
+    ConsentFactory(participant=other_mentor)
     theirs = Pair.objects.create(
         allocation=pair.allocation, mentor=other_mentor, mentee=other_mentee
     )
@@ -309,3 +314,234 @@ def test_a_refused_action_is_explained_on_the_page(
     assert "There is a problem" in response.content.decode()
     assert "You proposed this time" in response.content.decode()
     assert Meeting.objects.get(pair=pair).confirmed_at is None
+
+
+# Logging the session: one answer for the pair, shown to each person with who gave it.
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: each a dict of its fields' names and values as a browser would
+    post them (checked radios only), with the text of its buttons under ``"buttons"``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self._form: dict[str, Any] | None = None
+        self._button = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {"buttons": []}
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("name"):
+            if a.get("type") != "radio" or "checked" in a:
+                self._form[str(a["name"])] = a.get("value") or ""
+        elif tag == "button":
+            self._button = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        self._button = self._button and tag != "button"
+
+    def handle_data(self, data: str) -> None:
+        if self._form is not None and self._button and data.strip():
+            self._form["buttons"].append(data.strip())
+
+
+def _log_forms(html: str) -> list[dict[str, Any]]:
+    parser = _Forms()
+    parser.feed(html)
+    return [form for form in parser.forms if form.get("action") == "log"]
+
+
+def _page(client_for: ClientFor, who: Participant, pair: Pair) -> str:
+    response = client_for(who.user).get(reverse("own_meeting", args=[pair.allocation.scheme_id]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _post_log(
+    client_for: ClientFor, who: Participant, pair: Pair, form: dict[str, Any], **typed: str
+) -> HttpResponse:
+    """Post a log form as the page gave it, with the boxes in ``typed`` filled in, and
+    follow a redirect (to the page with its banner)."""
+    prefix = f"pair{pair.pk}"
+    data = {k: v for k, v in form.items() if k != "buttons"}
+    data |= {f"{prefix}-{name}": value for name, value in typed.items()}
+    url = reverse("own_meeting", args=[pair.allocation.scheme_id])
+    return client_for(who.user).post(url, data, follow=True)
+
+
+def _saved(response: HttpResponse) -> str:
+    """The page after a save that was accepted (redirected back, with the banner)."""
+    assert [status for _url, status in response.redirect_chain] == [302]  # type: ignore[attr-defined]
+    return response.content.decode()
+
+
+def test_the_partner_is_asked_to_check_what_was_logged_not_to_change_what_they_told(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    theirs = _page(client_for, mentee, pair)
+    assert "Check what your partner logged" in theirs
+    assert "Dr Mentor One logged that it took place, 45 minutes, on 1 March 2027." in theirs
+    assert "Change what you told us" not in theirs
+    mine = _page(client_for, mentor, pair)
+    assert "Change what you told us" in mine
+    assert "You logged that it took place, 45 minutes, on 1 March 2027." in mine
+    assert "Check what your partner logged" not in mine
+
+
+def test_the_log_form_is_filled_in_with_the_stored_answer_and_its_version(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    prefix = f"pair{pair.pk}"
+    (empty,) = _log_forms(_page(client_for, mentor, pair))
+    assert f"{prefix}-held" not in empty and empty[f"{prefix}-version"] == "0"
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    (mine,) = _log_forms(_page(client_for, mentor, pair))
+    assert (mine[f"{prefix}-held"], mine[f"{prefix}-duration_minutes"]) == ("yes", "45")
+    assert (mine[f"{prefix}-version"], mine["buttons"]) == ("1", ["Save"])
+    confirm, correct = _log_forms(_page(client_for, mentee, pair))
+    assert confirm["buttons"] == ["Confirm it is right"]
+    assert correct["buttons"] == ["Save"]
+    for form in (confirm, correct):
+        assert (form[f"{prefix}-held"], form[f"{prefix}-duration_minutes"]) == ("yes", "45")
+        assert form[f"{prefix}-version"] == "1"
+
+
+def test_the_partner_confirms_what_was_logged_with_one_button(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    confirm, _correct = _log_forms(_page(client_for, mentee, pair))
+    page = _saved(_post_log(client_for, mentee, pair, confirm))
+    assert "Thank you for checking. We have recorded that you agree with Dr Mentor One" in page
+    assert "You confirmed it on 1 March 2027." in page
+    assert [f["buttons"] for f in _log_forms(page)] == [["Save"]]
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.duration_minutes, meeting.logged_by, meeting.agreed_by) == (45, mentor, mentee)
+    assert "Dr Mentee One confirmed it on 1 March 2027." in _page(client_for, mentor, pair)
+
+
+def test_a_correction_is_stored_and_shown_on_both_pages(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    _confirm, correct = _log_forms(_page(client_for, mentee, pair))
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        page = _saved(_post_log(client_for, mentee, pair, correct, duration_minutes="60"))
+    assert "We have recorded your change and will show it to Dr Mentor One" in page
+    assert "Changed from 45 to 60 minutes by you on 2 March 2027." in page
+    theirs = _page(client_for, mentor, pair)
+    assert "Check what your partner logged" in theirs
+    assert "Dr Mentee One logged that it took place, 60 minutes, on 2 March 2027." in theirs
+    assert "Changed from 45 to 60 minutes by Dr Mentee One on 2 March 2027." in theirs
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.duration_minutes, meeting.logged_by, meeting.previous_minutes) == (
+        60,
+        mentee,
+        45,
+    )
+
+
+def test_a_save_from_a_page_opened_before_the_partner_logged_changes_nothing(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    # Both open the page before anything is logged; the mentor saves first.
+    (theirs,) = _log_forms(_page(client_for, mentor, pair))
+    (mine,) = _log_forms(_page(client_for, mentee, pair))
+    _saved(_post_log(client_for, mentor, pair, theirs, held="yes", duration_minutes="45"))
+    response = _post_log(client_for, mentee, pair, mine, held="yes", duration_minutes="60")
+    assert (response.status_code, response.redirect_chain) == (200, [])  # type: ignore[attr-defined]
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert (
+        "Your partner logged this session while you were on this page: Dr Mentor One says it "
+        "took place, 45 minutes. Check it and save again if it is wrong"
+    ) in page
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.duration_minutes, meeting.logged_by, meeting.log_version) == (45, mentor, 1)
+    # The page now shows the mentor's answer; saving a correction from it is accepted.
+    _confirm, correct = _log_forms(page)
+    assert (correct[f"pair{pair.pk}-duration_minutes"], correct[f"pair{pair.pk}-version"]) == (
+        "45",
+        "1",
+    )
+    _saved(_post_log(client_for, mentee, pair, correct, duration_minutes="60"))
+    assert Meeting.objects.get(pair=pair).duration_minutes == 60
+
+
+def test_a_log_form_without_its_version_cannot_overwrite_a_logged_answer(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    response = client_for(mentee.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        {
+            "pair": pair.pk,
+            "action": "log",
+            f"pair{pair.pk}-held": "yes",
+            f"pair{pair.pk}-duration_minutes": "60",
+        },
+    )
+    assert response.status_code == 200
+    assert "Your partner logged this session while you were on this page" in (
+        response.content.decode()
+    )
+    assert Meeting.objects.get(pair=pair).duration_minutes == 45
+
+
+def test_someone_who_withdrew_consent_is_told_so_and_their_partner_only_that_they_left(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    consent_withdraw(participant=mentee)
+    url = reverse("own_meeting", args=[pair.allocation.scheme_id])
+    prefix = f"pair{pair.pk}"
+    proposal = {
+        "pair": pair.pk,
+        "action": "propose",
+        **date_input(f"{prefix}-date", "15 3 2027"),
+        f"{prefix}-time": "14:30",
+        f"{prefix}-place": "Seminar room 2",
+    }
+    for who, message in [
+        (mentee, "You withdrew your consent, so you can no longer arrange or log this session."),
+        (
+            mentor,
+            "Dr Mentee One is no longer taking part in the scheme, so the session cannot go ahead.",
+        ),
+    ]:
+        response = client_for(who.user).post(url, proposal)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    assert "consent" not in client_for(mentor.user).post(url, proposal).content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_the_session_page_makes_the_same_number_of_queries_for_1_or_3_pairs(
+    client_for: ClientFor, phase_2: Scheme, mentee: Participant
+) -> None:
+    """Each pair logged, corrected and confirmed: no query a pair."""
+    ConsentFactory(participant=mentee)
+    bigger = scheme_in_phase_2()
+    counts = []
+    for scheme, one, n in (
+        (phase_2, mentee, 1),
+        (bigger, person(bigger, ParticipantRole.MENTEE), 3),
+    ):
+        mentors = [person(scheme, ParticipantRole.MENTOR) for _ in range(n)]
+        for pair in publish(scheme, [(m, one) for m in mentors]):
+            services.meeting_log(participant=pair.mentor, pair=pair, held=True, duration_minutes=45)
+            services.meeting_log(participant=one, pair=pair, held=True, duration_minutes=50)
+            services.meeting_log(participant=pair.mentor, pair=pair, held=True, duration_minutes=50)
+        client = client_for(one.user)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("own_meeting", args=[scheme.pk])).content.decode()
+        assert page.count("Changed from 45 to 50 minutes by you on 1 March 2027.") == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -165,6 +165,9 @@ def data(
         held=True,
         duration_minutes=45,
         logged_at=timezone.now() - timezone.timedelta(days=1),
+        logged_by=mentor,
+        agreed_by=mentee,
+        agreed_at=timezone.now() - timezone.timedelta(hours=2),
     )
 
     # The audit trail: a sign-in from an address, and a summary naming the mentor.

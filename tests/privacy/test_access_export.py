@@ -145,6 +145,12 @@ def test_sessions_hold_the_pair_and_the_arrangements_only(
         True,
         45,
     )
+    # Who logged it and who agreed, as the subject reads it; no correction replaced it.
+    assert (session["logged_by"], session["agreed_by"], session["replaced_answer"]) == (
+        "you",
+        "the other person",
+        None,
+    )
     assert set(session) == {
         "starts",
         "place",
@@ -152,6 +158,10 @@ def test_sessions_hold_the_pair_and_the_arrangements_only(
         "took_place",
         "duration_minutes",
         "logged",
+        "logged_by",
+        "agreed",
+        "agreed_by",
+        "replaced_answer",
     }
 
 
