@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from revmentor.core.models import User
+from revmentor.feedback import naming
 from revmentor.feedback.models import (
     Contribution,
     DocumentVersion,
@@ -116,6 +117,37 @@ def latest_versions(scheme: Scheme) -> dict[int, DocumentVersion]:
 
 def latest_version(mentee: Participant) -> DocumentVersion | None:
     return DocumentVersion.objects.filter(document__mentee=mentee).order_by("-number").first()
+
+
+def people_named(scheme_id: int) -> tuple[list[naming.Mentor], list[str]]:
+    """The names to look for in the scheme's feedback documents, in one query: every
+    mentor's, active or withdrawn (an ex-mentor's name is still an author's name), and
+    the full names of its other people (a mentor's first name inside one of them is
+    that person's).
+
+    Erased and imported people are left out: what is stored for them ("Erased
+    participant", "Imported participant M01") is a placeholder, not a name.
+    """
+    mentors: list[naming.Mentor] = []
+    others: list[str] = []
+    for pk, role, name in (
+        Participant.objects.filter(scheme_id=scheme_id, erased_at__isnull=True, imported=False)
+        .order_by("pk")
+        .values_list("pk", "role", "user__full_name")
+    ):
+        if role == ParticipantRole.MENTOR:
+            mentors.append(naming.Mentor(pk, name))
+        else:
+            others.append(name)
+    return mentors, others
+
+
+def names_in(mentee: Participant, version: DocumentVersion) -> list[naming.NameFound]:
+    """The scheme's mentors' names found in a version of ``mentee``'s document (every
+    section), as :func:`naming.find_mentor_names` finds them: one query, whatever the
+    number of mentors (``mentee.user`` is expected loaded, as ``mentee_in`` loads it)."""
+    mentors, others = people_named(mentee.scheme_id)
+    return naming.find_mentor_names(version.sections, mentors, mentee.user.full_name, others)
 
 
 def approved_version(mentee: Participant) -> DocumentVersion | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
+from revmentor.feedback import naming, selectors
 from revmentor.feedback.models import (
     Contribution,
     DocumentVersion,
@@ -221,7 +222,12 @@ def document_compile(*, actor: User, mentee: Participant) -> DocumentVersion:
 
 @transaction.atomic
 def document_edit(*, actor: User, mentee: Participant, texts: Mapping[str, str]) -> DocumentVersion:
-    """Save the facilitator's edits as a new version (the approved one is kept as it was)."""
+    """Save the facilitator's edits as a new version (the approved one is kept as it was).
+
+    A version that names a mentor is saved all the same, so that no typed text is lost:
+    the document page then lists the names found (``selectors.names_in``), and
+    :func:`document_approve` refuses it.
+    """
     scheme = mentee.scheme
     _check_mentee(scheme, mentee)
     if any(len(t) > MAX_NOTE for t in texts.values()):
@@ -242,12 +248,47 @@ def document_edit(*, actor: User, mentee: Participant, texts: Mapping[str, str])
     return version
 
 
+NAMES_CHECKED = "I have checked: these words do not name a mentor who gave the feedback"
+
+
+def _check_names(mentee: Participant, version: DocumentVersion, *, names_checked: bool) -> str:
+    """Refuse a version that names a mentor of the scheme; refuse one that may name one
+    (a first name or surname alone) unless the lead has said they checked those words.
+
+    Returns the sections holding the words the lead checked, for the audit trail ("" if
+    there were none).
+    """
+    found = selectors.names_in(mentee, version)
+    named = [name for name in found if name.certain]
+    if named:
+        raise FeedbackError(
+            f"Version {version.number} cannot be approved: {naming.summary(named)}. "
+            "Feedback documents never name the mentors who gave the feedback. Edit the "
+            "document to remove the names, save it as a new version, then approve that "
+            "version."
+        )
+    if found and not names_checked:
+        raise FeedbackError(
+            f"Check version {version.number} before approving it: {naming.summary(found)}. "
+            f"If these words do not name a mentor who gave the feedback, select "
+            f"“{NAMES_CHECKED}” and approve it again. If they do, edit the document to "
+            "remove them and save it as a new version."
+        )
+    labels = list(dict.fromkeys(name.label for name in found))
+    return naming.joined(labels)
+
+
 @transaction.atomic
-def document_approve(*, actor: User, mentee: Participant, number: int) -> DocumentVersion:
+def document_approve(
+    *, actor: User, mentee: Participant, number: int, names_checked: bool = False
+) -> DocumentVersion:
     """Approve version ``number`` of the mentee's document; it must be the latest.
 
-    Raises FeedbackError if there is a newer version (the page was out of date) or the
-    document has no text at all.
+    Raises FeedbackError if there is a newer version (the page was out of date), the
+    document has no text at all, or it names a mentor of the scheme (full name, with or
+    without a title). Words that may name one (a mentor's first name or surname alone)
+    are approved only with ``names_checked``: the lead has read them and says they do
+    not, which the audit trail records.
     """
     document = FeedbackDocument.objects.select_for_update().filter(mentee=mentee).first()
     if document is None:
@@ -259,18 +300,20 @@ def document_approve(*, actor: User, mentee: Participant, number: int) -> Docume
         )
     if not any(section["text"].strip() for section in latest.sections):
         raise FeedbackError("The document is empty: add the group's feedback first.")
+    checked = _check_names(mentee, latest, names_checked=names_checked)
     latest.approved_at = timezone.now()
     latest.approved_by = actor
     latest.save(update_fields=["approved_at", "approved_by"])
     document.approved = latest
     document.save(update_fields=["approved"])
-    _log(
-        actor,
-        AuditEvent.Action.UPDATE,
-        latest,
-        f"Approved document version {number}",
-        mentee.scheme_id,
-    )
+    summary = f"Approved document version {number}"
+    if checked:
+        # Which sections, not the words: the trail holds no free text from a document.
+        summary += (
+            f", having checked that the possible mentor names in {checked} "
+            "do not name a mentor who gave the feedback"
+        )
+    _log(actor, AuditEvent.Action.UPDATE, latest, summary, mentee.scheme_id)
     return latest
 
 

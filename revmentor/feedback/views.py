@@ -18,7 +18,7 @@ from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.core.models import AuditEvent
 from revmentor.core.signed_out import keeps_typing, kept
 from revmentor.feedback import documents as rendering
-from revmentor.feedback import selectors, services
+from revmentor.feedback import naming, selectors, services
 from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
 from revmentor.feedback.models import DocumentVersion, GroupInterview
 from revmentor.feedback.services import FeedbackError
@@ -262,6 +262,8 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
         scheme_id=scheme.pk,
         request=request,
     )
+    # Said on every visit, not only after a save: the latest version is what gets approved.
+    findings = naming.describe(selectors.names_in(mentee, latest)) if latest else []
     return render(
         request,
         "feedback/document.jinja",
@@ -275,6 +277,9 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
             "problem": problem,
             "typed": typed,
             "can_manage": request.user.has_perm(MANAGE, scheme),
+            "named": [f for f in findings if f.certain],
+            "maybe_named": [f for f in findings if not f.certain],
+            "names_checked_label": services.NAMES_CHECKED,
         },
     )
 
@@ -296,7 +301,12 @@ def document_approve(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpRes
     mentee = selectors.mentee_in(scheme, mentee_pk)
     number = posted_int(request.POST.get("version", "")) or 0
     try:
-        services.document_approve(actor=request.user, mentee=mentee, number=number)
+        services.document_approve(
+            actor=request.user,
+            mentee=mentee,
+            number=number,
+            names_checked=request.POST.get("names_checked") == "yes",
+        )
     except FeedbackError as error:
         messages.error(request, str(error))
     else:

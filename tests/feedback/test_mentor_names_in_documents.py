@@ -1,0 +1,262 @@
+"""Feedback documents never name the mentors who gave the feedback: a version naming one
+is saved (nothing typed is lost) but the page says so, and it cannot be approved; a word
+that may be a mentor's name is approved only once the lead says they checked it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from revmentor.core.models import AuditEvent, User
+from revmentor.feedback import selectors, services
+from revmentor.feedback.models import DocumentVersion, FeedbackDocument
+from revmentor.feedback.services import NAMES_CHECKED, FeedbackError
+from revmentor.schemes.models import Participant, ParticipantRole, ParticipantStatus, Scheme
+from tests.factories import ParticipantFactory
+
+ClientFor = Callable[[User | None], Client]
+
+DEMO_TEXT = "Hannah Hughes said he is a great teacher. Dr Imran Iqbal agreed."
+NAMED = "Strengths names Hannah Hughes and Dr Imran Iqbal"
+MAYBE = "Strengths has “Hannah”, the first name of a mentor (Dr Hannah Hughes)"
+
+
+def add_mentor(scheme: Scheme, name: str, **fields: object) -> Participant:
+    mentor: Participant = ParticipantFactory.create(
+        scheme=scheme, role=ParticipantRole.MENTOR, user__full_name=name, **fields
+    )
+    return mentor
+
+
+@pytest.fixture
+def mentors(scheme: Scheme) -> list[Participant]:
+    """Two mentors of the demo; Dr Imran Iqbal has since withdrawn (his name still counts)."""
+    return [
+        add_mentor(scheme, "Dr Hannah Hughes"),
+        add_mentor(
+            scheme,
+            "Dr Imran Iqbal",
+            status=ParticipantStatus.WITHDRAWN,
+            withdrawn_on=timezone.localdate(),
+        ),
+    ]
+
+
+@pytest.fixture
+def approved_v1(lead: User, mentee: Participant, mentors: list[Participant]) -> DocumentVersion:
+    """Version 1 of the mentee's document, approved, naming nobody."""
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": "A great teacher."})
+    return services.document_approve(actor=lead, mentee=mentee, number=1)
+
+
+def page_of(client: Client, scheme: Scheme, mentee: Participant) -> str:
+    return client.get(reverse("schemes:document", args=[scheme.pk, mentee.pk])).content.decode()
+
+
+def warning_of(html: str) -> str:
+    """The text of the page's warning callout ("" if there is none)."""
+    found = re.search(r'<div class="nhsuk-card nhsuk-card--warning.*?</div>\s*</div>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found[0])).strip() if found else ""
+
+
+def approve(client: Client, scheme: Scheme, mentee: Participant, data: dict[str, str]) -> str:
+    url = reverse("schemes:document_approve", args=[scheme.pk, mentee.pk])
+    return client.post(url, data, follow=True).content.decode()
+
+
+def test_a_version_naming_mentors_is_saved_and_the_page_says_which_section_names_whom(
+    client_for: ClientFor,
+    facilitator: User,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    approved_v1: DocumentVersion,
+) -> None:
+    client = client_for(facilitator)
+    url = reverse("schemes:document", args=[scheme.pk, mentee.pk])
+
+    response = client.post(url, {"strengths": DEMO_TEXT, "technology": "Uses the EPR well"})
+
+    # Saved as version 2, every word kept, version 1 still the approved one
+    assert response.status_code == 302
+    latest = selectors.latest_version(mentee)
+    assert latest is not None and latest.number == 2
+    assert {s["domain"]: s["text"] for s in latest.sections if s["text"]} == {
+        "strengths": DEMO_TEXT,
+        "technology": "Uses the EPR well",
+    }
+    assert selectors.approved_version(mentee) == approved_v1
+    # The page warns, with a link to the field that names them
+    html = client.get(url).content.decode()
+    assert "A new version of the document has been saved" in html
+    assert warning_of(html) == (
+        "Important: Version 2 names a mentor "
+        "Feedback documents never name the mentors who gave the feedback. "
+        "Remove these names, then save the document as a new version. "
+        "It cannot be approved while it names a mentor. "
+        f"{NAMED}"
+    )
+    assert f'<a href="#doc-strengths">{NAMED}</a>' in html
+    assert 'id="doc-strengths"' in html
+    # The lead is not offered an approval that would be refused
+    lead_page = page_of(client_for(lead), scheme, mentee)
+    assert "Version 2 cannot be approved while it names a mentor." in lead_page
+    assert "Approve version 2" not in lead_page
+
+
+def test_approving_a_version_that_names_a_mentor_is_refused_and_changes_nothing(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    approved_v1: DocumentVersion,
+) -> None:
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": DEMO_TEXT})
+    last = AuditEvent.objects.latest("pk").pk
+
+    # Even with the box for possible names ticked (a hand-made or old form)
+    html = approve(client_for(lead), scheme, mentee, {"version": "2", "names_checked": "yes"})
+
+    assert (
+        f"Version 2 cannot be approved: {NAMED}. Feedback documents never name the mentors "
+        "who gave the feedback. Edit the document to remove the names, save it as a new "
+        "version, then approve that version."
+    ) in html
+    version = DocumentVersion.objects.get(number=2)
+    assert (version.approved_at, version.approved_by) == (None, None)
+    assert FeedbackDocument.objects.get(mentee=mentee).approved == approved_v1
+    # Nothing was written but the page read after the redirect (and the sign-in)
+    assert set(AuditEvent.objects.filter(pk__gt=last).values_list("action", flat=True)) <= {
+        AuditEvent.Action.VIEW,
+        AuditEvent.Action.SIGN_IN,
+    }
+
+
+def test_a_withdrawn_mentors_surname_with_a_title_blocks_approval_in_the_service(
+    lead: User, mentee: Participant, mentors: list[Participant]
+) -> None:
+    services.document_edit(
+        actor=lead, mentee=mentee, texts={"approachability": "DR IMRAN  IQBAL's view"}
+    )
+    with pytest.raises(FeedbackError, match="Approachability names DR IMRAN  IQBAL"):
+        services.document_approve(actor=lead, mentee=mentee, number=1, names_checked=True)
+    assert selectors.approved_version(mentee) is None
+
+
+def test_the_document_changed_check_still_comes_first(
+    lead: User, mentee: Participant, approved_v1: DocumentVersion
+) -> None:
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": DEMO_TEXT})
+    with pytest.raises(FeedbackError, match="The document has changed since you opened it"):
+        services.document_approve(actor=lead, mentee=mentee, number=1)
+
+
+def test_possible_names_are_approved_only_once_the_lead_says_they_checked_them(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    services.document_edit(
+        actor=lead, mentee=mentee, texts={"strengths": "Hannah-level calm in a crisis."}
+    )
+    client = client_for(lead)
+
+    # The page lists the word, and the approval form asks the lead to confirm
+    html = page_of(client, scheme, mentee)
+    assert warning_of(html).startswith("Important: Version 1 may name a mentor")
+    assert f'<a href="#doc-strengths">{MAYBE}</a>' in html
+    assert NAMES_CHECKED in html and 'name="names_checked"' in html
+
+    # Without the tick, nothing is approved and the lead is told what to do
+    html = approve(client, scheme, mentee, {"version": "1"})
+    assert (
+        f"Check version 1 before approving it: {MAYBE}. If these words do not name a mentor "
+        f"who gave the feedback, select “{NAMES_CHECKED}” and approve it again. If they do, "
+        "edit the document to remove them and save it as a new version."
+    ) in html
+    assert selectors.approved_version(mentee) is None
+
+    # With it, version 1 is approved, and the trail says the lead checked
+    html = approve(client, scheme, mentee, {"version": "1", "names_checked": "yes"})
+    assert f"The document for {mentee.user.full_name} is approved" in html
+    version = DocumentVersion.objects.get()
+    assert selectors.approved_version(mentee) == version and version.approved_by == lead
+    event = AuditEvent.objects.get(summary__startswith="Approved document version 1")
+    assert event.summary == (
+        "Approved document version 1, having checked that the possible mentor names in "
+        "Strengths do not name a mentor who gave the feedback"
+    )
+    assert (event.actor, event.object_id) == (lead, str(version.pk))
+
+
+def test_a_version_naming_nobody_is_approved_without_the_box_as_before(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": "Calm in a crisis."})
+    html = page_of(client_for(lead), scheme, mentee)
+    assert warning_of(html) == "" and 'name="names_checked"' not in html
+    approve(client_for(lead), scheme, mentee, {"version": "1"})
+    assert AuditEvent.objects.filter(summary="Approved document version 1").count() == 1
+
+
+def test_the_mentees_own_name_and_other_participants_are_not_mentors_names(
+    lead: User, scheme: Scheme, mentee: Participant, other_mentee: Participant
+) -> None:
+    add_mentor(scheme, "Erased participant", erased_at=timezone.now())
+    add_mentor(scheme, "Imported participant M01", imported=True)
+    hannah = add_mentor(scheme, "Dr Hannah Mentee")
+    tom = add_mentor(scheme, "Dr Tom Two")
+    mentors, others = selectors.people_named(scheme.pk)
+    assert [m.id for m in mentors] == [hannah.pk, tom.pk]
+    assert sorted(others) == ["Dr Mentee One", "Dr Mentee Two"]
+    # "Mentee" is a word of the mentee's own name (Dr Mentee One); "Two" here is the
+    # other mentee's; the erased and imported placeholders are not names.
+    services.document_edit(
+        actor=lead,
+        mentee=mentee,
+        texts={"strengths": "Mentee One, much like Dr Mentee Two: an erased participant."},
+    )
+    services.document_approve(actor=lead, mentee=mentee, number=1)
+    assert selectors.approved_version(mentee) is not None
+
+
+def test_checking_names_costs_the_same_queries_for_2_mentors_as_for_12(
+    client_for: ClientFor, lead: User, scheme: Scheme, mentee: Participant
+) -> None:
+    client = client_for(lead)
+    url = reverse("schemes:document", args=[scheme.pk, mentee.pk])
+
+    def queries() -> tuple[int, int]:
+        """Queries to show a new version naming a mentor, and to approve it."""
+        version = services.document_edit(
+            actor=lead, mentee=mentee, texts={"strengths": "As Surname1 said"}
+        )
+        client.get(url)  # the sign-in's first-request work, not counted
+        with CaptureQueriesContext(connection) as page:
+            assert "Version" in warning_of(client.get(url).content.decode())
+        found = selectors.mentee_in(scheme, mentee.pk)
+        with CaptureQueriesContext(connection) as approval:
+            services.document_approve(
+                actor=lead, mentee=found, number=version.number, names_checked=True
+            )
+        return len(page), len(approval)
+
+    for n in range(2):
+        add_mentor(scheme, f"Dr Mentor{n} Surname{n}")
+    with_2 = queries()
+    for n in range(2, 12):
+        add_mentor(scheme, f"Dr Mentor{n} Surname{n}")
+    assert queries() == with_2
