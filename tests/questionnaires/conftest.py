@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from revmentor.questionnaires import services
+from revmentor.questionnaires.models import Stage
 from revmentor.schemes.models import Participant
 from tests.factories import ConsentFactory
 
@@ -30,3 +32,16 @@ FULL_MENTOR_PRE = {
         )
     },
 }
+
+
+def submit_whole(participant: Participant, stage: Stage) -> None:
+    """Answer every page of the mentors' first questionnaire, then submit it."""
+    for index in range(4):
+        services.response_save_page(
+            participant=participant,
+            stage=stage,
+            section=index,
+            answers=FULL_MENTOR_PRE,
+            complete=True,
+        )
+    services.response_submit(participant=participant, stage=stage)

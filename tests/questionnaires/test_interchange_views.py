@@ -10,13 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from revmentor.core.models import AuditEvent, User
-from revmentor.questionnaires import services
 from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import SchemeInstrument, Stage
 from revmentor.research.export import study_folder
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
 from tests.factories import ConsentFactory, ParticipantFactory
-from tests.questionnaires.conftest import FULL_MENTOR_PRE
+from tests.questionnaires.conftest import FULL_MENTOR_PRE, submit_whole
 
 ClientFor = Callable[[User | None], Client]
 
@@ -28,15 +27,7 @@ def test_responses_csv_has_the_study_folder_columns_and_no_names(
     open_stage: Stage,
     consented_mentor: Participant,
 ) -> None:
-    for index in range(4):
-        services.response_save_page(
-            participant=consented_mentor,
-            stage=open_stage,
-            section=index,
-            answers=FULL_MENTOR_PRE,
-            complete=True,
-        )
-    services.response_submit(participant=consented_mentor, stage=open_stage)
+    submit_whole(consented_mentor, open_stage)
     body = (
         client_for(researcher)
         .get(reverse("schemes:export_responses_csv", args=[scheme.pk]))
@@ -63,15 +54,7 @@ def test_answers_of_someone_who_declined_research_use_are_in_neither_download(
         research_use=False,
     ).participant
     for person in (consented_mentor, declined):
-        for index in range(4):
-            services.response_save_page(
-                participant=person,
-                stage=open_stage,
-                section=index,
-                answers=FULL_MENTOR_PRE,
-                complete=True,
-            )
-        services.response_submit(participant=person, stage=open_stage)
+        submit_whole(person, open_stage)
     client = client_for(researcher)
     body = client.get(reverse("schemes:export_responses_csv", args=[scheme.pk])).content.decode()
     ids = {row["participant_id"] for row in csv.DictReader(io.StringIO(body))}

@@ -16,7 +16,7 @@ from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Consent, Participant, ParticipantRole, Scheme
 from revmentor.schemes.presenters import pipeline
 from tests.factories import ConsentFactory, ParticipantFactory
-from tests.questionnaires.conftest import FULL_MENTOR_PRE
+from tests.questionnaires.conftest import FULL_MENTOR_PRE, submit_whole
 
 ClientFor = Callable[[User | None], Client]
 
@@ -195,15 +195,7 @@ def test_answers_of_someone_who_has_left_are_counted_apart_not_as_one_of_those_t
         for _ in range(2)
     )
     for person in (stayer, leaver):
-        for index in range(4):
-            services.response_save_page(
-                participant=person,
-                stage=open_stage,
-                section=index,
-                answers=FULL_MENTOR_PRE,
-                complete=True,
-            )
-        services.response_submit(participant=person, stage=open_stage)
+        submit_whole(person, open_stage)
     scheme_services.participant_withdraw(actor=lead, participant=leaver, reason="Moved trust")
 
     (row,) = [c for c in selectors.completion(scheme) if c.instrument.stage_id == open_stage.pk]
