@@ -22,9 +22,15 @@ def context(mentee: Participant, version: DocumentVersion) -> dict[str, object]:
     }
 
 
-def html(mentee: Participant, version: DocumentVersion) -> str:
-    """The document as a standalone, printable HTML page (also the PDF's source)."""
-    return render_to_string("feedback/document_print.jinja", context(mentee, version))
+def html(mentee: Participant, version: DocumentVersion, *, back: str = "", pdf: str = "") -> str:
+    """The document as a standalone, printable HTML page (also the PDF's source).
+
+    ``back`` and ``pdf``: links shown above the document on the site (where to go back
+    to, and its PDF), never printed; the PDF's source has neither.
+    """
+    return render_to_string(
+        "feedback/document_print.jinja", {**context(mentee, version), "back": back, "pdf": pdf}
+    )
 
 
 def pdf(mentee: Participant, version: DocumentVersion) -> bytes:

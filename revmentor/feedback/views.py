@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from revmentor.core import audit
 from revmentor.core.http import AuthedRequest, posted_int
@@ -435,7 +436,8 @@ def _released(
 def released_document(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
     """The approved document, for the mentor who delivers it (and the mentee, if allowed)."""
     mentee, version = _released(request, scheme_pk, mentee_pk)
-    return HttpResponse(rendering.html(mentee, version))
+    pdf = reverse("released_document_pdf", args=[scheme_pk, mentee_pk])
+    return HttpResponse(rendering.html(mentee, version, back=reverse("tasks"), pdf=pdf))
 
 
 def released_document_pdf(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.feedback.models import FeedbackDocument
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.selectors import meeting_of
 from revmentor.meetings.services import LOG_PHASES, answer_text, change_text, name_of
@@ -73,7 +74,8 @@ def _task_status(participant: Participant, meeting: Meeting | None) -> tuple[str
 
 def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
     """A row in Your tasks for each published pair of an active participant, during
-    phase 2 and analysis. One query, however many participations."""
+    phase 2 and analysis; and, for a mentee who may now read their feedback document,
+    a row that opens it. Two queries at most, however many participations."""
     active = [
         p
         for p in participations
@@ -89,12 +91,14 @@ def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
         .order_by("mentor__user__full_name", "pk")
     )
     rows: dict[int, list[TaskRow]] = {}
+    readers: list[Participant] = []  # mentees who may now read their document
     for pair in pairs:
         for me, other in ((pair.mentor, pair.mentee), (pair.mentee, pair.mentor)):
             participant = by_pk.get(me.pk)
             if participant is None:
                 continue
-            status, colour = _task_status(participant, meeting_of(pair))
+            meeting = meeting_of(pair)
+            status, colour = _task_status(participant, meeting)
             rows.setdefault(participant.pk, []).append(
                 TaskRow(
                     TASK_TITLE,
@@ -104,6 +108,28 @@ def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
                     hint=f"With {other.user.full_name or other.user.email}",
                 )
             )
+            released = participant.scheme.release_documents_to_mentees
+            if me.pk == pair.mentee_id and released and meeting is not None and meeting.held:
+                readers.append(participant)
+    if readers:
+        # As feedback's release rule for mentees (meetings.selectors.mentee_session_held):
+        # after a session logged as held, in a scheme that releases documents to
+        # mentees, and only once their document is approved. One query more.
+        approved = set(
+            FeedbackDocument.objects.filter(mentee__in=readers, approved__isnull=False).values_list(
+                "mentee_id", flat=True
+            )
+        )
+        for mentee in readers:
+            if mentee.pk in approved:
+                rows[mentee.pk].append(
+                    TaskRow(
+                        "Read the group's feedback about you",
+                        reverse("released_document", args=[mentee.scheme_id, mentee.pk]),
+                        "Ready",
+                        "green",
+                    )
+                )
     return rows
 
 

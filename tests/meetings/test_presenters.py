@@ -208,3 +208,21 @@ def test_a_confirmation_is_shown_to_both(
         ],
         False,
     )
+
+
+def test_a_mentee_allowed_to_read_their_document_finds_it_in_your_tasks(
+    client_for: ClientFor, approved: Pair, mentee: Participant
+) -> None:
+    scheme = approved.allocation.scheme
+    scheme.release_documents_to_mentees = True
+    scheme.save()
+    document = reverse("released_document", args=[scheme.pk, mentee.pk])
+    client = client_for(mentee.user)
+    assert document not in client.get(reverse("tasks")).content.decode()
+    services.meeting_log(participant=mentee, pair=approved, held=True, duration_minutes=30)
+    tasks = client.get(reverse("tasks")).content.decode()
+    assert "Read the group&#39;s feedback about you" in tasks and f'href="{document}"' in tasks
+    # The page is not a dead end: back to Your tasks, and its PDF.
+    page = client.get(document).content.decode()
+    pdf = reverse("released_document_pdf", args=[scheme.pk, mentee.pk])
+    assert f'href="{reverse("tasks")}"' in page and f'href="{pdf}"' in page
