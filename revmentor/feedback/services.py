@@ -115,6 +115,9 @@ def notes_save(
     return len(texts)
 
 
+MAX_CONTRIBUTION = 5_000  # characters in one box of a mentor's own feedback
+
+
 @transaction.atomic
 def contributions_save(
     *, mentor: Participant, mentee: Participant, texts: Mapping[str, str]
@@ -135,8 +138,8 @@ def contributions_save(
     known = {slug for slug, _label in _domains(scheme)}
     if set(texts) - known:
         raise FeedbackError("Unknown domain.")
-    if any(len(t) > 5_000 for t in texts.values()):
-        raise FeedbackError("Each answer must be 5000 characters or fewer.")
+    if any(len(t) > MAX_CONTRIBUTION for t in texts.values()):
+        raise FeedbackError(f"Each answer must be {MAX_CONTRIBUTION:,} characters or fewer.")
     _check_texts(list(texts.values()), "feedback")
     kept = {d: t.strip() for d, t in texts.items() if t.strip()}
     Contribution.objects.filter(mentor=mentor, mentee=mentee, merged_at__isnull=True).exclude(

@@ -22,7 +22,7 @@ from revmentor.feedback import documents as rendering
 from revmentor.feedback import naming, selectors, services
 from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
 from revmentor.feedback.models import DocumentVersion, GroupInterview
-from revmentor.feedback.services import FeedbackError
+from revmentor.feedback.services import MAX_CONTRIBUTION, FeedbackError
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
 
@@ -386,16 +386,29 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
     domains = [(d["slug"], d["label"]) for d in scheme.domains]
     own = selectors.own_contributions(mentor, mentee)
     problem = ""
+    too_long: dict[str, str] = {}  # by domain: what to fix in that box
     editable = [slug for slug, _l in domains if slug not in own or own[slug].merged_at is None]
     if request.method == "POST":
         typed = {slug: request.POST.get(slug, "") for slug in editable}
-        try:
-            services.contributions_save(mentor=mentor, mentee=mentee, texts=typed)
-        except FeedbackError as error:
-            problem = str(error)  # and the form shows what was typed, to correct
-        else:
-            messages.success(request, f"Your feedback on {mentee.user.full_name} has been saved")
-            return redirect("own_feedback", scheme.pk)
+        too_long = {
+            slug: f"{label} must be {MAX_CONTRIBUTION:,} characters or fewer "
+            f"(it has {len(typed[slug]):,})"
+            for slug, label in domains
+            if len(typed.get(slug, "")) > MAX_CONTRIBUTION
+        }
+        # Text too long is shown at its box (the summary links there), with what was typed.
+        if not too_long:
+            try:
+                saved = services.contributions_save(mentor=mentor, mentee=mentee, texts=typed)
+            except FeedbackError as error:
+                problem = str(error)  # and the form shows what was typed, to correct
+            else:
+                name = mentee.user.full_name
+                if saved:
+                    messages.success(request, f"Your feedback on {name} has been saved")
+                else:
+                    messages.info(request, f"Every box was empty, so no feedback on {name} is kept")
+                return redirect("own_feedback", scheme.pk)
     else:
         held = kept(request)
         typed = {slug: held[slug] for slug in editable if slug in held}
@@ -408,6 +421,8 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
             "mentee": mentee,
             "domains": [(slug, label, own.get(slug)) for slug, label in domains],
             "problem": problem,
+            "too_long": too_long,
+            "max_length": MAX_CONTRIBUTION,
             "typed": typed,
             "open": scheme.phase == "phase_1",
         },

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -77,6 +78,28 @@ def test_a_mentor_sees_only_their_own_contributions(
     assert "Mine: fast typist" in mine and "Theirs: slow" not in mine
     theirs = client_for(other_mentor.user).get(url).content.decode()
     assert "Theirs: slow" in theirs and "Mine: fast typist" not in theirs
+
+
+def test_a_mentors_feedback_too_long_is_shown_at_its_box_and_empty_is_not_called_saved(
+    client_for: ClientFor, phase_1: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    client = client_for(mentor.user)
+    url = reverse("own_feedback_mentee", args=[phase_1.pk, mentee.pk])
+    long = "x" * 6_000
+    html = client.post(url, {"strengths": long, "technology": "Kept as typed"}).content.decode()
+    message = "Strengths must be 5,000 characters or fewer (it has 6,000)"
+    # The summary links to the box.
+    assert re.search(rf'<a href="#own-strengths">\s*{re.escape(message)}\s*</a>', html)
+    assert html.count(message) == 2  # and the box says it too
+    assert "Kept as typed" in html and long in html
+    assert not Contribution.objects.exists()
+
+    done = client.post(url, dict.fromkeys(["strengths", "technology"], ""), follow=True)
+    page = done.content.decode()
+    assert "has been saved" not in page
+    assert f"Every box was empty, so no feedback on {mentee.user.full_name} is kept" in page
+    assert not Contribution.objects.exists()
 
 
 def test_the_facilitator_sees_contributions_without_names_and_merges_them(
