@@ -122,3 +122,31 @@ def test_on_a_phone_each_person_is_a_block_of_labelled_lines_and_nothing_scrolls
     assert first is not None and third is not None and abs(first["y"] - third["y"]) < 2
     assert not page.locator(".nhsuk-table__heading").first.is_visible()
     axe.check(page)
+
+
+def test_the_participants_list_fits_a_320_pixel_screen_with_long_names_and_emails(
+    new_page: Any, axe: Axe
+) -> None:
+    scheme = SchemeFactory(name="Regional reverse mentoring")
+    lead = UserFactory(full_name="Lena Lead")
+    MembershipFactory(scheme=scheme, user=lead, role=StaffRole.LEAD)
+    supervisor = ParticipantFactory(
+        scheme=scheme,
+        role=ParticipantRole.MENTEE,
+        user__full_name="Professor Bartholomew Featherstonehaugh-Cholmondeley",
+        user__email="bartholomew.featherstonehaugh-cholmondeley@nhs.net",
+    )
+    ParticipantFactory(
+        scheme=scheme,
+        supervisor=supervisor,
+        user__full_name="Dr Hannah Hughes",
+        user__email="hannah.hughes.clinical.fellow@somewhere-long.nhs.uk",
+    )
+    page = new_page()
+    sign_in(page, axe, lead, lands_on="Schemes")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"/schemes/{scheme.pk}/participants/")
+    page.get_by_role("heading", name="Participants", exact=True).wait_for()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 320, f"{width} pixels wide on a 320-pixel screen"
+    axe.check(page)
