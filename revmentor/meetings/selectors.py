@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import User
 from revmentor.meetings.models import Meeting
-from revmentor.schemes.models import Consent, Participant, ParticipantStatus, Scheme
+from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
 
 
 def _published_pairs() -> QuerySet[Pair]:
@@ -102,19 +102,18 @@ def consent_states(participants: list[Participant]) -> dict[int, ConsentState]:
     a current consent that agrees to take part. A current consent that declines counts as
     withdrawn when an earlier one was withdrawn, and as none otherwise.
     """
-    withdrawn = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=False)
-    rows = (
+    found = (
         Participant.objects.filter(pk__in=[p.pk for p in participants])
         .with_consent()
-        .annotate(consent_withdrawn=Exists(withdrawn))
-        .order_by()
-        .values_list("pk", "has_consent", "consent_withdrawn")
+        .with_consent_withdrawn()
+        .only("pk")
     )
-    return {
-        pk: ConsentState.CURRENT
-        if current
-        else ConsentState.WITHDRAWN
-        if was_withdrawn
-        else ConsentState.NONE
-        for pk, current, was_withdrawn in rows
-    }
+    states = {}
+    for person in found:
+        if getattr(person, "has_consent", False):
+            states[person.pk] = ConsentState.CURRENT
+        elif getattr(person, "consent_withdrawn", False):
+            states[person.pk] = ConsentState.WITHDRAWN
+        else:
+            states[person.pk] = ConsentState.NONE
+    return states

@@ -61,6 +61,7 @@ from revmentor.feedback.models import (
     Note,
     Willingness,
 )
+from revmentor.feedback.naming import TITLES  # the titles a name may be written with
 from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.interchange import pseudonym
 from revmentor.questionnaires.models import Response
@@ -79,7 +80,6 @@ from revmentor.schemes.services import ServiceError
 ERASED_NAME = "Erased participant"
 ERASED_DOMAIN = "erased.invalid"
 REDACTED = "[name removed]"
-TITLES = ("dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame")
 MIN_TERM = 3  # shorter names would match parts of ordinary words
 
 # Free text in which a person's name or email may appear: (model, field, the lookup from

@@ -221,6 +221,13 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
         )
         return self.annotate(has_consent=models.Exists(current))
 
+    def with_consent_withdrawn(self) -> ParticipantQuerySet:
+        """Annotate ``consent_withdrawn``: a consent of theirs was given and withdrawn."""
+        withdrawn = Consent.objects.filter(
+            participant=models.OuterRef("pk"), withdrawn_at__isnull=False
+        )
+        return self.annotate(consent_withdrawn=models.Exists(withdrawn))
+
 
 class Participant(models.Model):
     """A person taking part in one scheme as a mentor or a mentee."""

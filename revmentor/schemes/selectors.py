@@ -127,11 +127,10 @@ def participants_of(scheme: Scheme) -> QuerySet[Participant]:
     Mentors come first, then mentees, each by name: the order the participants page
     shows them in, a page at a time.
     """
-    withdrawn = Consent.objects.filter(participant=OuterRef("pk"), withdrawn_at__isnull=False)
     return (
         Participant.objects.filter(scheme=scheme)
         .with_consent()
-        .annotate(consent_withdrawn=Exists(withdrawn))
+        .with_consent_withdrawn()
         .select_related("user", "supervisor__user")
         .order_by("-role", "user__full_name", "pk")  # mentors, then mentees ("mentor" > "mentee")
     )

@@ -34,8 +34,8 @@ FULL_MENTOR_PRE = {
 }
 
 
-def submit_whole(participant: Participant, stage: Stage) -> None:
-    """Answer every page of the mentors' first questionnaire, then submit it."""
+def answer_whole(participant: Participant, stage: Stage) -> None:
+    """Answer every page of the mentors' first questionnaire (not yet submitted)."""
     for index in range(4):
         services.response_save_page(
             participant=participant,
@@ -44,4 +44,9 @@ def submit_whole(participant: Participant, stage: Stage) -> None:
             answers=FULL_MENTOR_PRE,
             complete=True,
         )
+
+
+def submit_whole(participant: Participant, stage: Stage) -> None:
+    """Answer every page of the mentors' first questionnaire, then submit it."""
+    answer_whole(participant, stage)
     services.response_submit(participant=participant, stage=stage)

@@ -16,7 +16,7 @@ from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Consent, Participant, ParticipantRole, Scheme
 from revmentor.schemes.presenters import pipeline
 from tests.factories import ConsentFactory, ParticipantFactory
-from tests.questionnaires.conftest import FULL_MENTOR_PRE, submit_whole
+from tests.questionnaires.conftest import FULL_MENTOR_PRE, answer_whole, submit_whole
 
 ClientFor = Callable[[User | None], Client]
 
@@ -248,14 +248,7 @@ def _tasks_queries(client: Client) -> int:
 
 
 def _submit_queries(participant: Participant, stage: Stage) -> int:
-    for index in range(4):
-        services.response_save_page(
-            participant=participant,
-            stage=stage,
-            section=index,
-            answers=FULL_MENTOR_PRE,
-            complete=True,
-        )
+    answer_whole(participant, stage)
     with CaptureQueriesContext(connection) as queries:
         services.response_submit(participant=participant, stage=stage)
     return len(queries)
