@@ -12,8 +12,8 @@ class AllocationConfig(AppConfig):
         from revmentor.allocation import presenters, selectors
         from revmentor.feedback.selectors import DOCUMENT_RELEASES
         from revmentor.schemes.models import Phase
+        from revmentor.schemes.phases import PHASE_GUARDS
         from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS
-        from revmentor.schemes.services import PHASE_GUARDS
 
         if selectors.delivers_document not in DOCUMENT_RELEASES:
             DOCUMENT_RELEASES.append(selectors.delivers_document)

@@ -12,7 +12,9 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from revmentor.feedback.selectors import DOCUMENT_RELEASES
-        from revmentor.meetings import presenters, selectors
+        from revmentor.meetings import moves, presenters, selectors
+        from revmentor.schemes.models import Phase
+        from revmentor.schemes.phases import register_check, register_effect
         from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS
 
         if presenters.session_rows not in TASK_PROVIDERS:
@@ -20,3 +22,8 @@ class MeetingsConfig(AppConfig):
         STAGE_COUNTERS["sessions"] = presenters.session_counts
         if selectors.mentee_session_held not in DOCUMENT_RELEASES:
             DOCUMENT_RELEASES.append(selectors.mentee_session_held)
+        register_check(Phase.ANALYSIS, moves.unfinished_sessions)
+        register_check(Phase.CLOSED, moves.unfinished_sessions)
+        register_effect(Phase.PHASE_2, moves.arranging_opens)
+        register_effect(Phase.ANALYSIS, moves.arranging_closes)
+        register_effect(Phase.CLOSED, moves.logging_closes)

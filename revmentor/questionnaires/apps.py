@@ -14,14 +14,22 @@ class QuestionnairesConfig(AppConfig):
     verbose_name = "Questionnaires"
 
     def ready(self) -> None:
-        from revmentor.questionnaires import receivers  # noqa: F401  (connects signals)
+        from revmentor.questionnaires import (
+            moves,
+            receivers,  # noqa: F401  (connects signals)
+        )
         from revmentor.questionnaires.presenters import questionnaire_rows
+        from revmentor.schemes.models import PHASE_ORDER
+        from revmentor.schemes.phases import register_check, register_effect
         from revmentor.schemes.presenters import STAGE_COUNTERS, STAGE_WAITING, TASK_PROVIDERS
 
         if questionnaire_rows not in TASK_PROVIDERS:
             TASK_PROVIDERS.append(questionnaire_rows)
         STAGE_COUNTERS.update(completion_counters())
         STAGE_WAITING.update(opening_waits())
+        for phase in PHASE_ORDER[1:]:
+            register_check(phase, moves.unfinished_on_leaving)
+            register_effect(phase, moves.opening_on_arrival)
 
 
 # The questionnaire steps of Figure 1 and their stages' time points.
@@ -39,13 +47,9 @@ TO_OPEN = {
 
 
 def _completion(scheme: Any) -> list[Any]:
-    """The scheme's completion, kept on it: one query pair serves every step of a page."""
-    from revmentor.questionnaires.selectors import completion
+    from revmentor.questionnaires.selectors import completion_kept
 
-    if "_completion" not in scheme.__dict__:
-        scheme.__dict__["_completion"] = completion(scheme)
-    completed: list[Any] = scheme.__dict__["_completion"]
-    return completed
+    return completion_kept(scheme)
 
 
 def completion_counters() -> dict[str, Callable[[Any], list[tuple[str, int]]]]:

@@ -439,3 +439,12 @@ def submitted_responses(
         .prefetch_related("answers")
         .order_by("stage__position", "participant_id")
     )
+
+
+def completion_kept(scheme: Scheme) -> list[Completion]:
+    """:func:`completion`, kept on the scheme object: one query pair serves every part
+    of a page that asks (the dashboard's steps; a phase move's checks and effects)."""
+    if "_completion" not in scheme.__dict__:
+        scheme.__dict__["_completion"] = completion(scheme)
+    kept: list[Completion] = scheme.__dict__["_completion"]
+    return kept

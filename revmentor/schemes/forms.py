@@ -294,3 +294,24 @@ class ParticipantSearchForm(forms.Form):
     def search(self) -> str:
         """What to look for: blank when nothing (or something too long) was entered."""
         return str(self.cleaned_data.get("q") or "") if self.is_valid() else ""
+
+
+class MoveOnForm(forms.Form):
+    """Confirm a move to the next phase; the tick is asked for only when something is
+    unfinished in the phase being left."""
+
+    confirm = forms.BooleanField(
+        required=False, label="I have read what is unfinished and want to move on anyway"
+    )
+
+    def __init__(self, *args: Any, unfinished: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unfinished = unfinished
+
+    def clean_confirm(self) -> bool:
+        confirmed = bool(self.cleaned_data.get("confirm"))
+        if self.unfinished and not confirmed:
+            raise forms.ValidationError(
+                "Tick the box to confirm that you want to move on with these things unfinished"
+            )
+        return confirmed

@@ -8,7 +8,7 @@ request cannot be carried out (nothing is changed then).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from enum import Enum
 
@@ -19,8 +19,8 @@ from django.utils import timezone
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
 from revmentor.privacy.tasks import schedule_retention
+from revmentor.schemes import phases
 from revmentor.schemes.models import (
-    PHASE_ORDER,
     Consent,
     Organisation,
     Participant,
@@ -108,58 +108,44 @@ def scheme_update(
     return scheme
 
 
-def _guard_start_phase_1(scheme: Scheme) -> str | None:
-    participants = Participant.objects.filter(scheme=scheme).active()
-    if not participants.mentors().exists() or not participants.mentees().exists():
-        return "Add at least one active mentor and one active mentee before starting phase 1."
-    return None
-
-
-def _guard_allocation(scheme: Scheme) -> str | None:
-    if Participant.objects.filter(scheme=scheme).active().mentors().count() == 0:
-        return "There are no active mentors to allocate."
-    return None
-
-
-# A guard returns why the move is not allowed, or None if it is. Later parts of the
-# method add their own conditions here (for example, feedback documents approved).
-PHASE_GUARDS: dict[Phase, Callable[[Scheme], str | None]] = {
-    Phase.PHASE_1: _guard_start_phase_1,
-    Phase.ALLOCATION: _guard_allocation,
-}
-
-
-def next_phase(scheme: Scheme) -> Phase | None:
-    """Return the phase after the scheme's current one, or None once it is closed."""
-    index = PHASE_ORDER.index(Phase(scheme.phase))
-    return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
-
-
 @transaction.atomic
-def scheme_move_phase(*, actor: User, scheme: Scheme, to_phase: Phase) -> Scheme:
+def scheme_move_phase(
+    *, actor: User, scheme: Scheme, to_phase: Phase, seen: Collection[str] | None = None
+) -> Scheme:
     """Move the scheme to the next phase of Figure 1, recording who moved it and when.
 
     Only a move to the very next phase is allowed, and only when its guard passes;
-    otherwise ServiceError says what is missing.
+    otherwise ServiceError says what is missing. ``seen``: the keys of the unfinished
+    things the lead was shown (phases.plan) and confirmed; if anything else is now
+    unfinished, nothing moves and ServiceError says what. None skips that check (the
+    demo, imports). What was unfinished goes into the audit trail.
     """
     locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
-    expected = next_phase(locked)
+    expected = phases.next_phase(locked)
     if expected is None:
         raise ServiceError("This scheme is closed.")
     if to_phase != expected:
         raise ServiceError(
             f"The scheme is in {Phase(locked.phase).label}; the next step is {expected.label}."
         )
-    guard = PHASE_GUARDS.get(to_phase)
-    problem = guard(locked) if guard else None
-    if problem:
-        raise ServiceError(problem)
+    move = phases.plan(locked, to_phase)
+    if move.blocker:
+        raise ServiceError(move.blocker)
+    if seen is not None and (unseen := move.unseen(seen)):
+        raise ServiceError(
+            "Since you opened the page, more is unfinished: "
+            + " ".join(item.text for item in unseen)
+            + " Check the list again before you move on."
+        )
     PhaseTransition.objects.create(
         scheme=locked, from_phase=locked.phase, to_phase=to_phase, by=actor
     )
     locked.phase = to_phase
     locked.save(update_fields=["phase"])
-    _audit(actor, AuditEvent.Action.UPDATE, locked, f"Moved to {to_phase.label}", locked)
+    summary = f"Moved to {to_phase.label}"
+    if move.unfinished:
+        summary += ". Unfinished then: " + " ".join(item.headline for item in move.unfinished)
+    _audit(actor, AuditEvent.Action.UPDATE, locked, summary, locked)
     phase_changed.send(sender=Scheme, scheme=locked, phase=to_phase, actor=actor)
     scheme.phase = locked.phase
     return locked

@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from revmentor.core import presenters as core_presenters
 from revmentor.core.http import AuthedRequest, posted_int
-from revmentor.schemes import csv_import, presenters, selectors, services
+from revmentor.schemes import csv_import, phases, presenters, selectors, services
 from revmentor.schemes.forms import (
     MembershipForm,
+    MoveOnForm,
     ParticipantAddForm,
     ParticipantEditForm,
     ParticipantSearchForm,
@@ -70,7 +71,7 @@ def scheme_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "scheme": scheme,
             "stages": presenters.pipeline(scheme),
-            "next_phase": services.next_phase(scheme),
+            "next_phase": phases.next_phase(scheme),
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
         },
     )
@@ -105,20 +106,40 @@ def scheme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Move the scheme on to its next phase, if the guard allows."""
+    """Say what moving the scheme on to its next phase means: what stops it, what is
+    unfinished and what it changes. Move it on when the lead confirms."""
     scheme = selectors.scheme_for_action(request.user, pk, "schemes.manage_scheme")
-    if refused := _not_post(request):
-        return refused
-    target = services.next_phase(scheme)
-    try:
-        if target is None or request.POST.get("to") != target.value:
-            raise ServiceError("The scheme has moved on since you loaded the page. Try again.")
-        services.scheme_move_phase(actor=request.user, scheme=scheme, to_phase=target)
-    except ServiceError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"The scheme is now in {Phase(scheme.phase).label}")
-    return redirect("schemes:detail", scheme.pk)
+    target = phases.next_phase(scheme)
+    if request.method == "POST" and (target is None or request.POST.get("to") != target.value):
+        messages.error(request, "The scheme has moved on since you loaded the page. Try again.")
+        return redirect("schemes:detail", scheme.pk)
+    if target is None:
+        messages.info(request, "This scheme is closed: there is no phase after it.")
+        return redirect("schemes:detail", scheme.pk)
+    move = phases.plan(scheme, target)
+    form = MoveOnForm(
+        request.POST if request.method == "POST" else None, unfinished=bool(move.unfinished)
+    )
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        seen = request.POST.getlist("seen")
+        try:
+            services.scheme_move_phase(
+                actor=request.user, scheme=scheme, to_phase=target, seen=seen
+            )
+        except ServiceError as error:
+            # Something new is unfinished: show the list again, to be confirmed afresh.
+            problem = str(error)
+            move = phases.plan(scheme, target)
+            form = MoveOnForm(unfinished=bool(move.unfinished))
+        else:
+            messages.success(request, f"The scheme is now in {Phase(scheme.phase).label}")
+            return redirect("schemes:detail", scheme.pk)
+    return render(
+        request,
+        "schemes/advance.jinja",
+        {"scheme": scheme, "move": move, "form": form, "problem": problem},
+    )
 
 
 PARTICIPANTS_PER_PAGE = 100

@@ -231,6 +231,16 @@ def test_lead_allocates_and_publishes_and_a_mentor_logs_a_45_minute_session(
     axe.check(lead)
     lead.get_by_role("button", name="Move on to phase 2: one-to-one feedback").click()
 
+    # Then a page says what moving on does, with nothing unfinished, and they confirm
+    lead.get_by_role("heading", name="Move on to phase 2: one-to-one feedback", level=1).wait_for()
+    axe.check(lead)
+    assert lead.get_by_text("Everything in allocation is finished.").is_visible()
+    assert lead.get_by_text(
+        "The questionnaires “Before the session” open, and the 2 mentees and 2 mentors who "
+        "have consented are emailed that theirs is ready."
+    ).is_visible()
+    lead.get_by_role("button", name="Move on to phase 2: one-to-one feedback").click()
+
     # Then the scheme is in phase 2
     banner(lead, "The scheme is now in Phase 2: one-to-one feedback")
     axe.check(lead)
@@ -424,4 +434,4 @@ def test_lead_allocates_and_publishes_and_a_mentor_logs_a_45_minute_session(
     )
     assert (meeting.starts_at, meeting.place) == (starts_at, PLACE)
     assert not Meeting.objects.filter(pair__mentor=omar).exists()
-    assert len(axe.pages_checked) == 28
+    assert len(axe.pages_checked) == 29

@@ -106,7 +106,7 @@ MATRIX: dict[str, tuple[list[int], str]] = {
     "schemes:participant_withdraw": (MANAGE, "participant"),
     "schemes:participant_personal_data": (MANAGE, "participant"),
     "schemes:participant_erase": (MANAGE, "participant"),
-    "schemes:advance": (POST_ONLY, "scheme"),
+    "schemes:advance": (MANAGE, "scheme"),
     "schemes:invite_all": (POST_ONLY, "scheme"),
     "schemes:participant_invite": (POST_ONLY, "participant"),
     "schemes:questionnaires": (VIEW, "scheme"),

@@ -88,7 +88,10 @@ def test_facilitator_sees_the_dashboard_without_management_buttons(
 def test_lead_moves_the_scheme_to_phase_1(
     client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant
 ) -> None:
-    client_for(lead).post(reverse("schemes:advance", args=[scheme.pk]), {"to": "phase_1"})
+    client_for(lead).post(
+        reverse("schemes:advance", args=[scheme.pk]),
+        {"to": "phase_1", "seen": ["not-invited"], "confirm": "on"},
+    )
     scheme.refresh_from_db()
     assert scheme.phase == Phase.PHASE_1
 

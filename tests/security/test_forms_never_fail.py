@@ -157,7 +157,11 @@ ENDPOINTS = [
         lambda w: {"name": "N", "specialty": "S", "information_sheet_version": "2"},
     ),
     Endpoint(
-        "scheme advance", "lead", Phase.SETUP, _s("schemes:advance", scheme), lambda w: ["to"]
+        "scheme advance",
+        "lead",
+        Phase.SETUP,
+        _s("schemes:advance", scheme),
+        lambda w: ["to", "seen", "confirm"],
     ),
     Endpoint("team", "lead", Phase.SETUP, _s("schemes:team", scheme), lambda w: PERSON),
     Endpoint(

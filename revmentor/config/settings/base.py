@@ -313,6 +313,24 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "revmentor.core.logs.RefusalsWithoutTraceback"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    # Django's own handlers go: with DEBUG on, its console handler printed each of its
+    # lines a second time, beside ours; mail to ADMINS is not used. The development
+    # server's request lines keep Django's own format.
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("REVMENTOR_LOG_LEVEL", "INFO")},
 }
