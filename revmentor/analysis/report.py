@@ -265,8 +265,12 @@ def _themes(results: JSON, labels: dict[str, str]) -> tuple[list[str], list[str]
     return keys, heads, rows
 
 
-def render_html(results: JSON, study: Study) -> str:
-    """Return the report as a complete HTML document (charts inline as SVG)."""
+def render_html(results: JSON, study: Study, *, title: str = "") -> str:
+    """Return the report as a complete HTML document (charts inline as SVG).
+
+    ``title``: the report's heading and its PDF's title; by default it names the study
+    folder, which is all the command line knows of the study.
+    """
     labels = {t["timepoint"]: t["label"] for t in results["timepoints"]}
     env = Environment(
         loader=PackageLoader("revmentor.analysis", "templates"),
@@ -304,7 +308,7 @@ def render_html(results: JSON, study: Study) -> str:
     people_head, people_rows = _participants(results)
     _keys, theme_heads, theme_rows = _themes(results, labels)
     context: dict[str, Any] = {
-        "title": f"Reverse mentoring study results: {study.folder.name}",
+        "title": title or f"Reverse mentoring study results: {study.folder.name}",
         "generated": dt.date.today().isoformat(),
         "method": results["method"],
         "warnings": results["warnings"],
@@ -328,8 +332,12 @@ def render_html(results: JSON, study: Study) -> str:
 
 
 def render_pdf(html: str) -> bytes:
-    """Return ``html`` printed to an A4 PDF by WeasyPrint."""
+    """Return ``html`` printed to an A4 PDF by WeasyPrint.
+
+    Tagged (headings, tables, lists and reading order marked, the document's language
+    and title given), so that a screen reader can read it.
+    """
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf(pdf_tags=True)
     return pdf

@@ -34,8 +34,8 @@ def html(mentee: Participant, version: DocumentVersion, *, back: str = "", pdf: 
 
 
 def pdf(mentee: Participant, version: DocumentVersion) -> bytes:
-    """The document as an A4 PDF."""
+    """The document as an A4 PDF, tagged so that a screen reader can read it."""
     from weasyprint import HTML
 
-    result: bytes = HTML(string=html(mentee, version)).write_pdf()
+    result: bytes = HTML(string=html(mentee, version)).write_pdf(pdf_tags=True)
     return result

@@ -341,11 +341,11 @@ def report_pdf(*, scheme: Scheme, quartiles: QuartileMethod = "tukey") -> bytes:
     download of that is recorded (``research.services.report_download``).
     """
     found = selectors.analysed(scheme, quartiles)
+    title = f"Reverse mentoring study results: {scheme.name}"
     if found.results is None or found.study is None:
-        title = f"Reverse mentoring study results: {export.folder_name(scheme)}"
         document = EMPTY_REPORT.format(title=html.escape(title))
     else:
-        document = render_html(found.results, found.study)
+        document = render_html(found.results, found.study, title=title)
     return render_pdf(document)
 
 

@@ -194,7 +194,11 @@ def test_the_pdf_is_a4_and_says_it_is_the_groups_feedback(
         reverse("schemes:document_pdf", args=[scheme.pk, mentee.pk])
     )
     assert response["Content-Type"] == "application/pdf"
-    assert "595.276 x 841.89 pts (A4)" in pdf_info(response.content)
+    info = pdf_info(response.content)
+    assert "595.276 x 841.89 pts (A4)" in info
+    # Tagged, with its title shown, so that a screen reader can read it
+    assert re.search(r"^Tagged: +yes$", info, re.M)
+    assert re.search(r"^Title: +Feedback for Dr Mentee One$", info, re.M)
     text = pdf_text(response.content)
     assert "feedback of the group" in text and "Thorough ward rounds" in text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -157,13 +158,16 @@ def test_pdf_is_the_a4_analysis_report(demo_scheme: Scheme) -> None:
     assert content.startswith(b"%PDF")
     assert "A4" in pdf_info(content)
     text = pdf_text(content)
-    assert "Reverse mentoring study results" in text
-    assert export.folder_name(demo_scheme) in text
+    assert f"Reverse mentoring study results: {demo_scheme.name}" in text
+    info = pdf_info(content)
+    assert re.search(r"^Tagged: +yes$", info, re.M)
+    assert re.search(rf"^Title: +Reverse mentoring study results: {demo_scheme.name}$", info, re.M)
 
 
 def test_pdf_without_answers_says_so(scheme: Scheme, lead: User) -> None:
     content = formats.report_pdf(scheme=scheme)
     assert "A4" in pdf_info(content)
+    assert re.search(r"^Tagged: +yes$", pdf_info(content), re.M)
     assert "no answers to analyse yet" in " ".join(pdf_text(content).split())
 
 
