@@ -20,5 +20,7 @@ class FeedbackConfig(AppConfig):
         register_check(Phase.ALLOCATION, moves.unfinished_documents)
         register_check(Phase.ALLOCATION, moves.unfinished_willingness)
         register_check(Phase.PHASE_2, moves.unfinished_documents)
+        register_check(Phase.ALLOCATION, moves.documents_naming_mentors)
+        register_check(Phase.PHASE_2, moves.documents_naming_mentors)
         register_effect(Phase.ALLOCATION, moves.own_feedback_closes)
         register_effect(Phase.PHASE_2, moves.willingness_closes)

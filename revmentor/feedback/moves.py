@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from revmentor.feedback import willingness
+from revmentor.feedback import selectors, willingness
 from revmentor.feedback.models import FeedbackDocument
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.phases import Unfinished
@@ -27,6 +27,24 @@ def unfinished_documents(scheme: Scheme) -> list[Unfinished]:
             f"{missing} of {total} {subject} no approved feedback document: their mentor "
             "would have nothing to give them in the session. You can still approve "
             "documents after you move on.",
+            reverse("schemes:documents", args=[scheme.pk]),
+            "See the feedback documents",
+        )
+    ]
+
+
+def documents_naming_mentors(scheme: Scheme) -> list[Unfinished]:
+    """Approved documents that name a mentor in full: approved before the name check
+    existed, or before that mentor joined or changed their name."""
+    naming = selectors.approved_naming_mentors(scheme)
+    if not naming:
+        return []
+    subject = "document names" if len(naming) == 1 else "documents name"
+    return [
+        Unfinished(
+            "documents-naming-mentors",
+            f"{len(naming)} approved {subject} a mentor. A document must "
+            "never say who gave the feedback: take the name out and approve it again.",
             reverse("schemes:documents", args=[scheme.pk]),
             "See the feedback documents",
         )

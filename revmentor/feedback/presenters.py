@@ -1,11 +1,19 @@
-"""Phase 1 on the dashboard and in Your tasks."""
+"""Phase 1 on the dashboard, in Your tasks and on the feedback documents page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.urls import reverse
 
-from revmentor.feedback import willingness
-from revmentor.feedback.models import Contribution, FeedbackDocument, Note, Willingness
+from revmentor.feedback import naming, selectors, willingness
+from revmentor.feedback.models import (
+    Contribution,
+    DocumentVersion,
+    FeedbackDocument,
+    Note,
+    Willingness,
+)
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow
 
@@ -88,3 +96,61 @@ def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
         (f"of {mentees} documents approved", approved),
         ("mentors have said whom they would mentor", willing),
     ]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A mentee's document on the documents page, with the mentors' names found in the
+    versions that are or may be read: the latest, and the approved one if older."""
+
+    mentee: Participant
+    latest: DocumentVersion | None
+    approved: DocumentVersion | None
+    names: list[naming.NameFound]
+
+    @property
+    def names_a_mentor(self) -> bool:
+        """A mentor's full name is in it: it must not be approved, or stay approved."""
+        return any(name.certain for name in self.names)
+
+    @property
+    def may_name_a_mentor(self) -> bool:
+        """A first name or surname alone is in a version not yet approved: someone must
+        look before approving it (approval asks them to confirm)."""
+        waiting = self.latest is not None and (
+            self.approved is None or self.approved.pk != self.latest.pk
+        )
+        return waiting and not self.names_a_mentor and bool(self.names)
+
+
+def document_rows(scheme: Scheme) -> list[DocumentRow]:
+    """Every mentee's document, in four queries whatever the number of mentees."""
+    documents = selectors.documents_of(scheme)
+    latest = selectors.latest_versions(scheme)
+    mentees = selectors.mentees_of(scheme)
+
+    def approved(mentee: Participant) -> DocumentVersion | None:
+        document = documents.get(mentee.pk)
+        return document.approved if document else None
+
+    read = [
+        (mentee, version)
+        for mentee in mentees
+        for version in _distinct(latest.get(mentee.pk), approved(mentee))
+    ]
+    names: dict[int, list[naming.NameFound]] = {}
+    found = selectors.names_in_each(scheme.pk, read)
+    for (mentee, _version), in_version in zip(read, found, strict=True):
+        names.setdefault(mentee.pk, []).extend(in_version)
+    return [
+        DocumentRow(mentee, latest.get(mentee.pk), approved(mentee), names.get(mentee.pk, []))
+        for mentee in mentees
+    ]
+
+
+def _distinct(*versions: DocumentVersion | None) -> list[DocumentVersion]:
+    kept: list[DocumentVersion] = []
+    for version in versions:
+        if version is not None and all(version.pk != other.pk for other in kept):
+            kept.append(version)
+    return kept

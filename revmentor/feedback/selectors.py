@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -146,8 +146,38 @@ def names_in(mentee: Participant, version: DocumentVersion) -> list[naming.NameF
     """The scheme's mentors' names found in a version of ``mentee``'s document (every
     section), as :func:`naming.find_mentor_names` finds them: one query, whatever the
     number of mentors (``mentee.user`` is expected loaded, as ``mentee_in`` loads it)."""
-    mentors, others = people_named(mentee.scheme_id)
-    return naming.find_mentor_names(version.sections, mentors, mentee.user.full_name, others)
+    return names_in_each(mentee.scheme_id, [(mentee, version)])[0]
+
+
+def names_in_each(
+    scheme_id: int, versions: Iterable[tuple[Participant, DocumentVersion]]
+) -> list[list[naming.NameFound]]:
+    """:func:`names_in` for each (mentee, version) of a scheme: one query for them all."""
+    mentors, others = people_named(scheme_id)
+    return [
+        naming.find_mentor_names(version.sections, mentors, mentee.user.full_name, others)
+        for mentee, version in versions
+    ]
+
+
+def approved_naming_mentors(scheme: Scheme) -> list[Participant]:
+    """Mentees whose approved document names a mentor in full, in two queries.
+
+    Approval refuses such a version, but one approved before that check, or before a
+    mentor joined or changed their name, is found only by looking again.
+    """
+    documents = list(
+        FeedbackDocument.objects.filter(mentee__scheme=scheme, approved__isnull=False)
+        .select_related("approved", "mentee__user")
+        .order_by("mentee__user__full_name", "mentee__pk")
+    )
+    approved = [(d.mentee, d.approved) for d in documents if d.approved is not None]
+    found = names_in_each(scheme.pk, approved)
+    return [
+        mentee
+        for (mentee, _version), names in zip(approved, found, strict=True)
+        if any(name.certain for name in names)
+    ]
 
 
 def approved_version(mentee: Participant) -> DocumentVersion | None:

@@ -19,7 +19,7 @@ from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.core.models import AuditEvent
 from revmentor.core.signed_out import keeps_typing, kept
 from revmentor.feedback import documents as rendering
-from revmentor.feedback import naming, selectors, services
+from revmentor.feedback import naming, presenters, selectors, services
 from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
 from revmentor.feedback.models import DocumentVersion, GroupInterview
 from revmentor.feedback.services import MAX_CONTRIBUTION, FeedbackError
@@ -215,14 +215,7 @@ def transcript(request: AuthedRequest, pk: int) -> HttpResponse:
 def documents(request: AuthedRequest, pk: int) -> HttpResponse:
     """Every mentee's feedback document and where it is: not started, draft, approved."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
-    docs = selectors.documents_of(scheme)
-    latest = selectors.latest_versions(scheme)
-    rows = []
-    for mentee in selectors.mentees_of(scheme):
-        document = docs.get(mentee.pk)
-        version = latest.get(mentee.pk)
-        approved = document.approved if document else None
-        rows.append((mentee, version, approved))
+    rows = presenters.document_rows(scheme)
     return render(
         request,
         "feedback/documents.jinja",

@@ -4,6 +4,7 @@ that may be a mentor's name is approved only once the lead says they checked it.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Callable
 
@@ -260,3 +261,86 @@ def test_checking_names_costs_the_same_queries_for_2_mentors_as_for_12(
     for n in range(2, 12):
         add_mentor(scheme, f"Dr Mentor{n} Surname{n}")
     assert queries() == with_2
+
+
+# The documents list looks again at every version that is or may be read
+
+
+def _approved_before_the_check(lead: User, mentee: Participant, text: str) -> None:
+    """A version naming a mentor, approved as it could be before approval checked names."""
+    version = services.document_edit(actor=lead, mentee=mentee, texts={"strengths": text})
+    version.approved_at, version.approved_by = timezone.now(), lead
+    version.save(update_fields=["approved_at", "approved_by"])
+    FeedbackDocument.objects.filter(mentee=mentee).update(approved=version)
+
+
+def _row_of(html: str, name: str) -> str:
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(name)}.*?</tr>", html, re.S)
+    assert row is not None, name
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row[0])).strip())
+
+
+def test_the_documents_list_marks_documents_that_name_a_mentor_approved_ones_too(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    other_mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    third = ParticipantFactory.create(
+        scheme=scheme, role=ParticipantRole.MENTEE, user__full_name="Dr Mentee Three"
+    )
+    _approved_before_the_check(lead, mentee, DEMO_TEXT)
+    # A later clean draft does not hide what the approved version says
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": "A great teacher."})
+    services.document_edit(actor=lead, mentee=other_mentee, texts={"strengths": "Hannah agreed."})
+    services.document_edit(actor=lead, mentee=third, texts={"strengths": "A great teacher."})
+
+    html = client_for(lead).get(reverse("schemes:documents", args=[scheme.pk])).content.decode()
+
+    assert "1 document names a mentor" in warning_of(html)
+    assert _row_of(html, "Dr Mentee One").endswith("Changed since approval Names a mentor")
+    assert _row_of(html, "Dr Mentee Two").endswith("Draft (version 1) Check for mentors' names")
+    assert _row_of(html, "Dr Mentee Three").endswith("Draft (version 1)")
+
+
+def test_the_documents_list_costs_the_same_queries_for_more_mentees(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    client = client_for(lead)
+    url = reverse("schemes:documents", args=[scheme.pk])
+    _approved_before_the_check(lead, mentee, DEMO_TEXT)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(5):
+        more = ParticipantFactory.create(scheme=scheme, role=ParticipantRole.MENTEE)
+        _approved_before_the_check(lead, more, f"Hannah Hughes, again {n}.")
+    with CaptureQueriesContext(connection) as six:
+        html = client.get(url).content.decode()
+
+    assert "6 documents name a mentor" in warning_of(html)
+    assert len(six) == len(one)
+
+
+def test_moving_on_lists_approved_documents_that_name_a_mentor(
+    lead: User, scheme: Scheme, mentee: Participant, mentors: list[Participant]
+) -> None:
+    from revmentor.schemes import phases
+    from revmentor.schemes.models import Phase
+
+    _approved_before_the_check(lead, mentee, DEMO_TEXT)
+    scheme.phase = Phase.PHASE_1
+    scheme.save(update_fields=["phase"])
+
+    move = phases.plan(scheme, Phase.ALLOCATION)
+
+    assert [item.text for item in move.unfinished if item.key == "documents-naming-mentors"] == [
+        "1 approved document names a mentor. A document must never say who gave the "
+        "feedback: take the name out and approve it again."
+    ]
