@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from revmentor.allocation.models import Allocation
+from revmentor.allocation.services import ReasonNeeded
 
 
 class RunForm(forms.Form):
+    """Run an allocation. ``needs_reason``: a draft is there to replace, so the reason is
+    required (the service checks again, under its lock)."""
+
     own_supervisor = forms.ChoiceField(
         choices=Allocation.Rule.choices,
         initial=Allocation.Rule.ALLOW,
@@ -37,3 +43,13 @@ class RunForm(forms.Form):
         help_text="Needed when you replace a draft; kept with the record.",
         error_messages={"max_length": "The reason must be 300 characters or fewer"},
     )
+
+    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_reason = needs_reason
+
+    def clean_reason(self) -> str:
+        reason: str = self.cleaned_data["reason"]
+        if self.needs_reason and not reason:
+            raise forms.ValidationError(ReasonNeeded.message, code="required")
+        return reason

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from revmentor.schemes.models import Participant, Scheme
+from revmentor.schemes.models import Participant, Scheme, taking_part
 
 
 class Allocation(models.Model):
@@ -56,6 +56,36 @@ class Allocation(models.Model):
         return f"Allocation {self.number} of {self.scheme} ({self.status})"
 
 
+class PairQuerySet(models.QuerySet["Pair"]):
+    def published(self) -> PairQuerySet:
+        return self.filter(allocation__status=Allocation.Status.PUBLISHED)
+
+    def published_for(self, people: list[Participant]) -> PairQuerySet:
+        """The published pairs with any of ``people`` in them, each person's
+        ``*_taking_part`` annotated and their users loaded, in the mentors' name order:
+        what a page listing someone's pairs needs, in one query."""
+        return (
+            self.published()
+            .filter(Q(mentor__in=people) | Q(mentee__in=people))
+            .with_taking_part()
+            .select_related("mentor__user", "mentee__user")
+            .order_by("mentor__user__full_name", "pk")
+        )
+
+    def with_taking_part(self) -> PairQuerySet:
+        """Annotate ``mentor_taking_part`` and ``mentee_taking_part`` (see
+        :func:`revmentor.schemes.models.taking_part`), in the same query: whether each
+        person still takes part, so a page of pairs costs no query a pair."""
+        return self.annotate(
+            mentor_taking_part=models.ExpressionWrapper(
+                taking_part("mentor"), output_field=models.BooleanField()
+            ),
+            mentee_taking_part=models.ExpressionWrapper(
+                taking_part("mentee"), output_field=models.BooleanField()
+            ),
+        )
+
+
 class Pair(models.Model):
     """A mentor and the mentee they will give the group's feedback to."""
 
@@ -67,6 +97,8 @@ class Pair(models.Model):
         Participant, on_delete=models.PROTECT, related_name="pairs_as_mentee"
     )
 
+    objects = PairQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=("allocation", "mentor"), name="one_pair_per_mentor")
@@ -74,3 +106,14 @@ class Pair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentor} → {self.mentee}"
+
+    def other(self, participant_id: int) -> Participant:
+        """The other person of the pair from ``participant_id``'s side."""
+        return self.mentee if participant_id == self.mentor_id else self.mentor
+
+    def takes_part(self, participant_id: int) -> bool:
+        """Whether the pair's mentor or mentee (by primary key) still takes part; needs
+        :meth:`PairQuerySet.with_taking_part`."""
+        if participant_id == self.mentor_id:
+            return bool(self.mentor_taking_part)  # type: ignore[attr-defined]
+        return bool(self.mentee_taking_part)  # type: ignore[attr-defined]

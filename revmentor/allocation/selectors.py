@@ -7,7 +7,7 @@ from django.http import Http404
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.allocator.problem import REASON_TEXT, Reason
 from revmentor.core.models import User
-from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
+from revmentor.schemes.models import Participant, ParticipantStatus, Scheme, taking_part
 
 
 def published(scheme: Scheme) -> Allocation | None:
@@ -61,14 +61,60 @@ def unmatched_of(allocation: Allocation) -> list[tuple[Participant, str]]:
     ]
 
 
+def unmatched_to_tell(allocation: Allocation) -> list[Participant]:
+    """The people the allocation left unmatched who are still taking part, to tell them.
+
+    Those it left out because they had withdrawn are not told, nor anyone who has since
+    withdrawn or withdrawn their consent: they have left, and are not written to about
+    it. Each with ``has_consent`` and their user; by pk. One query.
+    """
+    ids = [
+        int(row["participant_id"][1:])
+        for row in allocation.record.get("unmatched", [])
+        if row["reason"] != Reason.WITHDRAWN
+    ]
+    found = (
+        Participant.objects.filter(pk__in=ids, status=ParticipantStatus.ACTIVE)
+        .with_consent()
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [p for p in found if p.has_consent]  # type: ignore[attr-defined]
+
+
+def left_out_without_consent(allocation: Allocation) -> int | None:
+    """How many people taking part now the allocation did not consider at all.
+
+    It considers only the people with consent standing when it is drawn
+    (``services.problem_for``): anyone else of the scheme who is active now (not
+    withdrawn, not erased) had not consented, or had withdrawn their consent, or was
+    added later. Shown beside "Left unmatched" so the page accounts for everyone. None
+    for a record without its inputs (imported from a study data folder with its pairs
+    only), which cannot say whom it considered. One query.
+    """
+    inputs = allocation.record.get("inputs")
+    if not isinstance(inputs, dict):
+        return None
+    considered = {int(key[1:]) for key in [*inputs["mentors"], *inputs["mentees"]]}
+    active = Participant.objects.filter(
+        scheme_id=allocation.scheme_id, status=ParticipantStatus.ACTIVE, erased_at__isnull=True
+    ).values_list("pk", flat=True)
+    return sum(1 for pk in active if pk not in considered)
+
+
 def delivers_document(user: User, mentee: Participant) -> bool:
-    """Whether the user is the active mentor allocated (and published) to this mentee."""
-    return Pair.objects.filter(
-        allocation__status=Allocation.Status.PUBLISHED,
-        mentee=mentee,
-        mentor__user=user,
-        mentor__status=ParticipantStatus.ACTIVE,
-    ).exists()
+    """Whether the user is the mentor allocated (and published) to this mentee, and both
+    still take part (docs/data-protection.md, "Who can see it").
+
+    A mentee who stops taking part, whether they withdrew their consent or the lead
+    withdrew them, takes their document with them: there is no session to prepare for.
+    A mentor who stops has no session to deliver. One query.
+    """
+    return (
+        Pair.objects.published()
+        .filter(taking_part("mentor"), taking_part("mentee"), mentee=mentee, mentor__user=user)
+        .exists()
+    )
 
 
 def guard_phase_2(scheme: Scheme) -> str | None:

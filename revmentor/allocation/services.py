@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from revmentor.allocation.models import Allocation, Pair
-from revmentor.allocation.tasks import send_pair_emails
+from revmentor.allocation.tasks import send_pair_emails, send_unmatched_emails
 from revmentor.allocator import (
     AllocationInputError,
     OwnSupervisorRule,
@@ -32,6 +32,15 @@ IMPORTED_ALGORITHM = "imported from a study data folder"
 
 class AllocationError(Exception):
     """The allocation cannot be run or published; the message says why."""
+
+
+class ReasonNeeded(AllocationError):
+    """A re-run was asked for without the reason it needs (for the form's reason field)."""
+
+    message = "Enter the reason for running the allocation again"
+
+    def __init__(self) -> None:
+        super().__init__(self.message)
 
 
 def _key(participant_id: int) -> str:
@@ -84,8 +93,8 @@ def allocation_run(
     """Draw a new allocation with a fresh seed from ``secrets`` and keep its record.
 
     A re-run (when a draft exists) needs a reason, and replaces the draft. Raises
-    AllocationError outside the allocation phase, after publication, when nobody is
-    willing to mentor anyone, or when a re-run has no reason.
+    AllocationError outside the allocation phase, after publication, or when nobody is
+    willing to mentor anyone; ReasonNeeded when a re-run has no reason.
     """
     locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
     if locked.phase != Phase.ALLOCATION:
@@ -94,7 +103,7 @@ def allocation_run(
         raise AllocationError("The allocation has been published, so it cannot be run again.")
     drafts = Allocation.objects.filter(scheme=locked, status=Allocation.Status.DRAFT)
     if drafts.exists() and not reason.strip():
-        raise AllocationError("Give the reason for running the allocation again.")
+        raise ReasonNeeded
     try:
         problem = problem_for(locked, capacity=capacity, rule=own_supervisor)
     except AllocationInputError as error:
@@ -142,7 +151,11 @@ def allocation_run(
 
 @transaction.atomic
 def allocation_publish(*, actor: User, allocation: Allocation) -> Allocation:
-    """Publish the latest draft: the pairs are told by email and documents are released."""
+    """Publish the latest draft: the pairs are told by email and documents are released.
+
+    Everyone it left unmatched and still taking part is emailed too, that they will have
+    no session (``tasks.send_unmatched_emails``).
+    """
     locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
     if locked.status != Allocation.Status.DRAFT:
         raise AllocationError("Only the current draft can be published.")
@@ -158,6 +171,7 @@ def allocation_publish(*, actor: User, allocation: Allocation) -> Allocation:
         scheme_id=locked.scheme_id,
     )
     send_pair_emails.enqueue(locked.pk)
+    send_unmatched_emails.enqueue(locked.pk)
     return locked
 
 

@@ -1,4 +1,5 @@
-"""Telling each pair who they will meet once the allocation is published."""
+"""Telling each pair who they will meet once the allocation is published, and everyone
+left unmatched that they will have no session."""
 
 from __future__ import annotations
 
@@ -41,3 +42,41 @@ def send_pair_emails(allocation_id: int) -> int:
             )
             sent += 1
     return sent
+
+
+@task()
+def send_unmatched_emails(allocation_id: int) -> int:
+    """Tell each person a published allocation left unmatched, and still taking part,
+    that they will have no one-to-one session; return emails sent.
+
+    Without it they would wait for a pair that never comes. The email says their earlier
+    answers are kept as they consented, and lists what is still asked of them: the open
+    questionnaires they have not submitted (those about the session are no longer for
+    them), or nothing. People who withdrew are not written to
+    (``selectors.unmatched_to_tell``). A fixed number of queries, however many people.
+    """
+    from revmentor.allocation import selectors
+    from revmentor.allocation.models import Allocation
+    from revmentor.questionnaires.selectors import tasks_for
+
+    allocation = Allocation.objects.select_related("scheme").get(pk=allocation_id)
+    if allocation.status != Allocation.Status.PUBLISHED:
+        return 0
+    people = selectors.unmatched_to_tell(allocation)
+    still_asked = tasks_for(people)
+    for person in people:
+        context = {
+            "person": person,
+            "scheme": allocation.scheme,
+            "questionnaires": [
+                t for t in still_asked.get(person.pk, []) if t.status != "submitted"
+            ],
+            "link": f"{settings.SITE_URL}{reverse('tasks')}",
+        }
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}the pairs for the one-to-one sessions",
+            message=render_to_string("emails/unmatched.txt", context),
+            from_email=None,
+            recipient_list=[person.user.email],
+        )
+    return len(people)

@@ -11,16 +11,22 @@ from django.shortcuts import redirect, render
 
 from revmentor.allocation import selectors, services
 from revmentor.allocation.forms import RunForm
-from revmentor.allocation.services import AllocationError
+from revmentor.allocation.models import Allocation
+from revmentor.allocation.services import AllocationError, ReasonNeeded
 from revmentor.core.http import AuthedRequest
 from revmentor.schemes import selectors as scheme_selectors
 
 
 def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Review the current allocation (pairs, unmatched and why, seed) or run one."""
+    """Review the current allocation (pairs, unmatched and why, seed) or run one.
+
+    A re-run replacing a draft needs its reason: left out, the reason field is in error.
+    """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
     can_manage = request.user.has_perm("schemes.manage_scheme", scheme)
-    form = RunForm(request.POST or None)
+    shown = selectors.current(scheme)
+    needs_reason = shown is not None and shown.status == Allocation.Status.DRAFT
+    form = RunForm(request.POST or None, needs_reason=needs_reason)
     problem = ""
     if request.method == "POST":
         if not can_manage:
@@ -30,12 +36,14 @@ def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
                 made = services.allocation_run(
                     actor=request.user, scheme=scheme, **form.cleaned_data
                 )
+            except ReasonNeeded as error:  # a draft drawn since the page was shown
+                form.add_error("reason", str(error))
+                shown = selectors.current(scheme)
             except AllocationError as error:
                 problem = str(error)
             else:
                 messages.success(request, f"Allocation {made.number} drawn with seed {made.seed}")
                 return redirect("schemes:allocation", scheme.pk)
-    shown = selectors.current(scheme)
     return render(
         request,
         "allocation/allocation.jinja",
@@ -45,6 +53,7 @@ def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
             "allocation": shown,
             "pairs": selectors.pairs_of(shown) if shown else [],
             "unmatched": selectors.unmatched_of(shown) if shown else [],
+            "without_consent": selectors.left_out_without_consent(shown) if shown else None,
             "history": selectors.history(scheme),
             "form": form,
             "problem": problem,
@@ -59,11 +68,14 @@ def publish(request: AuthedRequest, pk: int, allocation_pk: int) -> HttpResponse
         return HttpResponseNotAllowed(["POST"])
     chosen = selectors.allocation_in(scheme, allocation_pk)
     try:
-        services.allocation_publish(actor=request.user, allocation=chosen)
+        published = services.allocation_publish(actor=request.user, allocation=chosen)
     except AllocationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The allocation is published and every pair has been told")
+        told = "every pair has been told"
+        if selectors.unmatched_to_tell(published):
+            told = "every pair, and everyone left unmatched, has been told"
+        messages.success(request, f"The allocation is published and {told}")
     return redirect("schemes:allocation", scheme.pk)
 
 

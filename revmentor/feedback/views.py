@@ -424,12 +424,20 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
 
 def _released(
     request: AuthedRequest, scheme_pk: int, mentee_pk: int
-) -> tuple[Participant, DocumentVersion]:
+) -> tuple[Participant, DocumentVersion | None]:
+    """The mentee and their approved version, if released to the user (404 if not).
+
+    The version is None while it is withheld: it names a mentor in full (approved before
+    approval checked names, or before that mentor joined or changed their name), and a
+    document must never say who gave the feedback. Only a version shown is audited.
+    """
     participant = _own(request, scheme_pk)
     mentee = selectors.mentee_in(participant.scheme, mentee_pk)
     version = selectors.approved_version(mentee)
     if version is None or not selectors.released_to(request.user, mentee):
         raise Http404("This document has not been released to you.")
+    if any(name.certain for name in selectors.names_in(mentee, version)):
+        return mentee, None
     audit.record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -444,10 +452,14 @@ def _released(
 def released_document(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
     """The approved document, for the mentor who delivers it (and the mentee, if allowed)."""
     mentee, version = _released(request, scheme_pk, mentee_pk)
+    if version is None:
+        return render(request, "feedback/withheld.jinja", {"mentee": mentee})
     pdf = reverse("released_document_pdf", args=[scheme_pk, mentee_pk])
     return HttpResponse(rendering.html(mentee, version, back=reverse("tasks"), pdf=pdf))
 
 
 def released_document_pdf(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
     mentee, version = _released(request, scheme_pk, mentee_pk)
+    if version is None:
+        return redirect("released_document", scheme_pk, mentee_pk)
     return _pdf_response(mentee, version)

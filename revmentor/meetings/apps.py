@@ -12,7 +12,12 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from revmentor.feedback.selectors import DOCUMENT_RELEASES
-        from revmentor.meetings import moves, presenters, selectors
+        from revmentor.meetings import (
+            moves,
+            presenters,
+            receivers,  # noqa: F401  (connects signals)
+            selectors,
+        )
         from revmentor.schemes.models import Phase
         from revmentor.schemes.phases import register_check, register_effect
         from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS

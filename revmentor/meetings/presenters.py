@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.allocation.presenters import partner_left_row, taking_part
 from revmentor.feedback.models import FeedbackDocument
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.selectors import meeting_of
@@ -73,23 +74,19 @@ def _task_status(participant: Participant, meeting: Meeting | None) -> tuple[str
 
 
 def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
-    """A row in Your tasks for each published pair of an active participant, during
+    """A row in Your tasks for each published pair of a participant taking part, during
     phase 2 and analysis; and, for a mentee who may now read their feedback document,
-    a row that opens it. Two queries at most, however many participations."""
-    active = [
-        p
-        for p in participations
-        if p.is_active and getattr(p, "has_consent", False) and p.scheme.phase in LOG_PHASES
-    ]
+    a row that opens it. Two queries at most, however many participations.
+
+    When the other person no longer takes part, a session not yet logged will not go
+    ahead: its row says so instead (without saying why); one already logged stays as it
+    was, done.
+    """
+    active = [p for p in participations if taking_part(p) and p.scheme.phase in LOG_PHASES]
     if not active:
         return {}
     by_pk = {p.pk: p for p in active}
-    pairs = (
-        Pair.objects.filter(allocation__status=Allocation.Status.PUBLISHED)
-        .filter(Q(mentor__in=active) | Q(mentee__in=active))
-        .select_related("mentor__user", "mentee__user", "meeting")
-        .order_by("mentor__user__full_name", "pk")
-    )
+    pairs = Pair.objects.published_for(active).select_related("meeting")
     rows: dict[int, list[TaskRow]] = {}
     readers: list[Participant] = []  # mentees who may now read their document
     for pair in pairs:
@@ -98,6 +95,10 @@ def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
             if participant is None:
                 continue
             meeting = meeting_of(pair)
+            logged = meeting is not None and meeting.is_logged
+            if not pair.takes_part(other.pk) and not logged:
+                rows.setdefault(participant.pk, []).append(partner_left_row(other))
+                continue
             status, colour = _task_status(participant, meeting)
             rows.setdefault(participant.pk, []).append(
                 TaskRow(
@@ -244,6 +245,8 @@ class PairCard:
     can_arrange: bool
     can_confirm: bool
     can_log: bool
+    #: The other person no longer takes part: nothing can be arranged or logged.
+    partner_left: bool
     log: LogSummary
     propose_form: object
     log_form: object
@@ -263,11 +266,18 @@ def pair_card(
     log_form: object,
     problem: str = "",
 ) -> PairCard:
-    """Shape one pair for ``meetings/own.jinja``."""
+    """Shape one pair for ``meetings/own.jinja`` (the pair from ``selectors.own_pairs``).
+
+    Once the other person stops taking part the services refuse every action
+    (``services._check``), so the card offers none, and the page says so as Your tasks
+    does (never why).
+    """
     meeting = meeting_of(pair)
     mine = participant.pk == pair.mentor_id
     other = pair.mentee if mine else pair.mentor
+    partner_left = not pair.takes_part(other.pk)
     phase = pair.allocation.scheme.phase
+    arranging = phase == Phase.PHASE_2 and not partner_left
     logged = meeting is not None and meeting.is_logged
     return PairCard(
         pair=pair,
@@ -277,14 +287,15 @@ def pair_card(
         else "your mentor",
         meeting=meeting,
         status=status_of(meeting),
-        can_arrange=phase == Phase.PHASE_2 and not logged,
-        can_confirm=phase == Phase.PHASE_2
+        can_arrange=arranging and not logged,
+        can_confirm=arranging
         and meeting is not None
         and meeting.starts_at is not None
         and not meeting.is_confirmed
         and not logged
         and meeting.proposed_by_id != participant.pk,
-        can_log=phase in LOG_PHASES,
+        can_log=phase in LOG_PHASES and not partner_left,
+        partner_left=partner_left,
         log=log_summary(participant, other, meeting),
         propose_form=propose_form,
         log_form=log_form,

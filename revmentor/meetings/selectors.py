@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 
-from revmentor.allocation.models import Allocation, Pair
+from revmentor.allocation.models import Allocation, Pair, PairQuerySet
 from revmentor.core.models import User
 from revmentor.meetings.models import Meeting
-from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
+from revmentor.schemes.models import Participant, ParticipantStatus, Scheme, taking_part
 
 
-def _published_pairs() -> QuerySet[Pair]:
-    return Pair.objects.filter(allocation__status=Allocation.Status.PUBLISHED).select_related(
+def _published_pairs() -> PairQuerySet:
+    return Pair.objects.published().select_related(
         "allocation__scheme", "mentor__user", "mentee__user", "meeting"
     )
 
@@ -22,12 +22,14 @@ def _published_pairs() -> QuerySet[Pair]:
 def own_pairs(participant: Participant) -> list[Pair]:
     """The published pairs the participant is in (a mentee may have more than one).
 
-    Empty for a withdrawn participant. Each pair comes with both people and its meeting.
+    Empty for a withdrawn participant. Each pair comes with both people, whether each
+    still takes part (``Pair.takes_part``) and its meeting.
     """
     if participant.status != ParticipantStatus.ACTIVE:
         return []
     return list(
         _published_pairs()
+        .with_taking_part()
         .filter(allocation__scheme_id=participant.scheme_id)
         .filter(Q(mentor=participant) | Q(mentee=participant))
         .order_by("mentor__user__full_name", "pk")
@@ -74,13 +76,17 @@ def held_meetings(scheme: Scheme) -> list[Meeting]:
 
 
 def mentee_session_held(user: User, mentee: Participant) -> bool:
-    """Whether ``user`` is this mentee and a session of theirs was logged as held, in a
-    scheme that releases documents to mentees (a ``DOCUMENT_RELEASES`` rule)."""
+    """Whether ``user`` is this mentee, still taking part, and a session of theirs was
+    logged as held, in a scheme that releases documents to mentees (a
+    ``DOCUMENT_RELEASES`` rule). Once they stop taking part (consent withdrawn, or
+    withdrawn by the lead) it is theirs through a subject access request, not this page
+    (docs/data-protection.md)."""
     if mentee.user_id != user.pk or mentee.status != ParticipantStatus.ACTIVE:
         return False
     if not mentee.scheme.release_documents_to_mentees:
         return False
     return Meeting.objects.filter(
+        taking_part("pair__mentee"),
         pair__mentee=mentee,
         pair__allocation__status=Allocation.Status.PUBLISHED,
         held=True,

@@ -97,6 +97,13 @@ class InstrumentVersion(models.Model):
         return found if found is not None else _loaded(self.digest, self.definition)
 
 
+# The time points whose questionnaires are about the one-to-one session (phase 2): only
+# the people of a pair of the published allocation answer them
+# (``questionnaires.selectors.asked_about_session``). A stage a lead adds is not among
+# them, whatever its phase: nothing says it is about the session.
+SESSION_TIMEPOINTS: frozenset[str] = frozenset({"pre_session", "post_session"})
+
+
 class Stage(models.Model):
     """A time point of a scheme at which questionnaires are answered.
 
@@ -126,6 +133,11 @@ class Stage(models.Model):
     @property
     def is_open(self) -> bool:
         return self.opened_at is not None
+
+    @property
+    def is_about_the_session(self) -> bool:
+        """Whether its questionnaires ask about the one-to-one session (before or after)."""
+        return self.timepoint in SESSION_TIMEPOINTS
 
 
 class SchemeInstrument(models.Model):

@@ -68,11 +68,10 @@ def opening_on_arrival(scheme: Scheme, to_phase: Phase) -> list[str]:
         )
         one = sum(c.eligible for c in rows) == 1
         effects.append(
-            f"The questionnaires “{label}” open, and the {told} who "
-            f"{'has' if one else 'have'} consented {'is' if one else 'are'} emailed that "
-            "theirs is ready."
+            f"The questionnaires “{label}” open, and the {told} who should answer "
+            f"{'is' if one else 'are'} emailed that theirs is ready."
             if told
-            else f"The questionnaires “{label}” open. Nobody is emailed: nobody who should "
-            "answer them has consented yet."
+            else f"The questionnaires “{label}” open. Nobody is emailed: nobody should "
+            "answer them yet (people are asked once they have consented)."
         )
     return effects

@@ -15,10 +15,12 @@ from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import User
 from revmentor.core.rows import Columns
 from revmentor.instruments import Instrument
 from revmentor.questionnaires.models import (
+    SESSION_TIMEPOINTS,
     Answer,
     InstrumentVersion,
     Response,
@@ -51,14 +53,49 @@ def due_date(stage: Stage) -> date | None:
     return timezone.localdate(stage.opened_at + timedelta(days=stage.due_days))
 
 
+def asked_about_session(
+    participant: int | OuterRef | None = None, scheme: int | OuterRef | None = None
+) -> Q:
+    """Whether the questionnaires about the one-to-one session are for a participant.
+
+    They are for the people of a pair of the scheme's published allocation: someone left
+    unmatched has no session to be asked about, before or after. A scheme with no
+    allocation published asks everyone, as it did before there were pairs: a study
+    folder imported without its sessions (its answers were given in the study), or a
+    scheme whose session stages opened before phase 2 waited for a published allocation
+    (a session stage opens only in phase 2, which now needs one, so a new scheme never
+    gets there without pairs). A published allocation is never changed, so nobody who
+    was asked is later refused.
+
+    ``participant`` and ``scheme``: primary keys, or by default the outer query's
+    (``OuterRef("pk")`` and ``OuterRef("scheme_id")``, for a query of participants).
+    :func:`answering` asks the same in its own SQL; ``tests/questionnaires/
+    test_answering.py`` holds the two to the same answers.
+    """
+    participant = OuterRef("pk") if participant is None else participant
+    scheme = OuterRef("scheme_id") if scheme is None else scheme
+    published = Allocation.objects.filter(Q(scheme=scheme), status=Allocation.Status.PUBLISHED)
+    paired = Pair.objects.filter(allocation__status=Allocation.Status.PUBLISHED).filter(
+        Q(mentor=participant) | Q(mentee=participant)
+    )
+    return ~Q(Exists(published)) | Q(Exists(paired))
+
+
 def tasks_for(participations: list[Participant]) -> dict[int, list[QuestionnaireTask]]:
     """Open questionnaires of each (active, consented) participation, in stage order.
 
-    Three queries, however many schemes and questionnaires there are.
+    The questionnaires about the session only for those :func:`asked_about_session`.
+    Three queries, however many schemes, questionnaires and people there are.
     """
     eligible = [p for p in participations if p.is_active and getattr(p, "has_consent", False)]
     if not eligible:
         return {}
+    asked = set(
+        Participant.objects.filter(pk__in=[p.pk for p in eligible])
+        .filter(asked_about_session())
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     # Only the roles these people have, and not the questionnaires' definitions: the
     # rows need each version's title alone (a definition is kilobytes of JSON to read).
     instruments = (
@@ -77,7 +114,10 @@ def tasks_for(participations: list[Participant]) -> dict[int, list[Questionnaire
     )
     found: dict[int, list[QuestionnaireTask]] = {}
     for instrument in instruments:
+        about_session = instrument.stage.is_about_the_session
         for p in eligible:
+            if about_session and p.pk not in asked:
+                continue
             if p.scheme_id == instrument.scheme_id and p.role == instrument.role:
                 found.setdefault(p.pk, []).append(
                     QuestionnaireTask(
@@ -139,8 +179,10 @@ class Answering:
     enabled questionnaire for the participant's role there (with its version, stage and
     scheme), if any; ``consented`` whether a consent of theirs stands (not withdrawn);
     ``response`` theirs at that stage, with its version, if any; ``answers`` its answers
-    by name if they were asked for (None if not). Nothing is checked:
-    ``questionnaires.services.answerable`` says whether they may answer.
+    by name if they were asked for (None if not); ``asked_about_session`` whether the
+    questionnaires about the one-to-one session are for them (:func:`asked_about_session`),
+    whatever the stage. Nothing is checked: ``questionnaires.services.answerable`` says
+    whether they may answer.
     """
 
     participant: Participant | None
@@ -149,6 +191,7 @@ class Answering:
     consented: bool
     response: Response | None
     answers: dict[str, str] | None = None
+    asked_about_session: bool = True
 
 
 _PARTICIPANT = Columns(Participant, "p")
@@ -167,7 +210,8 @@ _ANSWERING_PARTS: tuple[Columns[Any], ...] = (
     _RESPONSE,
     _RESPONSE_VERSION,
 )
-# Where each part starts in a row; then the consent column.
+# Where each part starts in a row; then the consent column, then whether they are asked
+# about the session, then the answers.
 _ANSWERING_STARTS = [sum(len(part) for part in _ANSWERING_PARTS[:i]) for i in range(8)]
 
 
@@ -184,6 +228,8 @@ def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
         InstrumentVersion,
         Response,
         Consent,
+        Allocation,
+        Pair,
     )
     tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
     columns = ", ".join(part.sql(connection) for part in _ANSWERING_PARTS)
@@ -194,13 +240,23 @@ def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
             f"FROM {connection.ops.quote_name(Answer._meta.db_table)} a "
             f"WHERE a.response_id = r.id)"
         )
+    # asked_about_session() in SQL: no allocation of the scheme published, or a pair of a
+    # published one (there is one a scheme at most) has them as mentor or mentee. A
+    # boolean on PostgreSQL, 0 or 1 on SQLite.
+    asked = (
+        f"(NOT EXISTS (SELECT 1 FROM {tables[Allocation]} al "  # noqa: S608  # nosec B608
+        f"WHERE al.scheme_id = p.scheme_id AND al.status = %s) "
+        f"OR EXISTS (SELECT 1 FROM {tables[Pair]} pa "
+        f"INNER JOIN {tables[Allocation]} pal ON pal.id = pa.allocation_id "
+        f"WHERE pal.status = %s AND (pa.mentor_id = p.id OR pa.mentee_id = p.id)))"
+    )
     # Each join is on a unique key (one participation per scheme and user, one stage per
     # scheme and time point, one questionnaire per stage and role, one response per
     # participant and stage): at most one row. Only table and column names, quoted, are
     # put into the text; every value is a parameter.
     return (
         f"SELECT {columns}, EXISTS (SELECT 1 FROM {tables[Consent]} c "  # noqa: S608  # nosec B608
-        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL), {answers} "
+        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL), {asked}, {answers} "
         f"FROM {tables[Participant]} p "
         f"INNER JOIN {tables[Scheme]} sc ON sc.id = p.scheme_id "
         f"LEFT JOIN {tables[Stage]} st ON st.scheme_id = p.scheme_id AND st.timepoint = %s "
@@ -219,7 +275,7 @@ _ANSWERING_SQL: dict[tuple[str, bool], str] = {}
 def answering(
     user: User, scheme_id: int, timepoint: str, *, with_answers: bool = False
 ) -> Answering:
-    """Participant, stage, questionnaire, consent and response: one query (ADR 0012).
+    """Participant, stage, questionnaire, consent, pairing and response: one query (ADR 0012).
 
     This runs on every click of every questionnaire; the ORM would take three queries
     and several times the time to build them. ``tests/questionnaires/test_answering.py``
@@ -233,7 +289,8 @@ def answering(
     if sql is None:
         sql = _ANSWERING_SQL[key] = _answering_sql(connection, with_answers)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timepoint, True, user.pk, scheme_id])
+        published = Allocation.Status.PUBLISHED.value
+        cursor.execute(sql, [published, published, timepoint, True, user.pk, scheme_id])
         row = cursor.fetchone()
     if row is None:
         return Answering(None, None, None, False, None, {} if with_answers else None)
@@ -249,7 +306,8 @@ def answering(
         response_version: InstrumentVersion | None = version  # usually: one instance, not two
     else:
         response_version = _RESPONSE_VERSION.take(row, start, connection)
-    consented = bool(row[next(at)])
+    consent_at = next(at)
+    consented, asked = bool(row[consent_at]), bool(row[consent_at + 1])
     answers = _answers_of(row[-1], response is not None, with_answers, connection)
     assert participant is not None and scheme is not None  # inner joins
     participant.user = user
@@ -265,7 +323,7 @@ def answering(
         assert stage is not None and response_version is not None
         response.participant, response.stage = participant, stage
         response.version = response_version
-    return Answering(participant, stage, instrument, consented, response, answers)
+    return Answering(participant, stage, instrument, consented, response, answers, asked)
 
 
 def allows_research_use(participant: Participant) -> bool:
@@ -289,17 +347,21 @@ def _answers_of(
     return found
 
 
-def _eligible(scheme_id: int) -> Q:
+def _eligible(scheme_id: int, *, about_session: bool = False) -> Q:
+    """The participants of the scheme who should answer its questionnaires: active and
+    consented, and at a stage ``about_session`` :func:`asked_about_session`."""
     consented = Consent.objects.filter(
         participant=OuterRef("pk"), take_part=True, withdrawn_at__isnull=True
     )
-    return Q(scheme_id=scheme_id, status=ParticipantStatus.ACTIVE) & Q(Exists(consented))
+    eligible = Q(scheme_id=scheme_id, status=ParticipantStatus.ACTIVE) & Q(Exists(consented))
+    return eligible & asked_about_session() if about_session else eligible
 
 
 def outstanding(stage: Stage, role: str = "") -> list[tuple[Participant, InstrumentVersion]]:
     """Active, consented participants who should answer at this stage and have not submitted.
 
-    ``role``: only the people of that role (everyone's when empty).
+    At a stage about the session, only those :func:`asked_about_session`. ``role``: only
+    the people of that role (everyone's when empty).
     """
     pairs: list[tuple[Participant, InstrumentVersion]] = []
     instruments = SchemeInstrument.objects.filter(stage=stage, enabled=True).select_related(
@@ -312,7 +374,10 @@ def outstanding(stage: Stage, role: str = "") -> list[tuple[Participant, Instrum
             participant=OuterRef("pk"), stage=stage, status=Response.Status.SUBMITTED
         )
         people = (
-            Participant.objects.filter(_eligible(stage.scheme_id), role=instrument.role)
+            Participant.objects.filter(
+                _eligible(stage.scheme_id, about_session=stage.is_about_the_session),
+                role=instrument.role,
+            )
             .exclude(Exists(submitted))
             .select_related("user")
             .order_by("pk")
@@ -331,43 +396,63 @@ class Completion:
     # consent: kept for the research as they consented, but no part of "submitted of
     # eligible", which would otherwise read "5 of 4".
     submitted_by_leavers: int = 0
+    # Submitted about the session by people in no pair of the published allocation (a
+    # study folder imported with answers from people whose session it does not hold):
+    # kept, and counted apart for the same reason.
+    submitted_unpaired: int = 0
 
 
 def completion(scheme: Scheme) -> list[Completion]:
     """Per questionnaire of the scheme: submitted, drafts, and people who should answer.
 
     ``submitted`` and ``drafts`` count only people who should answer now (active and
-    consented), so that they are out of ``eligible``; answers submitted by people who
-    have left are counted apart.
+    consented, and for a questionnaire about the session :func:`asked_about_session`),
+    so that they are out of ``eligible``; answers submitted by people who have left, or
+    who have no session to answer about, are counted apart. Two queries.
     """
+    respondent = "responses__participant"
     current = Q(responses__participant__status=ParticipantStatus.ACTIVE) & Q(
         Exists(
             Consent.objects.filter(
-                participant=OuterRef("responses__participant"),
-                take_part=True,
-                withdrawn_at__isnull=True,
+                participant=OuterRef(respondent), take_part=True, withdrawn_at__isnull=True
             )
         )
+    )
+    asked = ~Q(stage__timepoint__in=SESSION_TIMEPOINTS) | asked_about_session(
+        OuterRef(respondent), OuterRef("scheme")
     )
     is_submitted = Q(responses__status=Response.Status.SUBMITTED)
     instruments = list(
         SchemeInstrument.objects.filter(scheme=scheme)
         .select_related("stage", "version")
         .annotate(
-            submitted=Count("responses", filter=is_submitted & current),
+            submitted=Count("responses", filter=is_submitted & current & asked),
             submitted_by_leavers=Count("responses", filter=is_submitted & ~current),
-            drafts=Count("responses", filter=Q(responses__status=Response.Status.DRAFT) & current),
+            submitted_unpaired=Count("responses", filter=is_submitted & current & ~asked),
+            drafts=Count(
+                "responses",
+                filter=Q(responses__status=Response.Status.DRAFT) & current & asked,
+            ),
         )
         .order_by("stage__position", "role")
     )
-    eligible = dict(
+    counts = list(
         Participant.objects.filter(_eligible(scheme.pk))
         .values("role")
-        .annotate(n=Count("pk"))
-        .values_list("role", "n")
+        .annotate(n=Count("pk"), asked=Count("pk", filter=asked_about_session()))
+        .order_by()
     )
+    eligible = {c["role"]: c["n"] for c in counts}
+    eligible_asked = {c["role"]: c["asked"] for c in counts}
     return [
-        Completion(i, i.submitted, i.drafts, eligible.get(i.role, 0), i.submitted_by_leavers)
+        Completion(
+            i,
+            i.submitted,
+            i.drafts,
+            (eligible_asked if i.stage.is_about_the_session else eligible).get(i.role, 0),
+            i.submitted_by_leavers,
+            i.submitted_unpaired,
+        )
         for i in instruments
     ]
 

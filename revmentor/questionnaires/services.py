@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, Field, Model, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Field, Model, QuerySet
 from django.utils import timezone
 from django_tasks import default_task_backend
 
@@ -51,6 +51,20 @@ class QuestionnaireError(Exception):
 
 class AlreadySubmitted(QuestionnaireError):
     """The response was submitted before; nothing was changed."""
+
+
+class NoSession(QuestionnaireError):
+    """The questionnaire is about the one-to-one session, and they are in no pair.
+
+    ``stage``: the stage they asked for, for a page that says so.
+    """
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(
+            "This questionnaire is about the one-to-one session. You were not paired "
+            "with anyone when the pairs were published, so it is not for you to answer."
+        )
+        self.stage = stage
 
 
 def builtin_versions_sync() -> dict[tuple[str, str], InstrumentVersion]:
@@ -195,17 +209,23 @@ def scheme_instrument_set_enabled(
 
 
 def _answerable(participant: Participant) -> QuerySet[SchemeInstrument]:
-    """The enabled questionnaires for the participant's role, each with ``consented``.
+    """The enabled questionnaires for the participant's role, each with ``consented`` and
+    ``asked_about_session``.
 
-    ``consented``: whether the participant has a consent not withdrawn, so that the checks
-    of :func:`instrument_for` need no query of their own.
+    ``consented``: whether the participant has a consent not withdrawn;
+    ``asked_about_session``: :func:`selectors.asked_about_session`; so that the checks of
+    :func:`instrument_for` need no query of their own.
     """
     consented = Consent.objects.filter(participant=participant.pk, withdrawn_at__isnull=True)
+    asked = selectors.asked_about_session(participant.pk, participant.scheme_id)
     return (
         SchemeInstrument.objects.select_related("version", "scheme")
         .filter(role=participant.role, enabled=True)
         .order_by()
-        .annotate(consented=Exists(consented))
+        .annotate(
+            consented=Exists(consented),
+            asked_about_session=ExpressionWrapper(asked, output_field=BooleanField()),
+        )
     )
 
 
@@ -225,14 +245,18 @@ def _checked(
         raise QuestionnaireError("Give your consent before you answer questionnaires.")
     if found is None:
         raise QuestionnaireError("There is no questionnaire for you at this stage.")
+    if stage.is_about_the_session and not found.asked_about_session:  # type: ignore[attr-defined]
+        raise NoSession(stage)
     return found
 
 
 def instrument_for(participant: Participant, stage: Stage) -> SchemeInstrument:
     """The questionnaire this participant answers at this stage, if it is open to them.
 
-    Raises QuestionnaireError saying why not: stage not open, no consent, withdrawn, or
-    no questionnaire for their role here. One query (two when there is no questionnaire).
+    Raises QuestionnaireError saying why not: stage not open, no consent, withdrawn, no
+    questionnaire for their role here, or (NoSession) a questionnaire about the session
+    for someone in no pair (:func:`selectors.asked_about_session`). One query (two when
+    there is no questionnaire).
     """
     found = _answerable(participant).filter(stage=stage).first()
     if found is not None:
@@ -261,6 +285,7 @@ def answerable(found: selectors.Answering) -> SchemeInstrument:
         raise QuestionnaireError("No such questionnaire.")
     if found.instrument is not None:
         found.instrument.consented = found.consented  # type: ignore[attr-defined]
+        found.instrument.asked_about_session = found.asked_about_session  # type: ignore[attr-defined]
     return _checked(found.participant, found.stage, found.instrument)
 
 

@@ -6,6 +6,10 @@ Save as draft; a check-your-answers page submits once.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -19,9 +23,31 @@ from revmentor.instruments.problems import ImportProblem
 from revmentor.questionnaires import interchange, presenters, selectors, services
 from revmentor.questionnaires.forms import InstrumentImportForm, RemindersForm
 from revmentor.questionnaires.models import SchemeInstrument, Stage
-from revmentor.questionnaires.services import AlreadySubmitted, QuestionnaireError
+from revmentor.questionnaires.services import AlreadySubmitted, NoSession, QuestionnaireError
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, Phase
+
+AnsweringView = TypeVar("AnsweringView", bound=Callable[..., HttpResponse])
+
+
+def _says_there_is_no_session(view: AnsweringView) -> AnsweringView:
+    """Answer a person in no pair who opens a questionnaire about the session with a page
+    saying why it is not for them (403), not the 404 of a page that does not exist: they
+    were emailed that they would have no session, and may still follow an old link."""
+
+    @functools.wraps(view)
+    def refusing(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NoSession as refusal:
+            return render(
+                request,
+                "questionnaires/no_session.jinja",
+                {"page_title": "This questionnaire is not for you", "stage": refusal.stage},
+                status=403,
+            )
+
+    return cast(AnsweringView, refusing)
 
 
 def _open(
@@ -30,8 +56,10 @@ def _open(
     """The participant, stage, questionnaire and where they are with it: one query.
 
     404 if the user takes no part in the scheme, or may not answer this questionnaire
-    (saying why). A page shown (GET) has the answers read in the same query; a form
-    posted has them read only if the page is shown again (a save reads them itself).
+    (saying why); NoSession, for :func:`_says_there_is_no_session`, if it is about the
+    one-to-one session and they are in no pair. A page shown (GET) has the answers read
+    in the same query; a form posted has them read only if the page is shown again (a
+    save reads them itself).
     """
     with_answers = request.method == "GET"
     found = selectors.answering(request.user, scheme_pk, timepoint, with_answers=with_answers)
@@ -39,6 +67,8 @@ def _open(
         raise Http404("You do not take part in this scheme.")
     try:
         instrument = services.answerable(found)
+    except NoSession:
+        raise
     except QuestionnaireError as error:
         raise Http404(str(error)) from None
     state = selectors.state_of(instrument, found.response, found.answers)
@@ -53,6 +83,7 @@ def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> Http
     )
 
 
+@_says_there_is_no_session
 def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """The questionnaire's front page: what it is, when it is due, where you are."""
     _participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -83,6 +114,7 @@ def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
 
 
 @keeps_typing
+@_says_there_is_no_session
 def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) -> HttpResponse:
     """One page of questions. Continue checks the page; Save as draft keeps what is right."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -153,6 +185,7 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
     )
 
 
+@_says_there_is_no_session
 def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Check your answers, then submit (once)."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -198,6 +231,7 @@ def _first_gap(current: selectors.State, instrument: SchemeInstrument) -> str:
     return ""
 
 
+@_says_there_is_no_session
 def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Confirmation, and the participant's own answers (nobody else's)."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)

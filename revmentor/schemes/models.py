@@ -216,10 +216,7 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
 
     def with_consent(self) -> ParticipantQuerySet:
         """Annotate ``has_consent``: agreed to take part and has not withdrawn consent."""
-        current = Consent.objects.filter(
-            participant=models.OuterRef("pk"), take_part=True, withdrawn_at__isnull=True
-        )
-        return self.annotate(has_consent=models.Exists(current))
+        return self.annotate(has_consent=current_consent("pk"))
 
     def with_consent_withdrawn(self) -> ParticipantQuerySet:
         """Annotate ``consent_withdrawn``: a consent of theirs was given and withdrawn."""
@@ -227,6 +224,16 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
             participant=models.OuterRef("pk"), withdrawn_at__isnull=False
         )
         return self.annotate(consent_withdrawn=models.Exists(withdrawn))
+
+    def with_consent_withdrawn_at(self) -> ParticipantQuerySet:
+        """Annotate ``consent_withdrawn_at``: when they last withdrew a consent (None if
+        never), in the same query; Your tasks says when someone withdrew."""
+        last = (
+            Consent.objects.filter(participant=models.OuterRef("pk"), withdrawn_at__isnull=False)
+            .order_by("-withdrawn_at")
+            .values("withdrawn_at")[:1]
+        )
+        return self.annotate(consent_withdrawn_at=models.Subquery(last))
 
 
 class Participant(models.Model):
@@ -346,3 +353,24 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent of {self.participant} (v{self.information_sheet_version})"
+
+
+def current_consent(participant: str) -> models.Exists:
+    """Whether the participant ``participant`` refers to (an outer reference, such as
+    ``"pk"`` or ``"mentor_id"``) agreed to take part and has not withdrawn that consent."""
+    return models.Exists(
+        Consent.objects.filter(
+            participant=models.OuterRef(participant), take_part=True, withdrawn_at__isnull=True
+        )
+    )
+
+
+def taking_part(path: str = "") -> Q:
+    """A filter: the participant (at ``path``, such as ``"mentor"``; the row itself when
+    empty) is still taking part — not withdrawn by the lead, and their consent to take
+    part is current. Either way of stopping reads the same to everyone but the staff,
+    who alone may know which it was."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}status": ParticipantStatus.ACTIVE}) & Q(
+        current_consent(f"{path}_id" if path else "pk")
+    )

@@ -21,12 +21,17 @@ def _own_participation(request: AuthedRequest, scheme_pk: int) -> Participant:
 
 
 def tasks(request: AuthedRequest) -> HttpResponse:
-    """Your tasks: in each scheme you take part in, consent comes first."""
-    participations = list(selectors.own_participations(request.user))
+    """Your tasks: in each scheme you take part in, consent comes first; in one you no
+    longer take part in, who ended it and when."""
+    participations = list(selectors.own_participations(request.user).with_consent_withdrawn_at())
     return render(
         request,
         "participants/tasks.jinja",
-        {"participations": participations, "rows": presenters.task_rows(participations)},
+        {
+            "participations": participations,
+            "rows": presenters.task_rows(participations),
+            "stopped": presenters.stopped_texts(participations),
+        },
     )
 
 
@@ -35,6 +40,9 @@ def consent(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     participant = _own_participation(request, scheme_pk)
     if not participant.is_active:
         raise Http404("You have withdrawn from this scheme.")
+    change = request.POST.get("research_use_change", "")
+    if request.method == "POST" and change in ("allow", "stop"):
+        return _change_research_use(request, participant, change == "allow")
     form = ConsentForm(request.POST or None)
     problem = ""
     if request.method == "POST" and form.is_valid():
@@ -56,6 +64,24 @@ def consent(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
             "problem": problem,
         },
     )
+
+
+def _change_research_use(
+    request: AuthedRequest, participant: Participant, research_use: bool
+) -> HttpResponse:
+    """Allow or stop research use of one's answers while going on taking part."""
+    try:
+        services.consent_set_research_use(participant=participant, research_use=research_use)
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect("consent", participant.scheme_id)
+    messages.success(
+        request,
+        "Your answers may now be used for research, with your name and email removed"
+        if research_use
+        else "Your answers will no longer be used for research. You are still taking part",
+    )
+    return redirect("tasks")
 
 
 def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from revmentor.schemes.models import PHASE_ORDER, Participant, Phase, Scheme
 
@@ -143,6 +145,37 @@ class TaskRow:
     status: str  # "completed", or the text of a tag such as "Not started"
     tag_colour: str = "blue"
     hint: str = ""
+
+
+def _day(day: date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def stopped_text(participant: Participant) -> str:
+    """What Your tasks tells someone who no longer takes part in a scheme, worded by who
+    ended it, with the date; empty while they take part or before they first consent.
+
+    "You withdrew" only when they did: they withdrew their consent, and did so before
+    any withdrawal the lead recorded (the lead may record it after, to tidy the list).
+    Otherwise the lead recorded it, whatever they did later. Needs ``has_consent`` and
+    ``consent_withdrawn_at`` (``ParticipantQuerySet.with_consent_withdrawn_at``).
+    """
+    withdrawn_at = getattr(participant, "consent_withdrawn_at", None)
+    own: date | None = None
+    if withdrawn_at is not None and not getattr(participant, "has_consent", False):
+        own = timezone.localtime(withdrawn_at).date()
+    lead_on = participant.withdrawn_on
+    if own is not None and (participant.is_active or lead_on is None or own <= lead_on):
+        return f"You withdrew from this scheme on {_day(own)}."
+    if participant.is_active:
+        return ""
+    on = f", as of {_day(lead_on)}" if lead_on is not None else ""
+    return f"The scheme's lead has recorded that you are no longer taking part{on}."
+
+
+def stopped_texts(participations: list[Participant]) -> dict[int, str]:
+    """:func:`stopped_text` of each participation that has stopped, by primary key."""
+    return {p.pk: text for p in participations if (text := stopped_text(p))}
 
 
 # Parts of the method add tasks to Your tasks: each provider gets the user's

@@ -15,6 +15,7 @@ from revmentor.schemes.models import (
     Consent,
     Organisation,
     Participant,
+    ParticipantQuerySet,
     ParticipantRole,
     ParticipantStatus,
     Scheme,
@@ -168,7 +169,7 @@ def participants_matching(scheme: Scheme, search: str) -> QuerySet[Participant]:
     return found
 
 
-def own_participations(user: User) -> QuerySet[Participant]:
+def own_participations(user: User) -> ParticipantQuerySet:
     """The user's own participations, newest scheme first, with consent annotated."""
     return (
         Participant.objects.filter(user=user)

@@ -32,7 +32,7 @@ from revmentor.schemes.models import (
     SchemeMembership,
     StaffRole,
 )
-from revmentor.schemes.signals import phase_changed
+from revmentor.schemes.signals import participant_stopped, phase_changed
 from revmentor.schemes.tasks import send_invitation
 
 
@@ -364,18 +364,39 @@ def participants_invite_pending(*, actor: User, scheme: Scheme) -> int:
     return len(pending)
 
 
+def _takes_part(participant: Participant) -> bool:
+    """Whether they take part: active, with a current consent to take part."""
+    return participant.is_active and (
+        participant.consents.filter(withdrawn_at__isnull=True, take_part=True).exists()
+    )
+
+
+def _tell_stopped(participant: Participant, how: str, actor: User | None) -> None:
+    """Let the rooms that know what stopping means for a pair act on it (meetings emails
+    the published partner and the scheme's other leads)."""
+    participant_stopped.send(sender=Participant, participant=participant, how=how, actor=actor)
+
+
 @transaction.atomic
 def participant_withdraw(
     *, actor: User, participant: Participant, reason: str, on: date | None = None
 ) -> Participant:
-    """Mark a participant as withdrawn. Their earlier answers stay; they are not allocated."""
+    """Mark a participant as withdrawn. Their earlier answers stay; they are not allocated.
+
+    If they were taking part, ``participant_stopped`` is sent: their partner in a
+    published pair and the scheme's leads (but ``actor``) are emailed; someone who had
+    already withdrawn their consent was told about then.
+    """
     if participant.status == ParticipantStatus.WITHDRAWN:
         raise ServiceError(f"{participant.user} has already withdrawn.")
+    was_taking_part = _takes_part(participant)
     participant.status = ParticipantStatus.WITHDRAWN
     participant.withdrawn_reason = reason.strip()
     participant.withdrawn_on = on or timezone.localdate()
     participant.save(update_fields=["status", "withdrawn_reason", "withdrawn_on"])
     _audit(actor, AuditEvent.Action.UPDATE, participant, "Withdrew participant", participant.scheme)
+    if was_taking_part:
+        _tell_stopped(participant, "withdrawn", actor)
     return participant
 
 
@@ -402,16 +423,58 @@ def consent_give(*, participant: Participant, take_part: bool, research_use: boo
 
 
 @transaction.atomic
+def consent_set_research_use(*, participant: Participant, research_use: bool) -> Consent:
+    """Let the participant allow, or stop, research use of their answers and go on
+    taking part; return the consent that now stands.
+
+    A consent is a record of what was agreed, when, and is never changed: the current one
+    is closed and a new one, to the information sheet shown now, takes its place. The
+    person goes on taking part, so nobody is told anything. Raises ServiceError, changing
+    nothing, without a current consent or if it already says so.
+    """
+    locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    current = locked.consents.filter(withdrawn_at__isnull=True, take_part=True).first()
+    if current is None:
+        raise ServiceError("Give your consent first.")
+    if current.research_use == research_use:
+        raise ServiceError(
+            "Your consent already allows research use of your answers."
+            if research_use
+            else "Your consent already leaves your answers out of research."
+        )
+    now = timezone.now()
+    current.withdrawn_at = now
+    current.save(update_fields=["withdrawn_at"])
+    consent = Consent.objects.create(
+        participant=locked,
+        information_sheet_version=participant.scheme.information_sheet_version,
+        take_part=True,
+        research_use=research_use,
+    )
+    summary = "Allowed research use" if research_use else "Stopped research use"
+    _audit(participant.user, AuditEvent.Action.UPDATE, consent, summary, participant.scheme)
+    return consent
+
+
+@transaction.atomic
 def consent_withdraw(*, participant: Participant) -> Consent:
-    """Withdraw the participant's current consent; the record of it is kept."""
+    """Withdraw the participant's current consent; the record of it is kept.
+
+    If they were taking part, ``participant_stopped`` is sent: their partner in a
+    published pair and the scheme's leads are emailed. Someone the lead had already
+    withdrawn stops only the research use of their answers, and nobody is told.
+    """
     consent = participant.consents.select_for_update().filter(withdrawn_at__isnull=True).first()
     if consent is None:
         raise ServiceError("There is no consent to withdraw.")
+    was_taking_part = participant.is_active and consent.take_part
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
     _audit(
         participant.user, AuditEvent.Action.UPDATE, consent, "Withdrew consent", participant.scheme
     )
+    if was_taking_part:
+        _tell_stopped(participant, "consent", participant.user)
     return consent
 
 

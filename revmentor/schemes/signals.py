@@ -6,3 +6,8 @@ from django.dispatch import Signal
 
 # Sent inside the transaction that moves a scheme: kwargs ``scheme``, ``phase``, ``actor``.
 phase_changed = Signal()
+
+# Sent inside the transaction in which someone taking part stops: the lead withdraws
+# them (``how`` "withdrawn") or they withdraw their consent (``how`` "consent"). Kwargs
+# ``participant``, ``how``, ``actor`` (None when nobody signed in did it).
+participant_stopped = Signal()

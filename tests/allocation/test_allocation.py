@@ -9,14 +9,16 @@ from django.urls import reverse
 
 from revmentor.allocation import selectors, services
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.allocation.presenters import pairing_rows
 from revmentor.allocation.services import AllocationError
 from revmentor.allocator import verify
 from revmentor.core.backends import ACCOUNT_BACKEND
-from revmentor.core.models import User
+from revmentor.core.models import AuditEvent, User
 from revmentor.feedback import services as phase_1
 from revmentor.feedback.models import Willingness
 from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from revmentor.schemes.selectors import own_participations
 from revmentor.schemes.services import ServiceError
 from tests.factories import ConsentFactory, ParticipantFactory
 
@@ -158,3 +160,134 @@ def test_the_lead_allocates_publishes_and_verifies_in_the_browser_forms(
     assert made.status == Allocation.Status.PUBLISHED
     record = client.get(reverse("schemes:allocation_record", args=[scheme.pk, made.pk])).json()
     assert verify(record)
+
+
+# When someone of a published pair stops taking part: withdraws their consent, or the
+# lead withdraws them. Their partner is never told which.
+
+
+def _stop(person: Participant, how: str, lead: User) -> None:
+    if how == "consent":
+        scheme_services.consent_withdraw(participant=person)
+    else:
+        scheme_services.participant_withdraw(actor=lead, participant=person, reason="Left")
+
+
+@pytest.fixture
+def delivering(lead: User, scheme: Scheme, mentor: Participant, mentee: Participant) -> Pair:
+    """``mentor`` and ``mentee``, consented and published as a pair before phase 2, with
+    ``mentee``'s document approved."""
+    from tests.meetings.conftest import publish
+
+    ConsentFactory(participant=mentor)
+    ConsentFactory(participant=mentee)
+    phase_1.document_edit(actor=lead, mentee=mentee, texts={"technology": "Clear"})
+    phase_1.document_approve(actor=lead, mentee=mentee, number=1)
+    scheme.phase = Phase.ALLOCATION
+    scheme.save()
+    return publish(scheme, [(mentor, mentee)])[0]
+
+
+def _document(pair: Pair) -> str:
+    return reverse("released_document", args=[pair.allocation.scheme_id, pair.mentee_id])
+
+
+@pytest.mark.parametrize("how", ["consent", "withdrawn"])
+def test_a_mentor_cannot_open_the_document_of_a_mentee_who_stopped_taking_part(
+    client_for: ClientFor, lead: User, delivering: Pair, mentee: Participant, how: str
+) -> None:
+    client = client_for(delivering.mentor.user)
+    assert client.get(_document(delivering)).status_code == 200
+    _stop(mentee, how, lead)
+    assert client.get(_document(delivering)).status_code == 404
+    pdf = reverse("released_document_pdf", args=[mentee.scheme_id, mentee.pk])
+    assert client.get(pdf).status_code == 404
+
+
+def test_a_mentor_who_withdrew_their_consent_cannot_open_the_document(
+    client_for: ClientFor, lead: User, delivering: Pair, mentor: Participant
+) -> None:
+    _stop(mentor, "consent", lead)
+    assert client_for(mentor.user).get(_document(delivering)).status_code == 404
+
+
+def _rows(person: Participant) -> list[tuple[str, str, str, str]]:
+    """Allocation's rows in the person's Your tasks."""
+    rows = pairing_rows(list(own_participations(person.user)))
+    return [(r.title, r.href, r.status, r.hint) for r in rows.get(person.pk, [])]
+
+
+LEFT = (
+    "Your one-to-one session with {}",
+    "",
+    "Will not go ahead",
+    "{} is no longer taking part in the scheme, so the session will not go ahead. "
+    "There is nothing you need to do.",
+)
+
+
+def _left(name: str) -> tuple[str, str, str, str]:
+    return (LEFT[0].format(name), LEFT[1], LEFT[2], LEFT[3].format(name))
+
+
+@pytest.mark.parametrize("how", ["consent", "withdrawn"])
+def test_before_phase_2_a_partner_is_told_the_session_will_not_go_ahead_and_never_why(
+    lead: User, delivering: Pair, mentor: Participant, mentee: Participant, how: str
+) -> None:
+    assert _rows(mentor) == [
+        ("Read the group's feedback for Dr Mentee One", _document(delivering), "Ready", "")
+    ]
+    _stop(mentee, how, lead)
+    assert _rows(mentor) == [_left("Dr Mentee One")]
+    assert not any("consent" in part or "withdr" in part for part in _rows(mentor)[0])
+
+
+def test_a_mentee_is_told_when_their_mentor_stops_taking_part(
+    lead: User, delivering: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    assert _rows(mentee) == []
+    _stop(mentor, "withdrawn", lead)
+    assert _rows(mentee) == [_left("Dr Mentor One")]
+
+
+def test_the_notice_shows_in_your_tasks_without_a_link(
+    client_for: ClientFor, lead: User, delivering: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _stop(mentee, "consent", lead)
+    page = client_for(mentor.user).get(reverse("tasks")).content.decode()
+    assert "Dr Mentee One is no longer taking part in the scheme" in page
+    assert _document(delivering) not in page and "Will not go ahead" in page
+
+
+def test_an_approved_document_that_names_a_mentor_is_withheld_until_corrected(
+    client_for: ClientFor, lead: User, delivering: Pair, other_mentor: Participant
+) -> None:
+    """Approval refuses a version naming a mentor; one approved before a mentor of that
+    name joined (or before approval checked names) is withheld from the mentor who
+    delivers it, unaudited, and the PDF goes to the page that says so."""
+    client = client_for(delivering.mentor.user)
+    version = phase_1.document_edit(
+        actor=lead, mentee=delivering.mentee, texts={"technology": "Clear, said Dr Mentor Two."}
+    )
+    other_mentor.user.full_name = "Dr Zed Zebedee"
+    other_mentor.user.save(update_fields=["full_name"])
+    phase_1.document_approve(
+        actor=lead, mentee=delivering.mentee, number=version.number, names_checked=True
+    )
+    assert "Clear, said Dr Mentor Two." in client.get(_document(delivering)).content.decode()
+    # Then the mentor's name is put back as it was: the approved version names them
+    other_mentor.user.full_name = "Dr Mentor Two"
+    other_mentor.user.save(update_fields=["full_name"])
+    reads = AuditEvent.objects.filter(summary="Read a released feedback document").count()
+
+    page = client.get(_document(delivering))
+    pdf = client.get(
+        reverse("released_document_pdf", args=[delivering.mentee.scheme_id, delivering.mentee_id])
+    )
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "This feedback document is being corrected" in body
+    assert "Dr Mentor Two" not in body
+    assert pdf.status_code == 302 and pdf["Location"] == _document(delivering)
+    assert AuditEvent.objects.filter(summary="Read a released feedback document").count() == reads

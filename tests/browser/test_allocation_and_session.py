@@ -237,7 +237,7 @@ def test_lead_allocates_and_publishes_and_a_mentor_logs_a_45_minute_session(
     assert lead.get_by_text("Everything in allocation is finished.").is_visible()
     assert lead.get_by_text(
         "The questionnaires “Before the session” open, and the 2 mentees and 2 mentors who "
-        "have consented are emailed that theirs is ready."
+        "should answer are emailed that theirs is ready."
     ).is_visible()
     lead.get_by_role("button", name="Move on to phase 2: one-to-one feedback").click()
 

@@ -92,6 +92,7 @@ def test_staff_reading_documents_transcripts_or_answers_is_recorded(
 def test_the_delivering_mentor_reading_the_released_document_is_recorded(
     client_for: ClientFor, phase_1: Scheme, mentor: Participant, mentee: Participant
 ) -> None:
+    ConsentFactory(participant=mentee)  # a document is released while both take part
     publish(phase_1, [(mentor, mentee)])
     for name in ("released_document", "released_document_pdf"):
         response = client_for(mentor.user).get(reverse(name, args=[phase_1.pk, mentee.pk]))

@@ -48,11 +48,13 @@ def test_a_refused_request_is_logged_once_as_one_line(
     settings.DEBUG = True  # Django's own console handler printed every line again then
     console = _console()
     out = io.StringIO()
-    previous = console.setStream(out)  # type: ignore[arg-type]
+    # Swapped without setStream, which flushes the old stream (a test runner's worker
+    # may have closed it).
+    previous, console.stream = console.stream, out  # type: ignore[assignment]
     try:
         response = client_for(mentor.user).get(reverse("schemes:detail", args=[scheme.pk]))
     finally:
-        console.setStream(previous)  # type: ignore[arg-type]
+        console.stream = previous
 
     assert response.status_code == 403
     assert out.getvalue() == f"Forbidden (Permission denied): /schemes/{scheme.pk}/\n"

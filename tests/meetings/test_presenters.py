@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from revmentor.allocation.models import Pair
@@ -14,10 +16,11 @@ from revmentor.core.models import User
 from revmentor.feedback import services as feedback_services
 from revmentor.meetings import presenters, services
 from revmentor.schemes import selectors as scheme_selectors
-from revmentor.schemes.models import Participant, Phase, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from revmentor.schemes.presenters import STAGE_COUNTERS, TASK_PROVIDERS, task_rows
+from revmentor.schemes.services import consent_withdraw, participant_withdraw
 from tests.factories import ConsentFactory
-from tests.meetings.conftest import local, publish
+from tests.meetings.conftest import local, person, publish, scheme_in_phase_2
 
 ClientFor = Callable[[User | None], Client]
 NOW = local(2027, 3, 1, 10, 0)
@@ -226,3 +229,106 @@ def test_a_mentee_allowed_to_read_their_document_finds_it_in_your_tasks(
     page = client.get(document).content.decode()
     pdf = reverse("released_document_pdf", args=[scheme.pk, mentee.pk])
     assert f'href="{reverse("tasks")}"' in page and f'href="{pdf}"' in page
+
+
+# When the other person of the pair stops taking part: withdraws their consent, or the
+# lead withdraws them. The partner is told the session will not go ahead, never why.
+
+
+def _stop(person: Participant, how: str) -> None:
+    if how == "consent":
+        consent_withdraw(participant=person)
+    else:
+        participant_withdraw(actor=None, participant=person, reason="Moved trust")  # type: ignore[arg-type]
+
+
+def _session_rows(person: Participant) -> list[tuple[str, str, str, str]]:
+    rows = presenters.session_rows(list(scheme_selectors.own_participations(person.user)))
+    return [(r.title, r.href, r.status, r.hint) for r in rows.get(person.pk, [])]
+
+
+def _left(name: str) -> tuple[str, str, str, str]:
+    return (
+        f"Your one-to-one session with {name}",
+        "",
+        "Will not go ahead",
+        f"{name} is no longer taking part in the scheme, so the session will not go ahead. "
+        "There is nothing you need to do.",
+    )
+
+
+@pytest.mark.parametrize("how", ["consent", "withdrawn"])
+def test_a_partner_is_told_the_session_will_not_go_ahead_in_the_same_words_either_way(
+    pair: Pair, mentor: Participant, mentee: Participant, how: str
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    _stop(mentee, how)
+    assert _session_rows(mentor) == [_left("Dr Mentee One")]
+
+
+def test_a_mentee_is_told_when_their_mentor_stops(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _stop(mentor, "consent")
+    assert _session_rows(mentee) == [_left("Dr Mentor One")]
+
+
+def test_a_session_logged_before_the_partner_left_stays_done(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=40)
+    _stop(mentee, "consent")
+    assert _session_rows(mentor)[0][0::2] == (presenters.TASK_TITLE, "completed")
+
+
+def test_your_tasks_shows_the_notice_without_a_link_to_arrange_the_session(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _stop(mentee, "withdrawn")
+    page = client_for(mentor.user).get(reverse("tasks")).content.decode()
+    assert "Dr Mentee One is no longer taking part in the scheme" in page
+    assert reverse("own_meeting", args=[pair.allocation.scheme_id]) not in page
+    assert "Moved trust" not in page
+
+
+@pytest.mark.parametrize("how", ["consent", "withdrawn"])
+def test_a_mentee_who_stopped_no_longer_reads_their_document(
+    client_for: ClientFor, approved: Pair, mentee: Participant, how: str
+) -> None:
+    scheme = approved.allocation.scheme
+    scheme.release_documents_to_mentees = True
+    scheme.save()
+    services.meeting_log(participant=mentee, pair=approved, held=True, duration_minutes=30)
+    assert _read(client_for, mentee.user, approved) == 200
+    _stop(mentee, how)
+    assert _read(client_for, mentee.user, approved) == 404
+
+
+def test_a_mentor_no_longer_reads_the_document_of_a_mentee_who_stopped(
+    client_for: ClientFor, approved: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    assert _read(client_for, mentor.user, approved) == 200
+    _stop(mentee, "consent")
+    assert _read(client_for, mentor.user, approved) == 404
+
+
+def test_your_tasks_costs_the_same_queries_for_1_or_4_pairs_some_of_them_left(
+    client_for: ClientFor, phase_2: Scheme, mentee: Participant
+) -> None:
+    """A mentee met by several mentors, one of whom left: no query a pair."""
+    ConsentFactory(participant=mentee)
+    bigger = scheme_in_phase_2()
+    counts = []
+    for scheme, one, n in (
+        (phase_2, mentee, 1),
+        (bigger, person(bigger, ParticipantRole.MENTEE), 4),
+    ):
+        mentors = [person(scheme, ParticipantRole.MENTOR) for _ in range(n)]
+        publish(scheme, [(m, one) for m in mentors])
+        _stop(mentors[0], "consent")
+        client = client_for(one.user)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("tasks")).content.decode()
+        assert page.count("is no longer taking part in the scheme") == 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -545,3 +545,18 @@ def test_the_session_page_makes_the_same_number_of_queries_for_1_or_3_pairs(
         assert page.count("Changed from 45 to 50 minutes by you on 1 March 2027.") == n
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_partner_of_someone_who_left_is_told_the_session_will_not_go_ahead_on_the_page(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    consent_withdraw(participant=mentee)
+    page = client_for(mentor.user).get(reverse("own_meeting", args=[pair.allocation.scheme_id]))
+    body = page.content.decode()
+    assert (
+        "Dr Mentee One is no longer taking part in the scheme, so the session will not go ahead."
+        in body
+    )
+    for gone in ("Propose a", "Confirm this time", "Save", mentee.user.email, ".ics", "consent"):
+        assert gone not in body

@@ -4,7 +4,8 @@ Every click of a questionnaire opens it with this query (ADR 0012). Here it is h
 the ORM, case by case: the user takes no part; the stage does not exist, is not open, has
 no questionnaire for the role or has it switched off; consent was never given or was
 withdrawn; the participant withdrew; a response exists, on an older version of the
-questionnaire, draft or submitted. Every field of every instance it builds equals the
+questionnaire, draft or submitted; a questionnaire about the session, for someone in a
+pair, someone left unmatched, and in a scheme without a published allocation. Every field of every instance it builds equals the
 field as the ORM loads it (dates, JSON, booleans: SQLite and PostgreSQL convert them
 differently), and ``services.answerable`` refuses when, and with the words, the ORM-based
 ``services.instrument_for`` does (or says there is no such questionnaire).
@@ -20,6 +21,7 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import User
 from revmentor.questionnaires import selectors, services
 from revmentor.questionnaires.models import (
@@ -29,7 +31,7 @@ from revmentor.questionnaires.models import (
     Stage,
 )
 from revmentor.questionnaires.services import QuestionnaireError
-from revmentor.schemes.models import Participant, ParticipantStatus, Scheme
+from revmentor.schemes.models import Participant, ParticipantStatus, Phase, Scheme
 from tests.factories import ConsentFactory, SchemeFactory
 
 
@@ -61,6 +63,12 @@ def _orm(user: User, scheme: Scheme, timepoint: str) -> dict[str, Any]:
         "consented": bool(participant and participant.consents.filter(withdrawn_at=None).exists()),
         "domains": instrument.domains() if instrument else None,
         "answers": dict(response.answers.values_list("name", "value")) if response else {},
+        "asked_about_session": bool(
+            participant
+            and Participant.objects.filter(pk=participant.pk)
+            .filter(selectors.asked_about_session())
+            .exists()
+        ),
     }
 
 
@@ -92,6 +100,7 @@ def _check(user: User, scheme: Scheme, timepoint: str) -> selectors.Answering:
     assert found.consented == expected["consented"]
     if found.participant is None:
         return found
+    assert found.asked_about_session == expected["asked_about_session"]
     # Related objects are attached, without queries, and equal to what the ORM loads.
     with CaptureQueriesContext(connection) as queries:
         assert found.participant.user is user
@@ -226,3 +235,35 @@ def test_answers_read_with_it_keep_every_character(
         consented_mentor.user, scheme.pk, open_stage.timepoint, with_answers=True
     )
     assert again.answers == {"understanding": "2", "concerns": "yes", "concerns_text": typed}
+
+
+def test_a_questionnaire_about_the_session_for_the_paired_and_the_unmatched(
+    scheme: Scheme,
+    consented_mentor: Participant,
+    other_mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+) -> None:
+    for person in (other_mentor, mentee, other_mentee):
+        ConsentFactory(participant=person)
+    scheme.phase = Phase.PHASE_2
+    scheme.save()
+    Stage.objects.filter(scheme=scheme).update(opened_at=timezone.now())
+    # No allocation published (a draft is none): everyone is asked, as before.
+    draft = Allocation.objects.create(
+        scheme=scheme, number=1, seed=1, algorithm="test", inputs_sha256="", record={}
+    )
+    Pair.objects.create(allocation=draft, mentor=consented_mentor, mentee=mentee)
+    assert _check(other_mentor.user, scheme, "pre_session").asked_about_session
+    # Published: the pair is asked; the mentor and mentee left unmatched are refused
+    # there, in the words of the ORM's check, and still answer the earlier questionnaires.
+    Allocation.objects.filter(pk=draft.pk).update(status=Allocation.Status.PUBLISHED)
+    assert _check(consented_mentor.user, scheme, "pre_session").asked_about_session
+    assert _check(mentee.user, scheme, "post_session").asked_about_session
+    for unmatched in (other_mentor, other_mentee):
+        found = _check(unmatched.user, scheme, "post_session")
+        assert not found.asked_about_session
+        with pytest.raises(services.NoSession):
+            services.answerable(found)
+    found = _check(other_mentor.user, scheme, "post_phase1")
+    assert services.answerable(found).stage.timepoint == "post_phase1"

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from revmentor.config import jinja2
 from revmentor.core.models import User
+from revmentor.schemes import services
 from revmentor.schemes.models import Consent, Participant
 from tests.factories import ConsentFactory
 
@@ -99,3 +102,105 @@ def test_home_sends_staff_to_schemes_and_participants_to_tasks(
 ) -> None:
     assert client_for(lead).get(reverse("home"))["Location"] == reverse("schemes:list")
     assert client_for(mentor.user).get(reverse("home"))["Location"] == reverse("tasks")
+
+
+# Your tasks says who ended someone's part in a scheme, and when.
+
+
+def _tasks(client_for: ClientFor, person: Participant) -> str:
+    return client_for(person.user).get(reverse("tasks")).content.decode()
+
+
+def test_someone_the_lead_withdrew_is_told_the_lead_recorded_it_not_that_they_withdrew(
+    client_for: ClientFor, lead: User, mentee: Participant
+) -> None:
+    ConsentFactory(participant=mentee)
+    services.participant_withdraw(
+        actor=lead, participant=mentee, reason="Left the trust", on=date(2026, 1, 5)
+    )
+    page = _tasks(client_for, mentee)
+    assert (
+        "The scheme&#39;s lead has recorded that you are no longer taking part, "
+        "as of 5 January 2026." in page
+    )
+    assert "You withdrew" not in page and "Left the trust" not in page
+
+
+def test_someone_who_withdrew_their_consent_is_told_they_withdrew_and_how_to_come_back(
+    client_for: ClientFor, mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    with time_machine.travel(datetime(2026, 2, 3, 9, tzinfo=UTC), tick=False):
+        services.consent_withdraw(participant=mentor)
+    page = _tasks(client_for, mentor)
+    assert "You withdrew from this scheme on 3 February 2026." in page
+    assert reverse("consent", args=[mentor.scheme_id]) in page
+    assert "Give consent first" not in page
+
+
+def test_the_lead_recording_it_after_they_withdrew_consent_still_says_they_withdrew(
+    client_for: ClientFor, lead: User, mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    with time_machine.travel(datetime(2026, 2, 3, 9, tzinfo=UTC), tick=False):
+        services.consent_withdraw(participant=mentor)
+    services.participant_withdraw(actor=lead, participant=mentor, reason="", on=date(2026, 2, 10))
+    page = _tasks(client_for, mentor)
+    assert "You withdrew from this scheme on 3 February 2026." in page
+    assert "recorded" not in page
+
+
+# Research use can be allowed or stopped later, without stopping taking part
+
+
+def test_someone_taking_part_allows_research_use_later_and_goes_on_taking_part(
+    client_for: ClientFor, mentor: Participant
+) -> None:
+    from django.core import mail
+
+    from revmentor.core.models import AuditEvent
+    from revmentor.schemes.selectors import research_participant_ids
+
+    first = ConsentFactory(participant=mentor, research_use=False)
+    client = client_for(mentor.user)
+    url = reverse("consent", args=[mentor.scheme_id])
+    assert "Allow research use of my answers" in client.get(url).content.decode()
+    assert mentor.pk not in research_participant_ids(mentor.scheme)
+
+    response = client.post(url, {"research_use_change": "allow"}, follow=True)
+
+    assert "Your answers may now be used for research" in response.content.decode()
+    first.refresh_from_db()
+    current = mentor.current_consent()
+    assert first.withdrawn_at is not None  # the record of what was agreed first stays
+    assert current is not None and current.pk != first.pk
+    assert (current.take_part, current.research_use) == (True, True)
+    assert mentor.pk in research_participant_ids(mentor.scheme)
+    assert "You withdrew" not in client.get(reverse("tasks")).content.decode()
+    assert mail.outbox == []  # nobody is told: they have not stopped taking part
+    assert AuditEvent.objects.filter(summary="Allowed research use").count() == 1
+
+    client.post(url, {"research_use_change": "stop"})
+
+    assert mentor.pk not in research_participant_ids(mentor.scheme)
+    assert Consent.objects.filter(participant=mentor, withdrawn_at__isnull=True).count() == 1
+    assert mentor.current_consent().take_part  # type: ignore[union-attr]
+
+
+def test_changing_research_use_to_what_it_is_or_without_consent_changes_nothing(
+    client_for: ClientFor, mentor: Participant, other_mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor, research_use=True)
+    url = reverse("consent", args=[mentor.scheme_id])
+
+    already = client_for(mentor.user).post(url, {"research_use_change": "allow"}, follow=True)
+    never = client_for(other_mentor.user).post(
+        reverse("consent", args=[other_mentor.scheme_id]),
+        {"research_use_change": "allow"},
+        follow=True,
+    )
+
+    assert "already allows research use" in already.content.decode()
+    assert "Give your consent first" in never.content.decode()
+    assert Consent.objects.filter(participant=mentor).count() == 1
+    assert not Consent.objects.filter(participant=other_mentor).exists()

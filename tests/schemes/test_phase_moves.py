@@ -98,8 +98,8 @@ def test_starting_phase_1_lists_people_not_invited_or_not_consented_and_who_is_e
         "questionnaire until they do.",
     ]
     assert (
-        "The questionnaires “Before the group interview” open, and the 2 mentors who have "
-        "consented are emailed that theirs is ready." in move.effects
+        "The questionnaires “Before the group interview” open, and the 2 mentors who should "
+        "answer are emailed that theirs is ready." in move.effects
     )
     assert "The feedback domains are fixed: they can no longer be changed." in move.effects
 
@@ -237,8 +237,8 @@ def test_the_dashboard_links_to_the_move_page_which_lists_what_is_unfinished(
     assert "<h1>Move on to phase 1: group assessment</h1>" in page
     assert "1 person has not been invited." in page
     assert (
-        "The questionnaires “Before the group interview” open, and the 1 mentor who has "
-        "consented is emailed that theirs is ready." in page
+        "The questionnaires “Before the group interview” open, and the 1 mentor who should "
+        "answer is emailed that theirs is ready." in page
     )
     assert "I have read what is unfinished and want to move on anyway" in page
     assert 'name="seen" value="not-invited"' in page

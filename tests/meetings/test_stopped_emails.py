@@ -1,0 +1,169 @@
+"""When someone stops taking part (withdraws their consent, or the lead withdraws them):
+their partner in a published pair is emailed that the session will not go ahead, never
+why, and the scheme's other leads are emailed how and what it means for the pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from revmentor.allocation.models import Allocation, Pair
+from revmentor.core.models import AuditEvent, User
+from revmentor.meetings import services
+from revmentor.meetings.tasks import send_meeting_reminder
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, StaffRole
+from revmentor.schemes.services import consent_withdraw, participant_withdraw
+from tests.factories import ConsentFactory, MembershipFactory, ParticipantFactory, UserFactory
+from tests.meetings.conftest import local, publish
+
+NOW = local(2027, 3, 1, 10, 0)
+SESSION = local(2027, 3, 15, 14, 30)
+PARTNER_SUBJECT = "your one-to-one session will not go ahead"
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def co_lead(scheme: Scheme) -> User:
+    user = UserFactory(full_name="Cora Colead", email="colead@example.nhs.uk")
+    MembershipFactory(scheme=scheme, user=user, role=StaffRole.LEAD)
+    return user
+
+
+def _to(*people: User) -> list[list[str]]:
+    return sorted([person.email] for person in people)
+
+
+def _sent(subject: str) -> list[mail.EmailMessage]:
+    return [m for m in mail.outbox if subject in m.subject]
+
+
+def test_a_mentee_withdrawing_consent_tells_their_mentor_and_every_lead(
+    lead: User, co_lead: User, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    mail.outbox.clear()
+    consent_withdraw(participant=mentee)
+    (partner,) = _sent(PARTNER_SUBJECT)
+    assert partner.to == [mentor.user.email]
+    assert "Dr Mentee One is no longer taking part in Gastro scheme" in partner.body
+    assert "will not go ahead" in partner.body
+    # How to reach the site, not a reply to a no-reply address; and never why.
+    assert f"{settings.SITE_URL}{reverse('tasks')}" in partner.body
+    assert reverse("account_request_login_code") in partner.body
+    for hidden in ("consent", "withdr", "reply"):
+        assert hidden not in partner.body.lower()
+    leads = _sent("a participant is no longer taking part")
+    assert sorted(m.to for m in leads) == _to(lead, co_lead)
+    body = leads[0].body
+    assert "Dr Mentee One, a mentee in Gastro scheme, is no longer taking part" in body
+    assert "they withdrew their consent on the site on 1 March 2027" in body
+    assert (
+        "Their one-to-one session with Dr Mentor One will not go ahead. "
+        "We have emailed Dr Mentor One to say so, without saying why." in body
+    )
+    participant_page = reverse("schemes:participant_edit", args=[mentee.scheme_id, mentee.pk])
+    assert f"{settings.SITE_URL}{participant_page}" in body
+    assert mentee.user.email not in [address for m in mail.outbox for address in m.to]
+    sends = AuditEvent.objects.filter(action=AuditEvent.Action.SEND)
+    assert sends.filter(summary__contains="will not go ahead").count() == 1
+    assert sends.filter(summary__contains="stopped taking part").count() == 2
+
+
+def test_the_lead_who_withdraws_someone_is_not_emailed_but_the_others_and_the_partner_are(
+    lead: User, co_lead: User, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    mail.outbox.clear()
+    participant_withdraw(actor=lead, participant=mentor, reason="Maternity leave")
+    (partner,) = _sent(PARTNER_SUBJECT)
+    assert partner.to == [mentee.user.email]
+    assert "withdr" not in partner.body.lower() and "Maternity" not in partner.body
+    (told,) = _sent("a participant is no longer taking part")
+    assert told.to == [co_lead.email]
+    assert "Lena Lead recorded on 1 March 2027 that they are withdrawn" in told.body
+    assert "Maternity" not in told.body
+
+
+def test_a_partner_whose_session_was_logged_is_not_emailed(
+    lead: User, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    mail.outbox.clear()
+    consent_withdraw(participant=mentee)
+    assert _sent(PARTNER_SUBJECT) == []
+    (told,) = _sent("a participant is no longer taking part")
+    assert "Their session with Dr Mentor One was already logged" in told.body
+
+
+def test_a_partner_who_already_left_is_not_emailed(
+    lead: User, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    consent_withdraw(participant=mentor)
+    mail.outbox.clear()
+    participant_withdraw(actor=lead, participant=mentee, reason="")
+    assert mail.outbox == []  # no partner to tell; the lead did it
+    consent_withdraw(participant=mentee)
+    assert mail.outbox == []  # already withdrawn: nobody is told again
+
+
+def test_someone_never_taking_part_is_withdrawn_without_emails(
+    lead: User, co_lead: User, mentor: Participant
+) -> None:
+    participant_withdraw(actor=lead, participant=mentor, reason="Never replied")
+    assert mail.outbox == []
+
+
+def test_without_a_pair_the_leads_are_told_no_session_is_affected(
+    lead: User, mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    consent_withdraw(participant=mentor)
+    (told,) = mail.outbox
+    assert told.to == [lead.email]
+    assert "They are not in a pair, so no session is affected." in told.body
+
+
+def test_someone_in_a_draft_allocation_means_running_it_again(
+    lead: User, scheme: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    for someone in (mentor, mentee):
+        ConsentFactory(participant=someone)
+    scheme.phase = Phase.ALLOCATION
+    scheme.save()
+    draft = Allocation.objects.create(
+        scheme=scheme, number=1, seed=1, algorithm="x", inputs_sha256="0" * 64, record={}
+    )
+    Pair.objects.create(allocation=draft, mentor=mentor, mentee=mentee)
+    consent_withdraw(participant=mentee)
+    (told,) = mail.outbox  # the mentor was not told: nothing was published
+    assert "They are paired with Dr Mentor One in draft allocation 1." in told.body
+    assert "Run the allocation again" in told.body
+
+
+def test_a_mentee_with_two_mentors_leaving_tells_both(
+    lead: User, phase_2: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    second = ParticipantFactory(scheme=phase_2, role=ParticipantRole.MENTOR)
+    for someone in (mentor, mentee, second):
+        ConsentFactory(participant=someone)
+    publish(phase_2, [(mentor, mentee), (second, mentee)])
+    participant_withdraw(actor=lead, participant=mentee, reason="")
+    assert sorted(m.to for m in _sent(PARTNER_SUBJECT)) == _to(mentor.user, second.user)
+
+
+def test_no_reminder_is_sent_for_a_session_that_will_not_go_ahead(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    meeting = services.meeting_confirm(participant=mentee, pair=pair)
+    assert send_meeting_reminder.call(meeting.pk, meeting.sequence) == 2
+    consent_withdraw(participant=mentee)
+    assert send_meeting_reminder.call(meeting.pk, meeting.sequence) == 0
