@@ -27,7 +27,11 @@ from revmentor.core import audit
 from revmentor.core.models import AuditEvent
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
 from revmentor.meetings.selectors import ConsentState, consent_states
-from revmentor.meetings.tasks import send_meeting_confirmation, send_meeting_reminder
+from revmentor.meetings.tasks import (
+    send_meeting_confirmation,
+    send_meeting_proposed,
+    send_meeting_reminder,
+)
 from revmentor.schemes.models import Participant, Phase
 
 logger = logging.getLogger(__name__)
@@ -137,9 +141,10 @@ def meeting_propose(
     """Propose (or change) the time and place of the pair's session; return the meeting.
 
     Either person may propose. A new proposal replaces the old one and needs confirming
-    again by the other person. ``starts_at`` must be timezone-aware (ValueError if not),
-    in the future and within a year. Raises MeetingError outside phase 2, after the
-    session was logged, or if the place is not a short room or link.
+    again by the other person, who is emailed (``tasks.send_meeting_proposed``).
+    ``starts_at`` must be timezone-aware (ValueError if not), in the future and within a
+    year. Raises MeetingError outside phase 2, after the session was logged, or if the
+    place is not a short room or link.
     """
     if timezone.is_naive(starts_at):
         raise ValueError("starts_at must be timezone-aware")
@@ -161,6 +166,7 @@ def meeting_propose(
     meeting.confirmed_by = None
     meeting.save()
     _audit(participant, meeting, pair, "Proposed a time for the session")
+    send_meeting_proposed.enqueue(meeting.pk, meeting.sequence)
     return meeting
 
 

@@ -84,6 +84,52 @@ def _send(meeting_id: int, sequence: int, *, kind: str) -> int:
 
 
 @task()
+def send_meeting_proposed(meeting_id: int, sequence: int) -> int:
+    """Tell the other person of the pair that a time was proposed, to confirm or change.
+
+    Sends nothing if, before the task ran, the time was changed, confirmed or cancelled,
+    the session logged, or either person stopped taking part. Returns how many emails
+    were sent (0 or 1). No invite is attached: the time is not agreed yet.
+    """
+    meeting = (
+        Meeting.objects.select_related(
+            "pair__mentor__user", "pair__mentee__user", "pair__allocation__scheme"
+        )
+        .filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
+        .filter(pk=meeting_id, sequence=sequence, confirmed_at__isnull=True, held__isnull=True)
+        .exclude(starts_at__isnull=True)
+        .first()
+    )
+    if meeting is None or meeting.proposed_by_id is None:
+        return 0
+    pair, scheme = meeting.pair, meeting.pair.allocation.scheme
+    proposer = pair.mentor if meeting.proposed_by_id == pair.mentor_id else pair.mentee
+    person = pair.other(proposer.pk)
+    context = {
+        "person": person,
+        "other": proposer,
+        "meeting": meeting,
+        "again": sequence > 1,
+        "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
+        "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
+    }
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}a time is proposed for your session",
+        message=render_to_string("emails/meeting_proposed.txt", context),
+        from_email=None,
+        recipient_list=[person.user.email],
+    )
+    audit.record(
+        actor=None,
+        action=AuditEvent.Action.SEND,
+        obj=meeting,
+        summary="Sent the email that a time is proposed",
+        scheme_id=scheme.pk,
+    )
+    return 1
+
+
+@task()
 def send_meeting_confirmation(meeting_id: int, sequence: int) -> int:
     """Email both people that their session is arranged, with the invite attached.
 
