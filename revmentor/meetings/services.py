@@ -28,6 +28,7 @@ from revmentor.core.models import AuditEvent
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
 from revmentor.meetings.selectors import ConsentState, consent_states
 from revmentor.meetings.tasks import (
+    send_log_changed,
     send_meeting_confirmation,
     send_meeting_proposed,
     send_meeting_reminder,
@@ -386,4 +387,6 @@ def meeting_log(
             whose = f" {how} by the {other.role}"
         summary = f"Changed the session{whose} {change_text(old, new)}"
     _audit(participant, meeting, pair, summary)
+    if previous == old and old[0] is not None:
+        send_log_changed.enqueue(meeting.pk, meeting.log_version)  # their answer went
     return meeting

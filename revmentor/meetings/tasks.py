@@ -130,6 +130,54 @@ def send_meeting_proposed(meeting_id: int, sequence: int) -> int:
 
 
 @task()
+def send_log_changed(meeting_id: int, log_version: int) -> int:
+    """Tell the person whose logged (or confirmed) answer about the session was replaced
+    by the other person's: session length is a primary outcome, and it was theirs too.
+
+    Sends nothing if the answer changed again before the task ran, or either person has
+    stopped taking part. Returns how many emails were sent (0 or 1).
+    """
+    from revmentor.meetings.services import answer_text
+
+    meeting = (
+        Meeting.objects.select_related(
+            "pair__mentor__user", "pair__mentee__user", "pair__allocation__scheme"
+        )
+        .filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
+        .filter(pk=meeting_id, log_version=log_version, previous_held__isnull=False)
+        .first()
+    )
+    if meeting is None or meeting.logged_by_id is None:
+        return 0
+    pair, scheme = meeting.pair, meeting.pair.allocation.scheme
+    changer = pair.mentor if meeting.logged_by_id == pair.mentor_id else pair.mentee
+    person = pair.other(changer.pk)
+    context = {
+        "person": person,
+        "other": changer,
+        "before": answer_text(meeting.previous_held, meeting.previous_minutes),
+        "after": answer_text(meeting.held, meeting.duration_minutes),
+        "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
+        "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
+    }
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}what was logged about your session "
+        "has changed",
+        message=render_to_string("emails/session_log_changed.txt", context),
+        from_email=None,
+        recipient_list=[person.user.email],
+    )
+    audit.record(
+        actor=None,
+        action=AuditEvent.Action.SEND,
+        obj=meeting,
+        summary="Sent the email that the logged session was changed",
+        scheme_id=scheme.pk,
+    )
+    return 1
+
+
+@task()
 def send_meeting_confirmation(meeting_id: int, sequence: int) -> int:
     """Email both people that their session is arranged, with the invite attached.
 
