@@ -12,9 +12,10 @@ from django.utils import timezone
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.allocation.presenters import partner_left_row, taking_part
 from revmentor.feedback.models import FeedbackDocument
+from revmentor.meetings.answers import answer_text, change_text
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.selectors import meeting_of
-from revmentor.meetings.services import LOG_PHASES, answer_text, change_text, name_of
+from revmentor.meetings.services import LOG_PHASES, name_of
 from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow
 

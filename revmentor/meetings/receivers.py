@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from revmentor.core.models import User
-from revmentor.meetings.tasks import Stopped, send_stopped_taking_part
+from revmentor.meetings.stopping import Stopped, send_stopped_taking_part
 from revmentor.schemes.models import Participant
 from revmentor.schemes.signals import participant_stopped
 

@@ -25,6 +25,7 @@ from django_tasks import default_task_backend
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent
+from revmentor.meetings.answers import Answer, answer_text, change_text
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
 from revmentor.meetings.selectors import ConsentState, consent_states
 from revmentor.meetings.tasks import (
@@ -242,26 +243,6 @@ def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
     meeting.save()
     _audit(participant, meeting, pair, "Cancelled the time of the session")
     return meeting
-
-
-#: A logged answer: whether the session took place (None: not logged) and its minutes.
-Answer = tuple[bool | None, int | None]
-
-
-def answer_text(held: bool | None, minutes: int | None) -> str:
-    """A logged answer in words: "took place, 45 minutes", "did not take place"."""
-    if held is None:
-        return "not logged"
-    return f"took place, {minutes} minutes" if held else "did not take place"
-
-
-def change_text(old: Answer, new: Answer) -> str:
-    """A change of answer in words: "from 45 to 60 minutes" when both say it took place,
-    otherwise "from "took place, 45 minutes" to "did not take place"".
-    """
-    if old[0] and new[0]:
-        return f"from {old[1]} to {new[1]} minutes"
-    return f'from "{answer_text(*old)}" to "{answer_text(*new)}"'
 
 
 def _changed_message(participant: Participant, other: Participant, meeting: Meeting) -> str:

@@ -1,0 +1,199 @@
+"""When someone stops taking part: word to their partner in a published pair that the
+session will not go ahead (never why), and to the scheme's other leads how they stopped
+and what it means for their pairs. Queued by meetings.receivers on
+``schemes.signals.participant_stopped``."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from revmentor.allocation.models import Allocation, Pair
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent, User
+from revmentor.meetings.selectors import meeting_of
+from revmentor.schemes.models import Participant, StaffRole
+
+logger = logging.getLogger(__name__)
+
+
+class Stopped(StrEnum):
+    """How a participant stopped taking part. Only the scheme's leads are told which."""
+
+    CONSENT = "consent"  # they withdrew their consent on the site
+    WITHDRAWN = "withdrawn"  # someone managing the scheme withdrew them
+
+
+@task()
+def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None) -> int:
+    """Tell those it affects that a participant stopped taking part; return emails sent.
+
+    The partner of each published pair whose session is not logged yet, if they still
+    take part, learns that the session will not go ahead, never why. Each of the
+    scheme's leads, but the one who withdrew them (``actor_id``), learns how they
+    stopped and what it means for their pairs, published or in a draft. Queued when
+    ``schemes.signals.participant_stopped`` is sent (meetings.receivers).
+    """
+    participant = Participant.objects.select_related("user", "scheme").get(pk=participant_id)
+    pairs = list(
+        Pair.objects.filter(allocation__scheme_id=participant.scheme_id)
+        .filter(Q(mentor=participant) | Q(mentee=participant))
+        .exclude(allocation__status=Allocation.Status.DISCARDED)
+        .with_taking_part()
+        .select_related("allocation", "mentor__user", "mentee__user", "meeting")
+        .order_by("allocation__number", "pk")
+    )
+    told = [
+        pair
+        for pair in pairs
+        if pair.allocation.status == Allocation.Status.PUBLISHED
+        and _session_stops(pair, participant)
+        and _reachable(pair.other(participant.pk))
+    ]
+    for pair in told:
+        _email_partner(pair, participant)
+    effects = [_effect(pair, participant, pair in told) for pair in pairs]
+    leads = _leads_to_tell(participant.scheme_id, actor_id)
+    for lead in leads:
+        _email_lead(lead, participant, Stopped(how), actor_id, effects)
+    sent = len(told) + len(leads)
+    logger.info("Told %s people that participant %s stopped taking part", sent, participant_id)
+    return sent
+
+
+def _session_stops(pair: Pair, participant: Participant) -> bool:
+    """Whether the pair's session, not logged yet, now will not go ahead for a partner
+    still taking part (a logged session is over; a partner who left was told nothing)."""
+    meeting = meeting_of(pair)
+    return not (meeting is not None and meeting.is_logged) and pair.takes_part(
+        pair.other(participant.pk).pk
+    )
+
+
+def _reachable(person: Participant) -> bool:
+    """Whether the person has an email address of their own to write to."""
+    return not person.imported and person.erased_at is None
+
+
+def _name(person: Participant | User) -> str:
+    user = person.user if isinstance(person, Participant) else person
+    return user.full_name or user.email
+
+
+def _tasks_link() -> str:
+    return f"{settings.SITE_URL}{reverse('tasks')}"
+
+
+def _email_partner(pair: Pair, participant: Participant) -> None:
+    """Tell the other person of ``pair`` that the session will not go ahead."""
+    partner = pair.other(participant.pk)
+    meeting = meeting_of(pair)
+    context = {
+        "person": partner,
+        "other": participant,
+        "scheme": participant.scheme,
+        "arranged": meeting is not None and meeting.starts_at is not None,
+        "role": partner.role,
+        "link": _tasks_link(),
+        "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
+    }
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}your one-to-one session will not go ahead",
+        message=render_to_string("emails/partner_left.txt", context),
+        from_email=None,
+        recipient_list=[partner.user.email],
+    )
+    audit.record(
+        actor=None,
+        action=AuditEvent.Action.SEND,
+        obj=partner,
+        summary="Sent the email that their session will not go ahead",
+        scheme_id=participant.scheme_id,
+    )
+
+
+def _effect(pair: Pair, participant: Participant, told: bool) -> str:
+    """What the participant leaving means for one of their pairs, for the leads."""
+    other = pair.other(participant.pk)
+    name = _name(other)
+    if pair.allocation.status == Allocation.Status.DRAFT:
+        return (
+            f"They are paired with {name} in draft allocation {pair.allocation.number}. "
+            "Run the allocation again, with the reason, before you publish it: they will "
+            "be left out."
+        )
+    meeting = meeting_of(pair)
+    if meeting is not None and meeting.is_logged:
+        return f"Their session with {name} was already logged, so nothing changes for it."
+    if not pair.takes_part(other.pk):
+        return f"Their partner, {name}, is no longer taking part either: there is no session."
+    emailed = f"We have emailed {name} to say so, without saying why." if told else ""
+    return f"Their one-to-one session with {name} will not go ahead. {emailed}".strip()
+
+
+def _leads_to_tell(scheme_id: int, actor_id: int | None) -> list[User]:
+    """The scheme's leads with an active account, but the one who withdrew them."""
+    leads = User.objects.filter(
+        scheme_memberships__scheme_id=scheme_id,
+        scheme_memberships__role=StaffRole.LEAD,
+        is_active=True,
+    )
+    if actor_id is not None:
+        leads = leads.exclude(pk=actor_id)
+    return list(leads.distinct().order_by("pk"))
+
+
+def _how_text(participant: Participant, how: Stopped, actor_id: int | None) -> str:
+    """How and when they stopped, for the leads (who alone may know which it was)."""
+    if how == Stopped.CONSENT:
+        withdrawn_at = (
+            participant.consents.filter(withdrawn_at__isnull=False)
+            .order_by("-withdrawn_at")
+            .values_list("withdrawn_at", flat=True)
+            .first()
+        )
+        on = f" on {timezone.localtime(withdrawn_at):%-d %B %Y}" if withdrawn_at else ""
+        return f"they withdrew their consent on the site{on}"
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    by = f"{_name(actor)} recorded" if actor else "it was recorded"
+    on = f" on {participant.withdrawn_on:%-d %B %Y}" if participant.withdrawn_on else ""
+    return f"{by}{on} that they are withdrawn from the scheme"
+
+
+def _email_lead(
+    lead: User, participant: Participant, how: Stopped, actor_id: int | None, effects: list[str]
+) -> None:
+    """Tell one lead that ``participant`` stopped taking part, and what follows."""
+    scheme = participant.scheme
+    context = {
+        "lead": lead,
+        "participant": participant,
+        "name": _name(participant),
+        "scheme": scheme,
+        "how": _how_text(participant, how, actor_id),
+        "effects": effects,
+        "link": settings.SITE_URL
+        + reverse("schemes:participant_edit", args=[scheme.pk, participant.pk]),
+    }
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}a participant is no longer taking part "
+        f"in {scheme.name}",
+        message=render_to_string("emails/participant_left.txt", context),
+        from_email=None,
+        recipient_list=[lead.email],
+    )
+    audit.record(
+        actor=None,
+        action=AuditEvent.Action.SEND,
+        obj=participant,
+        summary="Emailed a lead of the scheme that they stopped taking part",
+        scheme_id=scheme.pk,
+    )
