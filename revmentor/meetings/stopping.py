@@ -9,16 +9,14 @@ import logging
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from revmentor.allocation.models import Allocation, Pair
-from revmentor.core import audit
-from revmentor.core.models import AuditEvent, User
+from revmentor.core.mail import send_recorded
+from revmentor.core.models import User
 from revmentor.meetings.selectors import meeting_of
 from revmentor.schemes.models import Participant, StaffRole
 
@@ -103,18 +101,13 @@ def _email_partner(pair: Pair, participant: Participant) -> None:
         "arranged": meeting is not None and meeting.starts_at is not None,
         "role": partner.role,
         "link": _tasks_link(),
-        "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
     }
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}your one-to-one session will not go ahead",
-        message=render_to_string("emails/partner_left.txt", context),
-        from_email=None,
-        recipient_list=[partner.user.email],
-    )
-    audit.record(
-        actor=None,
-        action=AuditEvent.Action.SEND,
-        obj=partner,
+    send_recorded(
+        to=partner.user.email,
+        subject="your one-to-one session will not go ahead",
+        template="partner_left",
+        context=context,
+        about=partner,
         summary="Sent the email that their session will not go ahead",
         scheme_id=participant.scheme_id,
     )
@@ -183,17 +176,12 @@ def _email_lead(
         "link": settings.SITE_URL
         + reverse("schemes:participant_edit", args=[scheme.pk, participant.pk]),
     }
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}a participant is no longer taking part "
-        f"in {scheme.name}",
-        message=render_to_string("emails/participant_left.txt", context),
-        from_email=None,
-        recipient_list=[lead.email],
-    )
-    audit.record(
-        actor=None,
-        action=AuditEvent.Action.SEND,
-        obj=participant,
+    send_recorded(
+        to=lead.email,
+        subject=f"a participant is no longer taking part in {scheme.name}",
+        template="participant_left",
+        context=context,
+        about=participant,
         summary="Emailed a lead of the scheme that they stopped taking part",
         scheme_id=scheme.pk,
     )

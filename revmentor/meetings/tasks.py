@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
 from revmentor.core import audit
+from revmentor.core.mail import send_recorded
 from revmentor.core.models import AuditEvent
 from revmentor.meetings import invites
 from revmentor.meetings.answers import answer_text
@@ -108,18 +109,13 @@ def send_meeting_proposed(meeting_id: int, sequence: int) -> int:
         "meeting": meeting,
         "again": sequence > 1,
         "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
-        "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
     }
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}a time is proposed for your session",
-        message=render_to_string("emails/meeting_proposed.txt", context),
-        from_email=None,
-        recipient_list=[person.user.email],
-    )
-    audit.record(
-        actor=None,
-        action=AuditEvent.Action.SEND,
-        obj=meeting,
+    send_recorded(
+        to=person.user.email,
+        subject="a time is proposed for your session",
+        template="meeting_proposed",
+        context=context,
+        about=meeting,
         summary="Sent the email that a time is proposed",
         scheme_id=scheme.pk,
     )
@@ -153,19 +149,13 @@ def send_log_changed(meeting_id: int, log_version: int) -> int:
         "before": answer_text(meeting.previous_held, meeting.previous_minutes),
         "after": answer_text(meeting.held, meeting.duration_minutes),
         "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
-        "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
     }
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}what was logged about your session "
-        "has changed",
-        message=render_to_string("emails/session_log_changed.txt", context),
-        from_email=None,
-        recipient_list=[person.user.email],
-    )
-    audit.record(
-        actor=None,
-        action=AuditEvent.Action.SEND,
-        obj=meeting,
+    send_recorded(
+        to=person.user.email,
+        subject="what was logged about your session has changed",
+        template="session_log_changed",
+        context=context,
+        about=meeting,
         summary="Sent the email that the logged session was changed",
         scheme_id=scheme.pk,
     )

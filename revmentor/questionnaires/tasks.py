@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
-from revmentor.core import audit
-from revmentor.core.models import AuditEvent
+from revmentor.core.mail import send_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +58,13 @@ def _email_outstanding(
             "title": version.title,
             "due": due,
             "link": f"{settings.SITE_URL}{reverse('tasks')}",
-            "code_sign_in_url": f"{settings.SITE_URL}{reverse('account_request_login_code')}",
         }
-        send_mail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}: {version.title}",
-            message=render_to_string(f"emails/{template}.txt", context),
-            from_email=None,
-            recipient_list=[participant.user.email],
-        )
-        audit.record(
-            actor=None,
-            action=AuditEvent.Action.SEND,
-            obj=participant,
+        send_recorded(
+            to=participant.user.email,
+            subject=f"{subject}: {version.title}",
+            template=template,
+            context=context,
+            about=participant,
             summary=f"{summary}: {version.title}",
             scheme_id=stage.scheme_id,
         )

@@ -1,0 +1,52 @@
+"""Emails to people: one plain-text email from a template, recorded in the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import models
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from revmentor.core import audit
+from revmentor.core.models import AuditEvent
+
+
+def code_sign_in_url() -> str:
+    """Where someone without a password asks for a sign-in code (every email says so)."""
+    return f"{settings.SITE_URL}{reverse('account_request_login_code')}"
+
+
+def send_recorded(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    about: models.Model,
+    summary: str,
+    scheme_id: int | None,
+) -> None:
+    """Send ``emails/<template>.txt`` to the address ``to``, and record that it was sent.
+
+    An email carries personal data (names, times, what someone did) out of the service,
+    so each one is an audit event: ``about`` the record it concerns, ``summary`` what it
+    said, without its text. The template also gets ``code_sign_in_url``.
+    """
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        message=render_to_string(
+            f"emails/{template}.txt", {"code_sign_in_url": code_sign_in_url(), **context}
+        ),
+        from_email=None,
+        recipient_list=[to],
+    )
+    audit.record(
+        actor=None,
+        action=AuditEvent.Action.SEND,
+        obj=about,
+        summary=summary,
+        scheme_id=scheme_id,
+    )
