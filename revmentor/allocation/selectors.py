@@ -102,6 +102,27 @@ def left_out_without_consent(allocation: Allocation) -> int | None:
     return sum(1 for pk in active if pk not in considered)
 
 
+def stopped_since_drawn(allocation: Allocation) -> list[Participant]:
+    """People paired by ``allocation`` who no longer take part (withdrawn, or consent
+    withdrawn since it was drawn), with their users, by name. One query.
+
+    A draft that pairs them must not be published: it would tell them, and their
+    partner, to meet.
+    """
+    pairs = list(
+        Pair.objects.filter(allocation=allocation)
+        .with_taking_part()
+        .select_related("mentor__user", "mentee__user")
+    )
+    people = [
+        person
+        for pair in pairs
+        for person in (pair.mentor, pair.mentee)
+        if not pair.takes_part(person.pk)
+    ]
+    return sorted(people, key=lambda person: (person.user.full_name, person.pk))
+
+
 def delivers_document(user: User, mentee: Participant) -> bool:
     """Whether the user is the mentor allocated (and published) to this mentee, and both
     still take part (docs/data-protection.md, "Who can see it").

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from revmentor.allocation import selectors
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.allocation.tasks import send_pair_emails, send_unmatched_emails
 from revmentor.allocator import (
@@ -153,12 +154,22 @@ def allocation_run(
 def allocation_publish(*, actor: User, allocation: Allocation) -> Allocation:
     """Publish the latest draft: the pairs are told by email and documents are released.
 
+    Refused (AllocationError) when someone it pairs has stopped taking part since it was
+    drawn: it must be drawn again without them.
+
     Everyone it left unmatched and still taking part is emailed too, that they will have
     no session (``tasks.send_unmatched_emails``).
     """
     locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
     if locked.status != Allocation.Status.DRAFT:
         raise AllocationError("Only the current draft can be published.")
+    if stopped := selectors.stopped_since_drawn(locked):
+        names = " and ".join(person.user.full_name for person in stopped)
+        verb = "is" if len(stopped) == 1 else "are"
+        raise AllocationError(
+            f"{names} {verb} no longer taking part, and this draft pairs them: run the "
+            "allocation again, giving that as the reason, then publish the new draft."
+        )
     locked.status = Allocation.Status.PUBLISHED
     locked.published_at = timezone.now()
     locked.published_by = actor

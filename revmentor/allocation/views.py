@@ -54,6 +54,11 @@ def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
             "pairs": selectors.pairs_of(shown) if shown else [],
             "unmatched": selectors.unmatched_of(shown) if shown else [],
             "without_consent": selectors.left_out_without_consent(shown) if shown else None,
+            "stopped": (
+                selectors.stopped_since_drawn(shown)
+                if shown and shown.status == Allocation.Status.DRAFT
+                else []
+            ),
             "history": selectors.history(scheme),
             "form": form,
             "problem": problem,

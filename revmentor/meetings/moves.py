@@ -3,27 +3,38 @@ schemes.phases when the app is ready)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.urls import reverse
 
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.meetings.selectors import meeting_of
 from revmentor.schemes.models import Phase, Scheme
 from revmentor.schemes.phases import Unfinished
 
 
 def unfinished_sessions(scheme: Scheme) -> list[Unfinished]:
     """Published pairs whose session nobody has logged as held or as not held, in one
-    query. Session length is a primary outcome: a session not logged is missing data."""
-    totals = Pair.objects.filter(
-        allocation__scheme=scheme, allocation__status=Allocation.Status.PUBLISHED
-    ).aggregate(
-        pairs=Count("pk"),
-        logged=Count("pk", filter=Q(meeting__held__isnull=False)),
+    query. Session length is a primary outcome: a session not logged is missing data.
+
+    A pair one of whose people has stopped taking part, its session not logged, is not
+    counted: that session will not go ahead, and nobody can log it.
+    """
+    pairs = (
+        Pair.objects.filter(
+            allocation__scheme=scheme, allocation__status=Allocation.Status.PUBLISHED
+        )
+        .with_taking_part()
+        .select_related("meeting")
     )
-    missing = totals["pairs"] - totals["logged"]
+    going_ahead = [
+        pair
+        for pair in pairs
+        if (pair.takes_part(pair.mentor_id) and pair.takes_part(pair.mentee_id)) or _logged(pair)
+    ]
+    missing = sum(1 for pair in going_ahead if not _logged(pair))
     if not missing:
         return []
-    subject = "session has" if totals["pairs"] == 1 else "sessions have"
+    total = len(going_ahead)
+    subject = "session has" if total == 1 else "sessions have"
     later = (
         "Pairs can still log them during analysis."
         if scheme.phase == Phase.PHASE_2
@@ -32,12 +43,16 @@ def unfinished_sessions(scheme: Scheme) -> list[Unfinished]:
     return [
         Unfinished(
             "sessions-not-logged",
-            f"{missing} of {totals['pairs']} {subject} not been logged as held or not "
-            f"held. {later}",
+            f"{missing} of {total} {subject} not been logged as held or not held. {later}",
             reverse("schemes:meetings", args=[scheme.pk]),
             "See the sessions",
         )
     ]
+
+
+def _logged(pair: Pair) -> bool:
+    meeting = meeting_of(pair)
+    return meeting is not None and meeting.is_logged
 
 
 def arranging_opens(scheme: Scheme, to_phase: Phase) -> list[str]:

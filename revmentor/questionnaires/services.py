@@ -135,11 +135,17 @@ def stage_open(*, actor: User | None, stage: Stage) -> Stage:
 
     Its questionnaires appear in Your tasks for the people who have consented.
 
-    Raises QuestionnaireError if it is already open or its phase has not started.
+    Raises QuestionnaireError if it is already open, its phase has not started, or the
+    scheme is closed (nobody is asked anything more then).
     """
     locked = Stage.objects.select_for_update().select_related("scheme").get(pk=stage.pk)
     if locked.is_open:
         raise QuestionnaireError(f"“{locked.label}” is already open.")
+    if locked.scheme.phase == Phase.CLOSED:
+        raise QuestionnaireError(
+            f"The scheme is closed, so “{locked.label}” can no longer be opened: nobody is "
+            "asked anything more."
+        )
     if not locked.scheme.has_reached(locked.phase):
         raise QuestionnaireError(
             f"“{locked.label}” opens in {Phase(locked.phase).label.lower()}, which has not started."

@@ -18,6 +18,7 @@ from revmentor.schemes.models import (
     ParticipantQuerySet,
     ParticipantRole,
     ParticipantStatus,
+    PhaseTransition,
     Scheme,
     SchemeMembership,
     StaffRole,
@@ -229,3 +230,8 @@ def consenting_participants(scheme: Scheme) -> list[Participant]:
 def research_participant_ids(scheme: Scheme) -> set[int]:
     """Primary keys of the participants whose answers may be used for research (one query)."""
     return {p.pk for p in consenting_participants(scheme) if getattr(p, "research_use", False)}
+
+
+def last_move(scheme: Scheme) -> PhaseTransition | None:
+    """The scheme's latest move to a phase, with who made it (None before the first)."""
+    return scheme.transitions.select_related("by").order_by("-at", "-pk").first()

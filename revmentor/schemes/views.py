@@ -117,12 +117,13 @@ def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.info(request, "This scheme is closed: there is no phase after it.")
         return redirect("schemes:detail", scheme.pk)
     move = phases.plan(scheme, target)
-    form = MoveOnForm(
-        request.POST if request.method == "POST" else None, unfinished=bool(move.unfinished)
-    )
+    seen = request.POST.getlist("seen")
+    # The tick is asked for when the page showed something unfinished; anything new since
+    # is for the service to refuse, saying what it is.
+    shown = bool(seen) if request.method == "POST" else bool(move.unfinished)
+    form = MoveOnForm(request.POST if request.method == "POST" else None, unfinished=shown)
     problem = ""
     if request.method == "POST" and form.is_valid():
-        seen = request.POST.getlist("seen")
         try:
             services.scheme_move_phase(
                 actor=request.user, scheme=scheme, to_phase=target, seen=seen
@@ -138,7 +139,13 @@ def scheme_advance(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "schemes/advance.jinja",
-        {"scheme": scheme, "move": move, "form": form, "problem": problem},
+        {
+            "scheme": scheme,
+            "move": move,
+            "form": form,
+            "problem": problem,
+            "last_move": selectors.last_move(scheme),
+        },
     )
 
 

@@ -291,3 +291,30 @@ def test_an_approved_document_that_names_a_mentor_is_withheld_until_corrected(
     assert "Dr Mentor Two" not in body
     assert pdf.status_code == 302 and pdf["Location"] == _document(delivering)
     assert AuditEvent.objects.filter(summary="Read a released feedback document").count() == reads
+
+
+def test_a_draft_pairing_someone_who_has_since_stopped_cannot_be_published(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    cohort: tuple[list[Participant], list[Participant]],
+) -> None:
+    draft = services.allocation_run(actor=lead, scheme=scheme)
+    pair = Pair.objects.filter(allocation=draft).select_related("mentor__user").first()
+    assert pair is not None
+    scheme_services.participant_withdraw(actor=lead, participant=pair.mentor, reason="Leave")
+    mail.outbox.clear()
+    page = client_for(lead).get(reverse("schemes:allocation", args=[scheme.pk])).content.decode()
+
+    with pytest.raises(AllocationError, match="no longer taking part"):
+        services.allocation_publish(actor=lead, allocation=draft)
+
+    draft.refresh_from_db()
+    assert draft.status == Allocation.Status.DRAFT and mail.outbox == []
+    assert "Draw it again before you publish" in page
+    assert f"{pair.mentor.user.full_name} is no longer taking part" in page
+    assert "Publish and tell the pairs" not in page
+    # Drawn again without them, it publishes
+    again = services.allocation_run(actor=lead, scheme=scheme, reason="A mentor left")
+    services.allocation_publish(actor=lead, allocation=again)
+    assert not Pair.objects.filter(allocation=again, mentor=pair.mentor).exists()

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from revmentor.core.models import User
 from revmentor.questionnaires import selectors, services
@@ -15,6 +18,7 @@ from revmentor.questionnaires.models import (
 from revmentor.questionnaires.services import AlreadySubmitted, QuestionnaireError
 from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Participant, Phase, Scheme
+from tests.factories import ConsentFactory
 from tests.questionnaires.conftest import FULL_MENTOR_PRE
 
 
@@ -71,6 +75,25 @@ def test_a_stage_cannot_open_before_its_phase(lead: User, scheme: Scheme) -> Non
     stage = Stage.objects.get(scheme=scheme, timepoint="pre_session")
     with pytest.raises(QuestionnaireError, match="has not started"):
         services.stage_open(actor=lead, stage=stage)
+
+
+def test_a_closed_scheme_opens_no_more_questionnaires(
+    client_for: Any, lead: User, scheme: Scheme, mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    scheme.phase = Phase.CLOSED
+    scheme.save(update_fields=["phase"])
+    stage = Stage.objects.get(scheme=scheme, timepoint="post_session")
+    page = client_for(lead).get(reverse("schemes:questionnaires", args=[scheme.pk]))
+
+    with pytest.raises(QuestionnaireError, match="The scheme is closed"):
+        services.stage_open(actor=lead, stage=stage)
+
+    stage.refresh_from_db()
+    assert stage.opened_at is None and mail.outbox == []
+    body = page.content.decode()
+    assert "Open “After the session” questionnaires" not in body
+    assert "The scheme is closed, so nobody is asked these now." in body
 
 
 def test_questionnaire_is_closed_to_those_without_consent_or_withdrawn(

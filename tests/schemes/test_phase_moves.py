@@ -179,6 +179,27 @@ def test_leaving_phase_2_lists_sessions_nobody_logged(scheme: Scheme) -> None:
     )
 
 
+def test_a_session_that_will_not_go_ahead_is_not_counted_as_unlogged(
+    scheme: Scheme, lead: User
+) -> None:
+    from revmentor.schemes.services import participant_withdraw
+
+    pairs = [
+        (_consented(scheme, ParticipantRole.MENTOR), _consented(scheme, ParticipantRole.MENTEE))
+        for _ in range(2)
+    ]
+    _in_phase(scheme, Phase.PHASE_2)
+    publish(scheme, pairs)
+    participant_withdraw(actor=lead, participant=pairs[0][1], reason="Moved trust")
+
+    move = phases.plan(scheme, Phase.ANALYSIS)
+
+    unlogged = [item.text for item in move.unfinished if item.key == "sessions-not-logged"]
+    assert [text.split(".")[0] for text in unlogged] == [
+        "1 of 1 session has not been logged as held or not held"
+    ]
+
+
 # The move itself
 
 
@@ -272,6 +293,20 @@ def test_moving_on_with_something_unfinished_needs_the_tick(
     assert [message.to for message in mail.outbox] == [[mentor.user.email]]
 
 
+def test_the_page_says_who_made_the_last_move_and_when(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    """Back after a move shows the next move's page: it says a move was just made."""
+    _consented(scheme, ParticipantRole.MENTOR)
+    _consented(scheme, ParticipantRole.MENTEE)
+    scheme_move_phase(actor=lead, scheme=scheme, to_phase=Phase.PHASE_1)
+
+    body = client_for(lead).get(reverse("schemes:advance", args=[scheme.pk])).content.decode()
+
+    assert "<h1>Move on to allocation</h1>" in body
+    assert "The scheme is in phase 1: group assessment. Lena Lead moved it there on " in body
+
+
 def test_moving_on_with_nothing_unfinished_needs_no_tick(
     client_for: ClientFor, lead: User, scheme: Scheme
 ) -> None:
@@ -349,3 +384,22 @@ def test_the_move_page_costs_the_same_queries_whatever_the_size_of_the_scheme(
         assert client.get(url).status_code == 200
 
     assert len(large) == len(small) <= 20
+
+
+def test_a_page_that_showed_nothing_unfinished_is_refused_for_what_is_new(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    _consented(scheme, ParticipantRole.MENTOR)
+    _consented(scheme, ParticipantRole.MENTEE)
+    ParticipantFactory(scheme=scheme, role=ParticipantRole.MENTEE)  # added after the page
+
+    body = (
+        client_for(lead)
+        .post(reverse("schemes:advance", args=[scheme.pk]), {"to": "phase_1"})
+        .content.decode()
+    )
+
+    assert "Since you opened the page, more is unfinished: 1 person has not been invited." in body
+    assert "Tick the box" not in body
+    scheme.refresh_from_db()
+    assert scheme.phase == Phase.SETUP
