@@ -15,8 +15,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.core import audit
 from revmentor.core.mail import send_recorded
-from revmentor.core.models import User
+from revmentor.core.models import AuditEvent, User
 from revmentor.meetings.selectors import meeting_of
 from revmentor.schemes.models import Participant, StaffRole
 
@@ -39,6 +40,10 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
     scheme's leads, but the one who withdrew them (``actor_id``), learns how they
     stopped and what it means for their pairs, published or in a draft. Queued when
     ``schemes.signals.participant_stopped`` is sent (meetings.receivers).
+
+    Then the time of every such session is cancelled, as the partner was told: should
+    the person give consent again, their session is not quietly back on; the pair
+    arranges it afresh.
     """
     participant = Participant.objects.select_related("user", "scheme").get(pk=participant_id)
     pairs = list(
@@ -62,9 +67,41 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
     leads = _leads_to_tell(participant.scheme_id, actor_id)
     for lead in leads:
         _email_lead(lead, participant, Stopped(how), actor_id, effects)
+    for pair in pairs:
+        if pair.allocation.status == Allocation.Status.PUBLISHED:
+            _call_off(pair)
     sent = len(told) + len(leads)
     logger.info("Told %s people that participant %s stopped taking part", sent, participant_id)
     return sent
+
+
+def _call_off(pair: Pair) -> None:
+    """Cancel the time of the pair's session if one was proposed and nothing is logged."""
+    meeting = meeting_of(pair)
+    if meeting is None or meeting.is_logged or meeting.starts_at is None:
+        return
+    meeting.starts_at, meeting.place = None, ""
+    meeting.proposed_at = meeting.confirmed_at = None
+    meeting.proposed_by = meeting.confirmed_by = None
+    meeting.sequence += 1  # a reminder already queued is not sent
+    meeting.save(
+        update_fields=[
+            "starts_at",
+            "place",
+            "proposed_at",
+            "confirmed_at",
+            "proposed_by",
+            "confirmed_by",
+            "sequence",
+        ]
+    )
+    audit.record(
+        actor=None,
+        action=AuditEvent.Action.UPDATE,
+        obj=meeting,
+        summary="Cancelled the time of the session: a person stopped taking part",
+        scheme_id=pair.allocation.scheme_id,
+    )
 
 
 def _session_stops(pair: Pair, participant: Participant) -> bool:

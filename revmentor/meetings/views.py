@@ -24,10 +24,13 @@ EXPORT = "schemes.export_research"
 
 
 def _own_pairs(request: AuthedRequest, scheme_pk: int) -> tuple[Participant, list[Pair]]:
+    """The participant's published pairs; 404 unless they take part (active, consent
+    current): someone who stopped has no session, nor their partner's address."""
     participant = (
         scheme_selectors.own_participations(request.user).filter(scheme_id=scheme_pk).first()
     )
-    pairs = selectors.own_pairs(participant) if participant is not None else []
+    taking_part = participant is not None and getattr(participant, "has_consent", False)
+    pairs = selectors.own_pairs(participant) if participant is not None and taking_part else []
     if participant is None or not pairs:
         raise Http404("You are not in a published pair in this scheme.")
     return participant, pairs

@@ -167,3 +167,27 @@ def test_no_reminder_is_sent_for_a_session_that_will_not_go_ahead(
     assert send_meeting_reminder.call(meeting.pk, meeting.sequence) == 2
     consent_withdraw(participant=mentee)
     assert send_meeting_reminder.call(meeting.pk, meeting.sequence) == 0
+
+
+def test_an_arranged_session_is_called_off_and_giving_consent_again_does_not_revive_it(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    from revmentor.schemes.services import consent_give
+
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    services.meeting_confirm(participant=mentee, pair=pair)
+    consent_withdraw(participant=mentee)
+    (told,) = _sent(PARTNER_SUBJECT)
+    assert "If it is in your calendar, you can remove it." in told.body
+
+    consent_give(participant=mentee, take_part=True, research_use=True)
+
+    pair.meeting.refresh_from_db()
+    assert (pair.meeting.starts_at, pair.meeting.confirmed_at, pair.meeting.place) == (
+        None,
+        None,
+        "",
+    )
+    assert AuditEvent.objects.filter(
+        summary="Cancelled the time of the session: a person stopped taking part"
+    ).exists()
