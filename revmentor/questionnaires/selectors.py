@@ -19,6 +19,7 @@ from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import User
 from revmentor.core.rows import Columns
 from revmentor.instruments import Instrument
+from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.models import (
     SESSION_TIMEPOINTS,
     Answer,
@@ -27,7 +28,13 @@ from revmentor.questionnaires.models import (
     SchemeInstrument,
     Stage,
 )
-from revmentor.schemes.models import Consent, Participant, ParticipantStatus, Scheme
+from revmentor.schemes.models import (
+    Consent,
+    Participant,
+    ParticipantStatus,
+    Scheme,
+    taking_part,
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,10 @@ def asked_about_session(
 ) -> Q:
     """Whether the questionnaires about the one-to-one session are for a participant.
 
-    They are for the people of a pair of the scheme's published allocation: someone left
-    unmatched has no session to be asked about, before or after. A scheme with no
+    They are for the people of a pair of the scheme's published allocation whose session
+    goes ahead (the other person still takes part) or was held: someone left unmatched,
+    or whose partner stopped before the session, has no session to be asked about,
+    before or after. A scheme with no
     allocation published asks everyone, as it did before there were pairs: a study
     folder imported without its sessions (its answers were given in the study), or a
     scheme whose session stages opened before phase 2 waited for a published allocation
@@ -76,7 +85,9 @@ def asked_about_session(
     scheme = OuterRef("scheme_id") if scheme is None else scheme
     published = Allocation.objects.filter(Q(scheme=scheme), status=Allocation.Status.PUBLISHED)
     paired = Pair.objects.filter(allocation__status=Allocation.Status.PUBLISHED).filter(
-        Q(mentor=participant) | Q(mentee=participant)
+        (Q(mentor=participant) & taking_part("mentee"))
+        | (Q(mentee=participant) & taking_part("mentor"))
+        | ((Q(mentor=participant) | Q(mentee=participant)) & Q(meeting__held=True))
     )
     return ~Q(Exists(published)) | Q(Exists(paired))
 
@@ -230,6 +241,7 @@ def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
         Consent,
         Allocation,
         Pair,
+        Meeting,
     )
     tables = {model: connection.ops.quote_name(model._meta.db_table) for model in models}
     columns = ", ".join(part.sql(connection) for part in _ANSWERING_PARTS)
@@ -240,15 +252,29 @@ def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
             f"FROM {connection.ops.quote_name(Answer._meta.db_table)} a "
             f"WHERE a.response_id = r.id)"
         )
+
     # asked_about_session() in SQL: no allocation of the scheme published, or a pair of a
-    # published one (there is one a scheme at most) has them as mentor or mentee. A
-    # boolean on PostgreSQL, 0 or 1 on SQLite.
+    # published one (there is one a scheme at most) has them as mentor or mentee, and the
+    # other person still takes part (active, consent current) or the session was held.
+    # A boolean on PostgreSQL, 0 or 1 on SQLite.
+    def takes_part(column: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM {tables[Participant]} q "  # noqa: S608  # nosec B608
+            f"WHERE q.id = {column} AND q.status = %s AND EXISTS (SELECT 1 FROM "
+            f"{tables[Consent]} qc WHERE qc.participant_id = q.id AND qc.take_part = %s "
+            f"AND qc.withdrawn_at IS NULL))"
+        )
+
     asked = (
         f"(NOT EXISTS (SELECT 1 FROM {tables[Allocation]} al "  # noqa: S608  # nosec B608
         f"WHERE al.scheme_id = p.scheme_id AND al.status = %s) "
         f"OR EXISTS (SELECT 1 FROM {tables[Pair]} pa "
         f"INNER JOIN {tables[Allocation]} pal ON pal.id = pa.allocation_id "
-        f"WHERE pal.status = %s AND (pa.mentor_id = p.id OR pa.mentee_id = p.id)))"
+        f"LEFT JOIN {tables[Meeting]} m ON m.pair_id = pa.id "
+        f"WHERE pal.status = %s AND ("
+        f"(pa.mentor_id = p.id AND {takes_part('pa.mentee_id')}) "
+        f"OR (pa.mentee_id = p.id AND {takes_part('pa.mentor_id')}) "
+        f"OR ((pa.mentor_id = p.id OR pa.mentee_id = p.id) AND m.held = %s))))"
     )
     # Each join is on a unique key (one participation per scheme and user, one stage per
     # scheme and time point, one questionnaire per stage and role, one response per
@@ -289,8 +315,12 @@ def answering(
     if sql is None:
         sql = _ANSWERING_SQL[key] = _answering_sql(connection, with_answers)
     with connection.cursor() as cursor:
-        published = Allocation.Status.PUBLISHED.value
-        cursor.execute(sql, [published, published, timepoint, True, user.pk, scheme_id])
+        published: str = Allocation.Status.PUBLISHED.value
+        active: str = ParticipantStatus.ACTIVE.value
+        # Asked about the session: no published allocation; or a pair of one whose other
+        # person takes part (active, consent to take part), either way round, or held.
+        pairing: list[str | bool] = [published, published, active, True, active, True, True]
+        cursor.execute(sql, [*pairing, timepoint, True, user.pk, scheme_id])
         row = cursor.fetchone()
     if row is None:
         return Answering(None, None, None, False, None, {} if with_answers else None)

@@ -267,3 +267,45 @@ def test_a_questionnaire_about_the_session_for_the_paired_and_the_unmatched(
             services.answerable(found)
     found = _check(other_mentor.user, scheme, "post_phase1")
     assert services.answerable(found).stage.timepoint == "post_phase1"
+
+
+def test_a_questionnaire_about_the_session_once_the_partner_has_stopped(
+    scheme: Scheme,
+    lead: User,
+    consented_mentor: Participant,
+    other_mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+) -> None:
+    """Not for someone whose partner stopped before the session (there is none); still
+    for someone whose session was held before their partner stopped."""
+    from revmentor.meetings.models import Meeting
+    from revmentor.schemes.services import consent_withdraw, participant_withdraw
+
+    for person in (other_mentor, mentee, other_mentee):
+        ConsentFactory(participant=person)
+    scheme.phase = Phase.PHASE_2
+    scheme.save()
+    Stage.objects.filter(scheme=scheme).update(opened_at=timezone.now())
+    published = Allocation.objects.create(
+        scheme=scheme,
+        number=1,
+        seed=1,
+        algorithm="test",
+        inputs_sha256="",
+        record={},
+        status=Allocation.Status.PUBLISHED,
+    )
+    Pair.objects.create(allocation=published, mentor=consented_mentor, mentee=mentee)
+    held = Pair.objects.create(allocation=published, mentor=other_mentor, mentee=other_mentee)
+    Meeting.objects.create(pair=held, held=True, duration_minutes=45)
+    assert _check(consented_mentor.user, scheme, "pre_session").asked_about_session
+
+    consent_withdraw(participant=mentee)  # before their session
+    participant_withdraw(actor=lead, participant=other_mentee, reason="Moved")  # after it
+
+    found = _check(consented_mentor.user, scheme, "pre_session")
+    assert not found.asked_about_session
+    with pytest.raises(services.NoSession):
+        services.answerable(found)
+    assert _check(other_mentor.user, scheme, "post_session").asked_about_session
