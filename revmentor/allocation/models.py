@@ -72,6 +72,16 @@ class PairQuerySet(models.QuerySet["Pair"]):
             .order_by("mentor__user__full_name", "pk")
         )
 
+    def with_document_approved(self) -> PairQuerySet:
+        """Annotate ``document_approved``: the mentee's feedback document has an approved
+        version (what the mentor gives in the session), in the same query."""
+        from revmentor.feedback.models import FeedbackDocument
+
+        approved = FeedbackDocument.objects.filter(
+            mentee=models.OuterRef("mentee"), approved__isnull=False
+        )
+        return self.annotate(document_approved=models.Exists(approved))
+
     def with_taking_part(self) -> PairQuerySet:
         """Annotate ``mentor_taking_part`` and ``mentee_taking_part`` (see
         :func:`revmentor.schemes.models.taking_part`), in the same query: whether each

@@ -49,7 +49,7 @@ def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
     if not active:
         return {}
     by_pk = {p.pk: p for p in active}
-    pairs = Pair.objects.published_for(active)
+    pairs = Pair.objects.published_for(active).with_document_approved()
     rows: dict[int, list[TaskRow]] = {}
     for pair in pairs:
         for me in (pair.mentor, pair.mentee):
@@ -62,6 +62,12 @@ def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
                     rows.setdefault(me.pk, []).append(partner_left_row(other))
             elif me.pk == pair.mentor_id:
                 title = f"Read the group's feedback for {name_of(other)}"
+                if not pair.document_approved:  # type: ignore[attr-defined]
+                    hint = "The programme lead has not approved it yet: it opens here then."
+                    rows.setdefault(me.pk, []).append(
+                        TaskRow(title, "", "Not ready yet", "grey", hint=hint)
+                    )
+                    continue
                 href = reverse("released_document", args=[other.scheme_id, other.pk])
                 rows.setdefault(me.pk, []).append(TaskRow(title, href, "Ready", "green"))
     return rows

@@ -19,8 +19,10 @@ def send_pair_emails(allocation_id: int) -> int:
     if allocation.status != Allocation.Status.PUBLISHED:
         return 0
     sent = 0
-    pairs = Pair.objects.filter(allocation=allocation).select_related(
-        "mentor__user", "mentee__user"
+    pairs = (
+        Pair.objects.filter(allocation=allocation)
+        .with_document_approved()
+        .select_related("mentor__user", "mentee__user")
     )
     for pair in pairs:
         for person, other, role in (
@@ -32,6 +34,7 @@ def send_pair_emails(allocation_id: int) -> int:
                 "other": other,
                 "role": role,
                 "scheme": allocation.scheme,
+                "document_ready": pair.document_approved,  # type: ignore[attr-defined]
                 "link": f"{settings.SITE_URL}{reverse('tasks')}",
             }
             send_mail(

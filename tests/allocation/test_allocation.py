@@ -318,3 +318,31 @@ def test_a_draft_pairing_someone_who_has_since_stopped_cannot_be_published(
     again = services.allocation_run(actor=lead, scheme=scheme, reason="A mentor left")
     services.allocation_publish(actor=lead, allocation=again)
     assert not Pair.objects.filter(allocation=again, mentor=pair.mentor).exists()
+
+
+def test_a_mentor_whose_mentees_document_is_not_approved_is_told_it_is_not_ready(
+    lead: User, scheme: Scheme, mentor: Participant, mentee: Participant
+) -> None:
+    from revmentor.allocation.tasks import send_pair_emails
+    from tests.meetings.conftest import publish
+
+    ConsentFactory(participant=mentor)
+    ConsentFactory(participant=mentee)
+    phase_1.document_edit(actor=lead, mentee=mentee, texts={"technology": "Clear"})  # a draft
+    (pair,) = publish(scheme, [(mentor, mentee)])
+
+    assert _rows(mentor) == [
+        (
+            f"Read the group's feedback for {mentee.user.full_name}",
+            "",
+            "Not ready yet",
+            "The programme lead has not approved it yet: it opens here then.",
+        )
+    ]
+    send_pair_emails.call(pair.allocation_id)
+    (to_mentor,) = [m for m in mail.outbox if m.to == [mentor.user.email]]
+    body = " ".join(to_mentor.body.split())
+    assert "is not approved yet" in body and "You can now read" not in body
+
+    phase_1.document_approve(actor=lead, mentee=mentee, number=1)
+    assert _rows(mentor)[0][2] == "Ready"
