@@ -5,9 +5,11 @@ stopping.py.)"""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
@@ -23,18 +25,45 @@ from revmentor.schemes.models import taking_part
 logger = logging.getLogger(__name__)
 
 
+def _going_ahead() -> QuerySet[Meeting]:
+    """Meetings whose two people both still take part, with them and the scheme loaded:
+    once one stops, the session will not go ahead and nobody is emailed about it."""
+    return Meeting.objects.select_related(
+        "pair__mentor__user", "pair__mentee__user", "pair__allocation__scheme"
+    ).filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
+
+
+def _tell_other(
+    meeting: Meeting, actor_id: int, *, subject: str, template: str, summary: str, **extra: Any
+) -> int:
+    """Email the person of the meeting's pair who is not ``actor_id`` (the one who acted),
+    with a link to their session page; return 1."""
+    pair, scheme = meeting.pair, meeting.pair.allocation.scheme
+    person = pair.other(actor_id)
+    context = {
+        "person": person,
+        "other": pair.other(person.pk),
+        "meeting": meeting,
+        "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
+        **extra,
+    }
+    send_recorded(
+        to=person.user.email,
+        subject=subject,
+        template=template,
+        context=context,
+        about=meeting,
+        summary=summary,
+        scheme_id=scheme.pk,
+    )
+    return 1
+
+
 def _load(meeting_id: int, sequence: int) -> Meeting | None:
     """The meeting if it is still confirmed at this ``sequence`` and not yet logged, and
     both people still take part (once one stops, the session will not go ahead: their
     partner has been told so, and neither is reminded of it)."""
-    meeting = (
-        Meeting.objects.select_related(
-            "pair__mentor__user", "pair__mentee__user", "pair__allocation__scheme", "proposed_by"
-        )
-        .filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
-        .filter(pk=meeting_id)
-        .first()
-    )
+    meeting = _going_ahead().select_related("proposed_by").filter(pk=meeting_id).first()
     if meeting is None or meeting.sequence != sequence:
         return None  # rearranged, cancelled, or someone stopped taking part since
     if not meeting.is_confirmed or meeting.is_logged:
@@ -90,36 +119,21 @@ def send_meeting_proposed(meeting_id: int, sequence: int) -> int:
     were sent (0 or 1). No invite is attached: the time is not agreed yet.
     """
     meeting = (
-        Meeting.objects.select_related(
-            "pair__mentor__user", "pair__mentee__user", "pair__allocation__scheme"
-        )
-        .filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
+        _going_ahead()
         .filter(pk=meeting_id, sequence=sequence, confirmed_at__isnull=True, held__isnull=True)
         .exclude(starts_at__isnull=True)
         .first()
     )
     if meeting is None or meeting.proposed_by_id is None:
         return 0
-    pair, scheme = meeting.pair, meeting.pair.allocation.scheme
-    proposer = pair.mentor if meeting.proposed_by_id == pair.mentor_id else pair.mentee
-    person = pair.other(proposer.pk)
-    context = {
-        "person": person,
-        "other": proposer,
-        "meeting": meeting,
-        "again": sequence > 1,
-        "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
-    }
-    send_recorded(
-        to=person.user.email,
+    return _tell_other(
+        meeting,
+        meeting.proposed_by_id,
         subject="a time is proposed for your session",
         template="meeting_proposed",
-        context=context,
-        about=meeting,
         summary="Sent the email that a time is proposed",
-        scheme_id=scheme.pk,
+        again=sequence > 1,
     )
-    return 1
 
 
 @task()
@@ -131,35 +145,21 @@ def send_log_changed(meeting_id: int, log_version: int) -> int:
     stopped taking part. Returns how many emails were sent (0 or 1).
     """
     meeting = (
-        Meeting.objects.select_related(
-            "pair__mentor__user", "pair__mentee__user", "pair__allocation__scheme"
-        )
-        .filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
+        _going_ahead()
         .filter(pk=meeting_id, log_version=log_version, previous_held__isnull=False)
         .first()
     )
     if meeting is None or meeting.logged_by_id is None:
         return 0
-    pair, scheme = meeting.pair, meeting.pair.allocation.scheme
-    changer = pair.mentor if meeting.logged_by_id == pair.mentor_id else pair.mentee
-    person = pair.other(changer.pk)
-    context = {
-        "person": person,
-        "other": changer,
-        "before": answer_text(meeting.previous_held, meeting.previous_minutes),
-        "after": answer_text(meeting.held, meeting.duration_minutes),
-        "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
-    }
-    send_recorded(
-        to=person.user.email,
+    return _tell_other(
+        meeting,
+        meeting.logged_by_id,
         subject="what was logged about your session has changed",
         template="session_log_changed",
-        context=context,
-        about=meeting,
         summary="Sent the email that the logged session was changed",
-        scheme_id=scheme.pk,
+        before=answer_text(meeting.previous_held, meeting.previous_minutes),
+        after=answer_text(meeting.held, meeting.duration_minutes),
     )
-    return 1
 
 
 @task()

@@ -31,6 +31,7 @@ from revmentor.schemes.models import (
     Scheme,
     SchemeMembership,
     StaffRole,
+    taking_part,
 )
 from revmentor.schemes.signals import participant_stopped, phase_changed
 from revmentor.schemes.tasks import send_invitation
@@ -366,9 +367,7 @@ def participants_invite_pending(*, actor: User, scheme: Scheme) -> int:
 
 def _takes_part(participant: Participant) -> bool:
     """Whether they take part: active, with a current consent to take part."""
-    return participant.is_active and (
-        participant.consents.filter(withdrawn_at__isnull=True, take_part=True).exists()
-    )
+    return Participant.objects.filter(taking_part(), pk=participant.pk).exists()
 
 
 def _tell_stopped(participant: Participant, how: str, actor: User | None) -> None:
