@@ -86,7 +86,7 @@ def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> Http
 @_says_there_is_no_session
 def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """The questionnaire's front page: what it is, when it is due, where you are."""
-    _participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
+    participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
     if current.submitted:
         return redirect("questionnaire_submitted", scheme_pk, timepoint)
     domains = instrument.domains()
@@ -109,6 +109,8 @@ def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
             "resume": resume,
             "started": bool(current.answers),
             "due": selectors.due_date(stage),
+            # Said here, from their consent, not in the definition: one text for everyone.
+            "research_use": selectors.allows_research_use(participant),
         },
     )
 

@@ -87,6 +87,21 @@ def test_a_whole_questionnaire_is_answered_checked_and_submitted(
     assert Answer.objects.count() == len(FULL_MENTOR_PRE)
 
 
+def test_the_front_page_says_how_answers_are_used_as_the_consent_says(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    start = reverse("questionnaire", args=[open_stage.scheme_id, open_stage.timepoint])
+    client = client_for(consented_mentor.user)
+    body = client.get(start).content.decode()
+    assert "As you agreed, your answers are used for research" in body
+    # The definition itself no longer says so to everyone, whatever they agreed.
+    assert "used for research with your name" not in body
+    Consent.objects.filter(participant=consented_mentor).update(research_use=False)
+    body = client.get(start).content.decode()
+    assert "You chose not to let your answers be used for research" in body
+    assert "As you agreed" not in body
+
+
 def test_a_change_link_of_check_your_answers_comes_back_to_it(
     client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
 ) -> None:
