@@ -6,11 +6,14 @@ reason), publishing marks one. Any record can be re-run to check it reproduces.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from revmentor.schemes.models import Participant, Scheme, taking_part
+from revmentor.schemes.models import Consent, Participant, Scheme, taking_part
 
 
 class Allocation(models.Model):
@@ -95,6 +98,23 @@ class PairQuerySet(models.QuerySet["Pair"]):
             ),
         )
 
+    def with_stopped(self) -> PairQuerySet:
+        """:meth:`with_taking_part`, and when each person's latest consent was withdrawn
+        (``mentor_consent_withdrawn_at``, ``mentee_consent_withdrawn_at``; None while it
+        stands), in the same query: what :meth:`Pair.stopped_on` needs to say when
+        someone stopped taking part."""
+
+        def latest_withdrawn(path: str) -> models.Subquery:
+            latest = Consent.objects.filter(participant=models.OuterRef(path)).order_by(
+                "-given_at", "-pk"
+            )
+            return models.Subquery(latest.values("withdrawn_at")[:1])
+
+        return self.with_taking_part().annotate(
+            mentor_consent_withdrawn_at=latest_withdrawn("mentor_id"),
+            mentee_consent_withdrawn_at=latest_withdrawn("mentee_id"),
+        )
+
 
 class Pair(models.Model):
     """A mentor and the mentee they will give the group's feedback to."""
@@ -127,3 +147,24 @@ class Pair(models.Model):
         if participant_id == self.mentor_id:
             return bool(self.mentor_taking_part)  # type: ignore[attr-defined]
         return bool(self.mentee_taking_part)  # type: ignore[attr-defined]
+
+    @property
+    def has_ended(self) -> bool:
+        """Whether someone of the pair no longer takes part, so the pair is over (it is
+        never drawn again); needs :meth:`PairQuerySet.with_taking_part`."""
+        return not (self.takes_part(self.mentor_id) and self.takes_part(self.mentee_id))
+
+    def stopped_on(self, participant_id: int) -> date | None:
+        """The day the pair's mentor or mentee (by primary key) stopped taking part: the
+        earlier of the withdrawal the lead recorded and the withdrawal of their latest
+        consent; None while they take part, or when neither is known (a consent that
+        declines). Needs :meth:`PairQuerySet.with_stopped`."""
+        if self.takes_part(participant_id):
+            return None
+        mine = "mentor" if participant_id == self.mentor_id else "mentee"
+        person: Participant = getattr(self, mine)
+        withdrawn_at = getattr(self, f"{mine}_consent_withdrawn_at", None)
+        days = [timezone.localtime(withdrawn_at).date()] if withdrawn_at is not None else []
+        if not person.is_active and person.withdrawn_on is not None:
+            days.append(person.withdrawn_on)
+        return min(days, default=None)

@@ -1,12 +1,26 @@
-"""Allocation on the dashboard and in Your tasks."""
+"""Allocation on its page, on the dashboard and in Your tasks."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.db.models import Count
 from django.urls import reverse
 
 from revmentor.allocation.models import Allocation, Pair
+from revmentor.allocation.selectors import left_unmatched
+from revmentor.schemes import models as scheme_models
 from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow
+
+#: What someone the published allocation left unmatched is told, after "The pairs ...
+#: have been drawn at random.", by email (``tasks.send_unmatched_emails``) and in Your
+#: tasks (:func:`not_paired_row`).
+NOT_PAIRED = (
+    "Not everyone can be paired, and this time you have not been paired with anyone. This "
+    "means you will not have a one-to-one session in this scheme, and you will not be "
+    "asked the questionnaires before and after the session."
+)
 
 
 def taking_part(participant: Participant) -> bool:
@@ -36,14 +50,57 @@ def partner_left_row(other: Participant) -> TaskRow:
     )
 
 
+def not_paired_row() -> TaskRow:
+    """The row of someone the published allocation left unmatched: in the email's words
+    (``tasks.send_unmatched_emails``) that they have no session and why. Nothing is left
+    to do about it, so it links nowhere; their questionnaires keep their own rows."""
+    return TaskRow(
+        "Your one-to-one session",
+        "",
+        "Not paired",
+        "grey",
+        hint=f"The pairs for the one-to-one sessions have been drawn at random. {NOT_PAIRED}",
+    )
+
+
+def ended_text(pair: Pair) -> str:
+    """For the scheme's staff: "Ended: <name> stopped taking part on <date>." for a pair
+    of which someone no longer takes part (both named when both stopped), or "" while
+    both take part. It never says how they stopped. Needs ``Pair.objects.with_stopped``;
+    no query."""
+    stopped = []
+    for person in (pair.mentor, pair.mentee):
+        if pair.takes_part(person.pk):
+            continue
+        day = pair.stopped_on(person.pk)
+        on = f" on {day:%-d %B %Y}" if day is not None else ""
+        stopped.append(f"{name_of(person)} stopped taking part{on}")
+    return f"Ended: {' and '.join(stopped)}." if stopped else ""
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A pair on the allocation page; ``ended`` says who stopped taking part, and when."""
+
+    pair: Pair
+    ended: str
+
+
+def pair_rows(pairs: list[Pair]) -> list[PairRow]:
+    """The allocation page's rows (pairs from ``selectors.pairs_of``); no query."""
+    return [PairRow(pair, ended_text(pair)) for pair in pairs]
+
+
 def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
-    """A mentor in a published pair gets the group's feedback to prepare from.
+    """A mentor in a published pair gets the group's feedback to prepare from; someone
+    the published allocation left unmatched is told so (:func:`not_paired_row`).
 
     When the other person of a published pair no longer takes part, the feedback goes
     (the release rule, ``selectors.delivers_document``, refuses it too) and, until phase
     2, either person is told the session will not go ahead; from phase 2 the session's
     own row says so (``meetings.presenters.session_rows``, which knows whether it was
-    already held). One query, however many participations.
+    already held). One query, however many participations, and one more when someone
+    taking part is in no published pair of a scheme past its allocation's draw.
     """
     active = [p for p in participations if taking_part(p)]
     if not active:
@@ -51,11 +108,13 @@ def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
     by_pk = {p.pk: p for p in active}
     pairs = Pair.objects.published_for(active).with_document_approved()
     rows: dict[int, list[TaskRow]] = {}
+    paired: set[int] = set()
     for pair in pairs:
         for me in (pair.mentor, pair.mentee):
             participant = by_pk.get(me.pk)
             if participant is None:
                 continue
+            paired.add(me.pk)
             other = pair.other(me.pk)
             if not pair.takes_part(other.pk):
                 if not participant.scheme.has_reached(Phase.PHASE_2):
@@ -70,10 +129,18 @@ def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
                     continue
                 href = reverse("released_document", args=[other.scheme_id, other.pk])
                 rows.setdefault(me.pk, []).append(TaskRow(title, href, "Ready", "green"))
+    unpaired = [p for p in active if p.pk not in paired and p.scheme.has_reached(Phase.ALLOCATION)]
+    if unpaired:
+        for pk in left_unmatched(unpaired):
+            rows.setdefault(pk, []).append(not_paired_row())
     return rows
 
 
 def allocation_counts(scheme: Scheme) -> list[tuple[str, int]]:
+    """Dashboard counts for the allocation step, in two queries: the pairs of the
+    published allocation (or of the latest draft), how many of the published ones have
+    ended because someone stopped taking part (when any have), and who was left
+    unmatched."""
     allocation = (
         Allocation.objects.filter(scheme=scheme)
         .exclude(status=Allocation.Status.DISCARDED)
@@ -82,12 +149,11 @@ def allocation_counts(scheme: Scheme) -> list[tuple[str, int]]:
     )
     if allocation is None:
         return []
-    label = (
-        "pairs published"
-        if allocation.status == Allocation.Status.PUBLISHED
-        else "pairs in the draft"
-    )
-    return [
-        (label, allocation.pairs.count()),
-        ("left unmatched", len(allocation.record.get("unmatched", []))),
-    ]
+    published = allocation.status == Allocation.Status.PUBLISHED
+    both = scheme_models.taking_part("mentor") & scheme_models.taking_part("mentee")
+    totals = allocation.pairs.aggregate(pairs=Count("pk"), ended=Count("pk", filter=~both))
+    counts = [("pairs published" if published else "pairs in the draft", totals["pairs"])]
+    if published and totals["ended"]:
+        counts.append(("ended because someone stopped taking part", totals["ended"]))
+    counts.append(("left unmatched", len(allocation.record.get("unmatched", []))))
+    return counts

@@ -38,10 +38,13 @@ def allocation_in(scheme: Scheme, pk: int) -> Allocation:
 
 
 def pairs_of(allocation: Allocation) -> list[Pair]:
+    """The allocation's pairs, mentors by name, with their people and whether and since
+    when each still takes part (``Pair.objects.with_stopped``). One query."""
     return list(
         Pair.objects.filter(allocation=allocation)
+        .with_stopped()
         .select_related("mentor__user", "mentee__user", "mentor__supervisor")
-        .order_by("mentor__user__full_name")
+        .order_by("mentor__user__full_name", "pk")
     )
 
 
@@ -59,6 +62,25 @@ def unmatched_of(allocation: Allocation) -> list[tuple[Participant, str]]:
         for r in rows
         if int(r["participant_id"][1:]) in by_pk
     ]
+
+
+def left_unmatched(people: list[Participant]) -> set[int]:
+    """The primary keys of those of ``people`` whom the published allocation of their
+    scheme left unmatched while they took part: as :func:`unmatched_to_tell`, those it
+    left out because they had withdrawn are not among them. Reads only the records'
+    ``unmatched`` lists, in one query (none for no people)."""
+    if not people:
+        return set()
+    lists = Allocation.objects.filter(
+        scheme_id__in={p.scheme_id for p in people}, status=Allocation.Status.PUBLISHED
+    ).values_list("record__unmatched", flat=True)
+    ids = {
+        int(row["participant_id"][1:])
+        for rows in lists
+        for row in rows or []
+        if row["reason"] != Reason.WITHDRAWN
+    }
+    return {p.pk for p in people if p.pk in ids}
 
 
 def unmatched_to_tell(allocation: Allocation) -> list[Participant]:

@@ -60,6 +60,7 @@ def send_unmatched_emails(allocation_id: int) -> int:
     """
     from revmentor.allocation import selectors
     from revmentor.allocation.models import Allocation
+    from revmentor.allocation.presenters import NOT_PAIRED
     from revmentor.questionnaires.selectors import tasks_for
 
     allocation = Allocation.objects.select_related("scheme").get(pk=allocation_id)
@@ -71,6 +72,7 @@ def send_unmatched_emails(allocation_id: int) -> int:
         context = {
             "person": person,
             "scheme": allocation.scheme,
+            "not_paired": NOT_PAIRED,
             "questionnaires": [
                 t for t in still_asked.get(person.pk, []) if t.status != "submitted"
             ],

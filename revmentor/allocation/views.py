@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from revmentor.allocation import selectors, services
+from revmentor.allocation import presenters, selectors, services
 from revmentor.allocation.forms import RunForm
 from revmentor.allocation.models import Allocation
 from revmentor.allocation.services import AllocationError, ReasonNeeded
@@ -21,6 +21,8 @@ def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
     """Review the current allocation (pairs, unmatched and why, seed) or run one.
 
     A re-run replacing a draft needs its reason: left out, the reason field is in error.
+    A published pair of which someone stopped taking part is marked as ended: a
+    published allocation is never drawn again, and the page says so.
     """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
     can_manage = request.user.has_perm("schemes.manage_scheme", scheme)
@@ -51,7 +53,7 @@ def allocation(request: AuthedRequest, pk: int) -> HttpResponse:
             "page_title": f"Allocation – {scheme.name}",
             "scheme": scheme,
             "allocation": shown,
-            "pairs": selectors.pairs_of(shown) if shown else [],
+            "pairs": presenters.pair_rows(selectors.pairs_of(shown)) if shown else [],
             "unmatched": selectors.unmatched_of(shown) if shown else [],
             "without_consent": selectors.left_out_without_consent(shown) if shown else None,
             "stopped": (

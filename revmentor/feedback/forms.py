@@ -8,7 +8,11 @@ from typing import Any
 from django import forms
 
 from revmentor.core.forms import DateField, ModelMultipleChoiceField, retention_date_checked
+from revmentor.feedback.services import NAMES_CHECKED
 from revmentor.schemes.models import Participant
+
+# Said at the box when a version that may name a mentor is approved without it ticked.
+NAMES_NOT_CHECKED = "Select to confirm you have checked that these words do not name a mentor"
 
 
 class InterviewForm(forms.Form):
@@ -69,3 +73,11 @@ class RetentionForm(forms.Form):
 
     def clean_retention_date(self) -> date | None:
         return retention_date_checked(self)
+
+
+class ApprovalForm(forms.Form):
+    """Approving the latest version of a document. The box is asked for only when the
+    version may name a mentor; the service decides whether it had to be ticked
+    (``services.NamesNotChecked``), and the view then puts NAMES_NOT_CHECKED at it."""
+
+    names_checked = forms.BooleanField(required=False, label=NAMES_CHECKED)

@@ -100,6 +100,12 @@ class DocumentVersion(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The possible mentor names (a first name or surname alone) whoever approved it checked
+    # and said do not name a mentor who gave the feedback, each as naming.checked_key
+    # gives it: [domain, kind, mentor's participant id, the word in lower case]. Set on
+    # approval. The word is one the version's own text holds, so this keeps nothing the
+    # version does not (erasure deletes them together, with the mentee's document).
+    names_checked = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("document", "-number")

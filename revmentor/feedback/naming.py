@@ -4,12 +4,18 @@ A feedback document is the group's feedback, unattributed: it must never name th
 mentors who gave it (docs/data-protection.md). :func:`find_mentor_names` looks for them in
 a version's sections; :func:`describe` words what it found for a page or an error.
 
-- A mentor's **full name** as stored, with or without a title ("Hannah Hughes", "Dr
-  Hannah Hughes", "dr. hannah hughes"), is a certain match: the version names them.
+- A mentor's **full name**, in either order, with or without a title ("Hannah Hughes",
+  "Dr Hannah Hughes", "dr. hannah hughes", "Hughes, Hannah", "HUGHES Hannah"), is a
+  certain match: the version names them. So is their **surname after a title** ("Dr
+  Hughes"), unless another person of the scheme has that surname (then it may be them:
+  a possible match). Middle names stored may be left out ("Mary Smith" for "Mary Ann
+  Smith").
 - Their **first name** or **surname** alone is a possible match: "Will" or "Grant" may be
-  a name or an ordinary word, and a person has to judge.
+  a name or an ordinary word, and a person has to judge. So is a title and first name
+  ("Dr Hannah").
 - Matching ignores case and finds whole words only ("Hughes's" names Hughes; "Hughesfield"
-  does not). Any run of spaces or a line break may separate the words of a full name.
+  does not). Any run of spaces or a line break may separate the words of a full name,
+  and a comma may follow the surname written first.
 - A name word that is also part of the mentee's own name is not looked for alone (the
   document is about the mentee, so "David" there is the mentee), nor a word of fewer
   than three letters, nor a title ("Dr"); nor is a word inside the full name of someone
@@ -85,7 +91,7 @@ def _letters(word: str) -> int:
 
 
 def _whole(body: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -95,23 +101,36 @@ class _Patterns:
     parts: tuple[tuple[Kind, re.Pattern[str]], ...]
 
 
-def _full(words: Sequence[str]) -> re.Pattern[str] | None:
-    """A full name, with or without a title; a one-word name only with one (alone it is
-    too often an ordinary word)."""
+def _full(words: Sequence[str], *, titled_surname: bool = False) -> re.Pattern[str] | None:
+    """A full name in either order, with or without a title, its middle names optional
+    ("Hannah Hughes", "Dr Hughes, Hannah"); with ``titled_surname`` also the surname
+    after a title ("Dr Hughes"). A one-word name only with a title (alone it is too
+    often an ordinary word)."""
     if not words:
         return None
-    body = r"\s+".join(re.escape(word) for word in words)
-    return _whole(f"{_TITLE}{body}" if len(words) == 1 else f"(?:{_TITLE})?{body}")
+    escaped = [re.escape(word) for word in words]
+    if len(escaped) == 1:
+        return _whole(f"{_TITLE}{escaped[0]}")
+    first, *middle, last = escaped
+    middles = "".join(rf"(?:\s+{word})?" for word in middle)
+    # The surname first may be followed by a comma: "Hughes, Hannah" as in a list.
+    either = rf"{first}{middles}\s+{last}|{last}(?:\s*,\s*|\s+){first}{middles}"
+    body = f"(?:{_TITLE})?(?:{either})"
+    return _whole(f"{body}|{_TITLE}{last}" if titled_surname else body)
 
 
-def _patterns(mentor: Mentor, mentee_words: frozenset[str]) -> _Patterns:
+def _patterns(mentor: Mentor, mentee_words: frozenset[str], surnames: frozenset[str]) -> _Patterns:
+    """What to look for of ``mentor``'s name. ``surnames``: the surnames of the scheme's
+    other people; "Dr Hughes" is certain only if none of them (nor the mentee) is a
+    Hughes."""
     words = _words(mentor.name)
     parts: list[tuple[Kind, re.Pattern[str]]] = []
     named = [(Kind.FIRST_NAME, words[0]), (Kind.SURNAME, words[-1])] if len(words) > 1 else []
     for kind, word in named or [(Kind.SURNAME, word) for word in words]:
         if _letters(word) >= MIN_LETTERS and word.casefold() not in mentee_words:
             parts.append((kind, _whole(re.escape(word))))
-    return _Patterns(mentor, _full(words), tuple(parts))
+    titled = bool(words) and words[-1].casefold() not in mentee_words | surnames
+    return _Patterns(mentor, _full(words, titled_surname=titled), tuple(parts))
 
 
 def find_mentor_names(
@@ -131,10 +150,12 @@ def find_mentor_names(
     empty list of mentors give [].
     """
     mentee_words = frozenset(word.casefold() for word in _words(mentee_name))
-    patterns = [_patterns(mentor, mentee_words) for mentor in mentors]
+    others_words = [words for words in (_words(name) for name in others) if words]
+    surnames = frozenset(words[-1].casefold() for words in others_words)
+    patterns = [_patterns(mentor, mentee_words, surnames) for mentor in mentors]
     if not patterns:
         return []
-    people = [pattern for pattern in (_full(_words(name)) for name in others) if pattern]
+    people = [pattern for pattern in (_full(words) for words in others_words) if pattern]
     found: list[tuple[int, NameFound]] = []
     for section in sections:
         text = section.get("text", "")
@@ -166,6 +187,13 @@ def find_mentor_names(
         in_section.sort(key=lambda pair: pair[0])
         found += in_section
     return [name for _start, name in found]
+
+
+def checked_key(name: NameFound) -> tuple[str, str, int, str]:
+    """What a person checked when they said a possible match does not name a mentor: the
+    section, the kind of match, the mentor and the word (lower case). Another word, or
+    the same word of another mentor, is not covered by it."""
+    return (name.domain, str(name.kind), name.mentor.id, name.text.casefold())
 
 
 def joined(items: Sequence[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.urls import reverse
 
@@ -15,7 +16,7 @@ from revmentor.feedback.models import (
     Willingness,
 )
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
-from revmentor.schemes.presenters import TaskRow
+from revmentor.schemes.presenters import TaskRow, of_whole
 
 
 def mentor_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
@@ -92,8 +93,8 @@ def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
     ).count()
     willing = willingness.mentors_answered(scheme)
     return [
-        (f"of {mentees} mentees have notes", noted),
-        (f"of {mentees} documents approved", approved),
+        of_whole(noted, mentees, "mentees have notes"),
+        of_whole(approved, mentees, "documents approved"),
         ("mentors have said whom they would mentor", willing),
     ]
 
@@ -154,3 +155,49 @@ def _distinct(*versions: DocumentVersion | None) -> list[DocumentVersion]:
         if version is not None and all(version.pk != other.pk for other in kept):
             kept.append(version)
     return kept
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """What the document page says of the mentors' names in the version it shows.
+
+    ``named``: full names (it cannot be approved, or stay approved); ``maybe_named``:
+    words that may name a mentor, to check before approving; ``checked``: such words
+    that whoever approved the version said do not (``checked_by`` their name, "" if not
+    recorded; ``checked_at`` when).
+    """
+
+    named: list[naming.Finding]
+    maybe_named: list[naming.Finding]
+    checked: list[naming.Finding]
+    checked_by: str = ""
+    checked_at: datetime | None = None
+
+
+def name_check(
+    mentee: Participant, version: DocumentVersion | None, approved: DocumentVersion | None
+) -> NameCheck:
+    """The names in ``version`` (the latest) of the mentee's document, in one query.
+
+    Possible names count as checked only in the approved version and only those its
+    approval recorded: a word found since (a mentor who joined later, or renamed) is
+    still to be checked. A full name is never "checked": it is always said.
+    """
+    if version is None:
+        return NameCheck([], [], [])
+    found = selectors.names_in(mentee, version)
+    named = [name for name in found if name.certain]
+    possible = [name for name in found if not name.certain]
+    record = approved if approved is not None and approved.pk == version.pk else None
+    done = {tuple(key) for key in record.names_checked} if record else set()
+    checked = [name for name in possible if naming.checked_key(name) in done]
+    if not checked or record is None:
+        return NameCheck(naming.describe(named), naming.describe(possible), [])
+    by = record.approved_by
+    return NameCheck(
+        naming.describe(named),
+        naming.describe([name for name in possible if name not in checked]),
+        naming.describe(checked),
+        (by.full_name or by.email) if by is not None else "",
+        record.approved_at,
+    )

@@ -181,7 +181,12 @@ def approved_naming_mentors(scheme: Scheme) -> list[Participant]:
 
 
 def approved_version(mentee: Participant) -> DocumentVersion | None:
-    document = FeedbackDocument.objects.select_related("approved").filter(mentee=mentee).first()
+    """The mentee's approved version, with who approved it, in one query."""
+    document = (
+        FeedbackDocument.objects.select_related("approved__approved_by")
+        .filter(mentee=mentee)
+        .first()
+    )
     return document.approved if document else None
 
 

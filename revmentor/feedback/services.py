@@ -35,6 +35,11 @@ class FeedbackError(Exception):
     """The action cannot be done; the message tells the person why."""
 
 
+class NamesNotChecked(FeedbackError):
+    """A version that may name a mentor was to be approved without the lead saying they
+    checked those words (the approval form shows it at its box)."""
+
+
 def _log(
     actor: User | None, action: AuditEvent.Action, obj: object, summary: str, scheme_id: int
 ) -> None:
@@ -254,12 +259,14 @@ def document_edit(*, actor: User, mentee: Participant, texts: Mapping[str, str])
 NAMES_CHECKED = "I have checked: these words do not name a mentor who gave the feedback"
 
 
-def _check_names(mentee: Participant, version: DocumentVersion, *, names_checked: bool) -> str:
+def _check_names(
+    mentee: Participant, version: DocumentVersion, *, names_checked: bool
+) -> list[naming.NameFound]:
     """Refuse a version that names a mentor of the scheme; refuse one that may name one
-    (a first name or surname alone) unless the lead has said they checked those words.
+    (a first name or surname alone) unless the lead has said they checked those words
+    (:class:`NamesNotChecked`).
 
-    Returns the sections holding the words the lead checked, for the audit trail ("" if
-    there were none).
+    Returns the possible names the lead checked ([] if there were none).
     """
     found = selectors.names_in(mentee, version)
     named = [name for name in found if name.certain]
@@ -271,14 +278,13 @@ def _check_names(mentee: Participant, version: DocumentVersion, *, names_checked
             "version."
         )
     if found and not names_checked:
-        raise FeedbackError(
+        raise NamesNotChecked(
             f"Check version {version.number} before approving it: {naming.summary(found)}. "
             f"If these words do not name a mentor who gave the feedback, select "
             f"“{NAMES_CHECKED}” and approve it again. If they do, edit the document to "
             "remove them and save it as a new version."
         )
-    labels = list(dict.fromkeys(name.label for name in found))
-    return naming.joined(labels)
+    return found
 
 
 @transaction.atomic
@@ -290,8 +296,9 @@ def document_approve(
     Raises FeedbackError if there is a newer version (the page was out of date), the
     document has no text at all, or it names a mentor of the scheme (full name, with or
     without a title). Words that may name one (a mentor's first name or surname alone)
-    are approved only with ``names_checked``: the lead has read them and says they do
-    not, which the audit trail records.
+    are approved only with ``names_checked`` (else :class:`NamesNotChecked`): the lead
+    has read them and says they do not, which the version (``names_checked``, so its
+    page says they were checked) and the audit trail record.
     """
     document = FeedbackDocument.objects.select_for_update().filter(mentee=mentee).first()
     if document is None:
@@ -306,14 +313,17 @@ def document_approve(
     checked = _check_names(mentee, latest, names_checked=names_checked)
     latest.approved_at = timezone.now()
     latest.approved_by = actor
-    latest.save(update_fields=["approved_at", "approved_by"])
+    # Kept so that the page can say these words were checked, rather than warn again.
+    latest.names_checked = [list(naming.checked_key(name)) for name in checked]
+    latest.save(update_fields=["approved_at", "approved_by", "names_checked"])
     document.approved = latest
     document.save(update_fields=["approved"])
     summary = f"Approved document version {number}"
     if checked:
         # Which sections, not the words: the trail holds no free text from a document.
+        sections = naming.joined(list(dict.fromkeys(name.label for name in checked)))
         summary += (
-            f", having checked that the possible mentor names in {checked} "
+            f", having checked that the possible mentor names in {sections} "
             "do not name a mentor who gave the feedback"
         )
     _log(actor, AuditEvent.Action.UPDATE, latest, summary, mentee.scheme_id)

@@ -19,10 +19,16 @@ from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.core.models import AuditEvent
 from revmentor.core.signed_out import keeps_typing, kept
 from revmentor.feedback import documents as rendering
-from revmentor.feedback import naming, presenters, selectors, services
-from revmentor.feedback.forms import InterviewForm, RetentionForm, TranscriptForm
+from revmentor.feedback import presenters, selectors, services
+from revmentor.feedback.forms import (
+    NAMES_NOT_CHECKED,
+    ApprovalForm,
+    InterviewForm,
+    RetentionForm,
+    TranscriptForm,
+)
 from revmentor.feedback.models import DocumentVersion, GroupInterview
-from revmentor.feedback.services import MAX_CONTRIBUTION, FeedbackError
+from revmentor.feedback.services import MAX_CONTRIBUTION, FeedbackError, NamesNotChecked
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, ParticipantRole, Scheme
 
@@ -233,7 +239,6 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
     """Read and edit one document; each save is a new version, approval keeps its own."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
     mentee = selectors.mentee_in(scheme, mentee_pk)
-    latest = selectors.latest_version(mentee)
     problem = ""
     slugs = [d["slug"] for d in scheme.domains]
     if request.method == "POST":
@@ -248,6 +253,22 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
     else:
         held = kept(request)
         typed = {slug: held[slug] for slug in slugs if slug in held}
+    return _document_page(request, scheme, mentee, problem=problem, typed=typed)
+
+
+def _document_page(
+    request: AuthedRequest,
+    scheme: Scheme,
+    mentee: Participant,
+    *,
+    problem: str = "",
+    typed: dict[str, str] | None = None,
+    approval: ApprovalForm | None = None,
+) -> HttpResponse:
+    """The document page (audited: it shows the document), with the edit form's problem
+    or the approval form's error if either was posted wrong."""
+    latest = selectors.latest_version(mentee)
+    approved = selectors.approved_version(mentee)
     audit.record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -256,24 +277,25 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
         scheme_id=scheme.pk,
         request=request,
     )
+    approval = ApprovalForm() if approval is None else approval
+    title = f"Feedback for {mentee.user.full_name}"
     # Said on every visit, not only after a save: the latest version is what gets approved.
-    findings = naming.describe(selectors.names_in(mentee, latest)) if latest else []
+    names = presenters.name_check(mentee, latest, approved)
     return render(
         request,
         "feedback/document.jinja",
         {
-            "page_title": f"Feedback for {mentee.user.full_name}",
+            "page_title": f"Error: {title}" if problem or approval.errors else title,
             "scheme": scheme,
             "mentee": mentee,
             "version": latest,
-            "approved": selectors.approved_version(mentee),
+            "approved": approved,
             "sections": rendering.context(mentee, latest)["sections"] if latest else [],
             "problem": problem,
-            "typed": typed,
+            "typed": typed or {},
             "can_manage": request.user.has_perm(MANAGE, scheme),
-            "named": [f for f in findings if f.certain],
-            "maybe_named": [f for f in findings if not f.certain],
-            "names_checked_label": services.NAMES_CHECKED,
+            "names": names,
+            "approval": approval,
         },
     )
 
@@ -294,13 +316,16 @@ def document_approve(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpRes
         return refused
     mentee = selectors.mentee_in(scheme, mentee_pk)
     number = posted_int(request.POST.get("version", "")) or 0
+    approval = ApprovalForm(request.POST)
+    ticked = approval.is_valid() and approval.cleaned_data["names_checked"]
     try:
         services.document_approve(
-            actor=request.user,
-            mentee=mentee,
-            number=number,
-            names_checked=request.POST.get("names_checked") == "yes",
+            actor=request.user, mentee=mentee, number=number, names_checked=ticked
         )
+    except NamesNotChecked:
+        # An error at the box the page asks for, with the words listed above it.
+        approval.add_error("names_checked", NAMES_NOT_CHECKED)
+        return _document_page(request, scheme, mentee, approval=approval)
     except FeedbackError as error:
         messages.error(request, str(error))
     else:

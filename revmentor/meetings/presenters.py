@@ -10,14 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from revmentor.allocation.models import Allocation, Pair
-from revmentor.allocation.presenters import partner_left_row, taking_part
+from revmentor.allocation.presenters import ended_text, partner_left_row, taking_part
 from revmentor.feedback.models import FeedbackDocument
 from revmentor.meetings.answers import answer_text, change_text
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.selectors import meeting_of
 from revmentor.meetings.services import LOG_PHASES, name_of
+from revmentor.schemes import models as scheme_models
 from revmentor.schemes.models import Participant, Phase, Scheme
-from revmentor.schemes.presenters import TaskRow
+from revmentor.schemes.presenters import TaskRow, of_whole
 
 TASK_TITLE = "Arrange and log your one-to-one session"
 MENTEE_ROLE = "the consultant you will give the group's feedback to"
@@ -50,16 +51,46 @@ def status_of(meeting: Meeting | None) -> Status:
     return Status(f"Proposed for {_date(meeting)}, not yet confirmed", "yellow", True)
 
 
+#: A session not logged when someone of the pair stopped taking part, in the words the
+#: pair see (``allocation.presenters.partner_left_row``).
+WILL_NOT_GO_AHEAD = Status("Will not go ahead", "grey", False)
+
+
 @dataclass(frozen=True)
 class PairRow:
     pair: Pair
     status: Status
+    #: "Ended: <name> stopped taking part on <date>." when someone of the pair did.
+    ended: str = ""
 
 
-def pair_rows(pairs: list[Pair]) -> tuple[list[PairRow], int]:
-    """Rows for the staff list and how many sessions are still outstanding (not logged)."""
-    rows = [PairRow(pair, status_of(meeting_of(pair))) for pair in pairs]
-    return rows, sum(1 for row in rows if row.status.outstanding)
+@dataclass(frozen=True)
+class SessionList:
+    """The staff list: a row a pair, how many sessions are still outstanding (not
+    logged), and how many will not go ahead because someone stopped taking part."""
+
+    rows: list[PairRow]
+    outstanding: int
+    will_not_go_ahead: int
+
+
+def pair_rows(pairs: list[Pair]) -> SessionList:
+    """The staff list of the pairs from ``selectors.scheme_pairs``; no query.
+
+    A session not logged when someone of the pair stopped taking part will not go
+    ahead: it is not outstanding. One already logged keeps its status.
+    """
+    rows = []
+    for pair in pairs:
+        meeting = meeting_of(pair)
+        logged = meeting is not None and meeting.is_logged
+        status = WILL_NOT_GO_AHEAD if pair.has_ended and not logged else status_of(meeting)
+        rows.append(PairRow(pair, status, ended_text(pair)))
+    return SessionList(
+        rows,
+        outstanding=sum(1 for row in rows if row.status.outstanding),
+        will_not_go_ahead=sum(1 for row in rows if row.status is WILL_NOT_GO_AHEAD),
+    )
 
 
 def _task_status(participant: Participant, meeting: Meeting | None) -> tuple[str, str]:
@@ -136,24 +167,34 @@ def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
 
 
 def session_counts(scheme: Scheme) -> list[tuple[str, int]]:
-    """Dashboard counts for the sessions step, in one query: held of the published pairs."""
+    """Dashboard counts for the sessions step, in one query: held of the published pairs'
+    sessions that may take place, and, when there are any, those that will not go ahead
+    because someone stopped taking part before theirs was logged (they are not among the
+    sessions expected, as on the staff list, ``pair_rows``)."""
+    logged = Q(meeting__held__isnull=False)
+    going = scheme_models.taking_part("mentor") & scheme_models.taking_part("mentee")
     totals = Pair.objects.filter(
         allocation__scheme=scheme, allocation__status=Allocation.Status.PUBLISHED
     ).aggregate(
         pairs=Count("pk"),
+        expected=Count("pk", filter=logged | going),
         held=Count("pk", filter=Q(meeting__held=True)),
         not_held=Count("pk", filter=Q(meeting__held=False)),
         arranged=Count(
-            "pk", filter=Q(meeting__confirmed_at__isnull=False, meeting__held__isnull=True)
+            "pk",
+            filter=Q(meeting__confirmed_at__isnull=False, meeting__held__isnull=True) & going,
         ),
     )
     if not totals["pairs"]:
         return []
-    return [
-        (f"of {totals['pairs']} sessions held", totals["held"]),
+    counts = [
+        of_whole(totals["held"], totals["expected"], "sessions held"),
         ("arranged and still to come", totals["arranged"]),
         ("did not take place", totals["not_held"]),
     ]
+    if will_not := totals["pairs"] - totals["expected"]:
+        counts.append(("will not go ahead because someone stopped taking part", will_not))
+    return counts
 
 
 def _day(moment: datetime | None) -> str:
@@ -257,6 +298,36 @@ class PairCard:
     def place_is_link(self) -> bool:
         place = self.meeting.place if self.meeting else ""
         return place.lower().startswith(("https://", "http://"))
+
+    @property
+    def when(self) -> str:
+        """The session's time (the one it was held at, once logged), or why there is none."""
+        meeting = self.meeting
+        if meeting is not None and meeting.starts_at is not None:
+            return _date(meeting)
+        if meeting is not None and meeting.is_logged:
+            return "Not recorded: the session was logged without a time"
+        return "Not arranged yet"
+
+    @property
+    def where(self) -> str:
+        """The place as text, or why there is none (the page links a video link)."""
+        meeting = self.meeting
+        if meeting is not None and meeting.place:
+            return meeting.place
+        return "Not recorded" if meeting is not None and meeting.is_logged else "Not arranged yet"
+
+    @property
+    def has_invite(self) -> bool:
+        """Whether the calendar invite is offered: only once the time is confirmed, and
+        until the session is logged, while both people take part."""
+        meeting = self.meeting
+        return (
+            meeting is not None
+            and meeting.is_confirmed
+            and not meeting.is_logged
+            and not self.partner_left
+        )
 
 
 def pair_card(

@@ -53,10 +53,12 @@ def meeting_of(pair: Pair) -> Meeting | None:
 
 
 def scheme_pairs(scheme: Scheme) -> list[Pair]:
-    """Every pair of the scheme's published allocation with its meeting, mentor first by
-    name. Empty when nothing is published. Three queries or fewer whatever the size."""
+    """Every pair of the scheme's published allocation with its meeting, and whether and
+    since when each person still takes part (``Pair.objects.with_stopped``), mentor first
+    by name. Empty when nothing is published. One query whatever the size."""
     return list(
         _published_pairs()
+        .with_stopped()
         .filter(allocation__scheme=scheme)
         .order_by("mentor__user__full_name", "pk")
     )

@@ -26,10 +26,12 @@ from revmentor.allocation.models import Allocation, Pair
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent
 from revmentor.meetings.answers import Answer, answer_text, change_text
+from revmentor.meetings.invites import Withdrawn
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
 from revmentor.meetings.selectors import ConsentState, consent_states
 from revmentor.meetings.tasks import (
     send_log_changed,
+    send_meeting_cancelled,
     send_meeting_confirmation,
     send_meeting_proposed,
     send_meeting_reminder,
@@ -45,11 +47,22 @@ REMINDER_AT = time(9, 0)
 
 
 class MeetingError(Exception):
-    """The action cannot be done; the message tells the person why."""
+    """The action cannot be done; the message tells the person why.
+
+    ``field``: the form field the message is about, for the page to link to, if any.
+    """
+
+    field: str | None = None
 
 
 class LogChanged(MeetingError):
     """The logged answer changed after the page was shown; nothing was saved."""
+
+
+class NotYet(MeetingError):
+    """The session's time has not come, so what happened cannot be logged yet."""
+
+    field = "held"
 
 
 def name_of(participant: Participant) -> str:
@@ -143,7 +156,10 @@ def meeting_propose(
     """Propose (or change) the time and place of the pair's session; return the meeting.
 
     Either person may propose. A new proposal replaces the old one and needs confirming
-    again by the other person, who is emailed (``tasks.send_meeting_proposed``).
+    again by the other person, who is emailed (``tasks.send_meeting_proposed``). When it
+    replaces a confirmed time, that time's invite is cancelled: the other person's email
+    carries the cancellation, and the person proposing is emailed it too
+    (``tasks.send_meeting_cancelled``), so neither calendar keeps the old time.
     ``starts_at`` must be timezone-aware (ValueError if not), in the future and within a
     year. Raises MeetingError outside phase 2, after the session was logged, or if the
     place is not a short room or link.
@@ -159,16 +175,32 @@ def meeting_propose(
         raise MeetingError("The session must be in the future: enter a later date or time")
     if starts_at > now + FURTHEST_AHEAD:
         raise MeetingError("The session must be within the next year: enter an earlier date")
+    place = clean_place(place)
+    again = meeting.is_proposed and not meeting.is_confirmed
+    withdrawn = None
+    if meeting.is_confirmed:
+        meeting.sequence += 1  # the cancellation's, above the invite's
+        withdrawn = Withdrawn.of(meeting, by=participant, at=now)
     meeting.starts_at = starts_at
-    meeting.place = clean_place(place)
+    meeting.place = place
     meeting.sequence += 1
     meeting.proposed_at = now
     meeting.proposed_by = participant
     meeting.confirmed_at = None
     meeting.confirmed_by = None
     meeting.save()
-    _audit(participant, meeting, pair, "Proposed a time for the session")
-    send_meeting_proposed.enqueue(meeting.pk, meeting.sequence)
+    if withdrawn is None:
+        _audit(participant, meeting, pair, "Proposed a time for the session")
+        send_meeting_proposed.enqueue(meeting.pk, meeting.sequence, again)
+    else:
+        _audit(
+            participant,
+            meeting,
+            pair,
+            "Proposed a new time for the session, which cancels the time confirmed",
+        )
+        send_meeting_proposed.enqueue(meeting.pk, meeting.sequence, False, withdrawn.to_task())
+        send_meeting_cancelled.enqueue(meeting.pk, withdrawn.to_task(), True)
     return meeting
 
 
@@ -224,8 +256,10 @@ def meeting_confirm(*, participant: Participant, pair: Pair) -> Meeting:
 def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
     """Cancel the proposed or confirmed time, so either person can propose a new one.
 
-    Any reminder already queued will not be sent. Raises MeetingError if there is no time
-    to cancel, the session was logged, or outside phase 2.
+    Any reminder already queued will not be sent. A confirmed time's invite is cancelled:
+    both people are emailed, the other person that it is off, each with the calendar
+    file that removes it (``tasks.send_meeting_cancelled``). Raises MeetingError if there
+    is no time to cancel, the session was logged, or outside phase 2.
     """
     _check(participant, pair, (Phase.PHASE_2,))
     meeting = _locked(pair)
@@ -233,16 +267,38 @@ def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
         raise MeetingError("The session has already been logged.")
     if meeting.starts_at is None:
         raise MeetingError("There is no session time to cancel.")
+    meeting.sequence += 1
+    withdrawn = None
+    if meeting.is_confirmed:
+        withdrawn = Withdrawn.of(meeting, by=participant, at=timezone.now())
     meeting.starts_at = None
     meeting.place = ""
-    meeting.sequence += 1
     meeting.proposed_at = None
     meeting.proposed_by = None
     meeting.confirmed_at = None
     meeting.confirmed_by = None
     meeting.save()
     _audit(participant, meeting, pair, "Cancelled the time of the session")
+    if withdrawn is not None:
+        send_meeting_cancelled.enqueue(meeting.pk, withdrawn.to_task(), False)
     return meeting
+
+
+def _not_yet(meeting: Meeting, pair: Pair, other: Participant) -> str:
+    """Why a session whose time is still to come cannot be logged, and what to do."""
+    assert meeting.starts_at is not None
+    when = f"{timezone.localtime(meeting.starts_at):%-d %B %Y at %H:%M}"
+    arranging = pair.allocation.scheme.phase == Phase.PHASE_2
+    if not meeting.is_confirmed:  # only "held" is refused on a time not yet agreed
+        message = f"You can log the session as held from {when}, the time proposed for it"
+        return f"{message}. If you met earlier, cancel that time first" if arranging else message
+    message = f"You can log the session from {when}, when it is due to start"
+    if not arranging:
+        return message
+    return (
+        f"{message}. If it is not going to take place then, cancel the time instead: "
+        f"we will tell {name_of(other)}"
+    )
 
 
 def _changed_message(participant: Participant, other: Participant, meeting: Meeting) -> str:
@@ -281,10 +337,13 @@ def meeting_log(
 
     ``version`` is the ``log_version`` the person's page showed (the view always sends
     it; None skips the check). If the answer changed since then and this one differs from
-    it, raises :class:`LogChanged` and stores nothing. A session arranged for a time still to
-    come cannot be logged as held. A held session needs a duration from 1 to 600
-    minutes; one that did not take place has none. Raises MeetingError otherwise, or
-    outside phase 2 and analysis, or if either person is no longer taking part.
+    it, raises :class:`LogChanged` and stores nothing. Before the confirmed time of the
+    session starts, nothing can be logged (:class:`NotYet`: the pair cancel the time
+    instead, which tells the other person and their calendar); before a time proposed
+    but not confirmed, it cannot be logged as held. A held session needs a duration
+    from 1 to 600 minutes; one that did not take place has none. Raises MeetingError
+    otherwise, or outside phase 2 and analysis, or if either person is no longer taking
+    part.
     """
     other = _check(participant, pair, LOG_PHASES)
     if held:
@@ -298,11 +357,9 @@ def meeting_log(
     else:
         duration_minutes = None
     meeting = _locked(pair)
-    if held and meeting.starts_at is not None and meeting.starts_at > timezone.now():
-        raise MeetingError(
-            "The session is arranged for later: log it after it has taken place, "
-            "or change its time first"
-        )
+    to_come = meeting.starts_at is not None and meeting.starts_at > timezone.now()
+    if to_come and (held or meeting.is_confirmed):
+        raise NotYet(_not_yet(meeting, pair, other))
     old: Answer = (meeting.held, meeting.duration_minutes)
     new: Answer = (held, duration_minutes)
     # Only a different answer over one already logged can overwrite anything: a stale

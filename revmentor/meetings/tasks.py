@@ -1,6 +1,6 @@
 """Emails about sessions: a time proposed, the confirmation with its invite, the reminder
-the day before, and a change to what was logged. (When someone stops taking part:
-stopping.py.)"""
+the day before, a confirmed time cancelled (with the calendar file that removes it), and
+a change to what was logged. (When someone stops taking part: stopping.py.)"""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from revmentor.core.mail import send_recorded
 from revmentor.core.models import AuditEvent
 from revmentor.meetings import invites
 from revmentor.meetings.answers import answer_text
+from revmentor.meetings.invites import Withdrawn
 from revmentor.meetings.models import Meeting
-from revmentor.schemes.models import taking_part
+from revmentor.schemes.models import Participant, taking_part
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +34,19 @@ def _going_ahead() -> QuerySet[Meeting]:
     ).filter(taking_part("pair__mentor"), taking_part("pair__mentee"))
 
 
-def _tell_other(
-    meeting: Meeting, actor_id: int, *, subject: str, template: str, summary: str, **extra: Any
+def _email(
+    meeting: Meeting,
+    person: Participant,
+    *,
+    subject: str,
+    template: str,
+    summary: str,
+    attachments: tuple[tuple[str, bytes, str], ...] = (),
+    **extra: Any,
 ) -> int:
-    """Email the person of the meeting's pair who is not ``actor_id`` (the one who acted),
-    with a link to their session page; return 1."""
+    """Email ``person`` of the meeting's pair, with a link to their session page (the
+    template gets them as ``person`` and their partner as ``other``); return 1."""
     pair, scheme = meeting.pair, meeting.pair.allocation.scheme
-    person = pair.other(actor_id)
     context = {
         "person": person,
         "other": pair.other(person.pk),
@@ -55,8 +62,53 @@ def _tell_other(
         about=meeting,
         summary=summary,
         scheme_id=scheme.pk,
+        attachments=attachments,
     )
     return 1
+
+
+def _tell_other(
+    meeting: Meeting, actor_id: int, *, subject: str, template: str, summary: str, **extra: Any
+) -> int:
+    """Email the person of the meeting's pair who is not ``actor_id`` (the one who acted),
+    with a link to their session page; return 1."""
+    return _email(
+        meeting,
+        meeting.pair.other(actor_id),
+        subject=subject,
+        template=template,
+        summary=summary,
+        **extra,
+    )
+
+
+def _cancellation(meeting: Meeting, withdrawn: Withdrawn) -> tuple[str, bytes, str]:
+    """The calendar file that removes the ``withdrawn`` time, as an attachment."""
+    return (
+        invites.filename(meeting, cancelled=True),
+        invites.cancellation(meeting, meeting.pair, withdrawn),
+        "text/calendar; method=CANCEL",
+    )
+
+
+def _email_cancelled(
+    meeting: Meeting, person: Participant, withdrawn: Withdrawn, *, replaced: bool
+) -> int:
+    """Tell ``person`` that the confirmed time ``withdrawn`` is off (``replaced``: by a new
+    proposal), with the calendar file that removes it; return 1."""
+    mine = person.pk == withdrawn.by_id
+    return _email(
+        meeting,
+        person,
+        subject="the time of your session is cancelled",
+        template="meeting_cancelled",
+        summary=f"Sent the {person.role} the email that the time of the session is "
+        "cancelled, with the calendar cancellation",
+        attachments=(_cancellation(meeting, withdrawn),),
+        mine=mine,
+        replaced=replaced,
+        withdrawn=withdrawn,
+    )
 
 
 def _load(meeting_id: int, sequence: int) -> Meeting | None:
@@ -111,29 +163,87 @@ def _send(meeting_id: int, sequence: int, *, kind: str) -> int:
 
 
 @task()
-def send_meeting_proposed(meeting_id: int, sequence: int) -> int:
+def send_meeting_proposed(
+    meeting_id: int, sequence: int, again: bool = False, withdrawn: dict[str, Any] | None = None
+) -> int:
     """Tell the other person of the pair that a time was proposed, to confirm or change.
 
-    Sends nothing if, before the task ran, the time was changed, confirmed or cancelled,
-    the session logged, or either person stopped taking part. Returns how many emails
-    were sent (0 or 1). No invite is attached: the time is not agreed yet.
+    ``again``: it replaces a time proposed and not yet confirmed. ``withdrawn``
+    (:meth:`Withdrawn.to_task`): it replaces a confirmed time, whose cancellation the
+    email carries, so the old time leaves their calendar. No invite is attached: the new
+    time is not agreed yet.
+
+    Sends nothing if either person stopped taking part (their partner is told the
+    session will not go ahead), nor if, before the task ran, the time was changed,
+    confirmed or cancelled, or the session logged; but then a confirmed time it replaced
+    is still cancelled by its own email. Returns how many emails were sent (0 or 1).
     """
-    meeting = (
-        _going_ahead()
-        .filter(pk=meeting_id, sequence=sequence, confirmed_at__isnull=True, held__isnull=True)
-        .exclude(starts_at__isnull=True)
-        .first()
-    )
-    if meeting is None or meeting.proposed_by_id is None:
+    meeting = _going_ahead().filter(pk=meeting_id).first()
+    if meeting is None:
         return 0
-    return _tell_other(
-        meeting,
-        meeting.proposed_by_id,
-        subject="a time is proposed for your session",
-        template="meeting_proposed",
-        summary="Sent the email that a time is proposed",
-        again=sequence > 1,
+    replaced = Withdrawn.from_task(withdrawn) if withdrawn is not None else None
+    current = (
+        meeting.sequence == sequence
+        and meeting.starts_at is not None
+        and not meeting.is_confirmed
+        and not meeting.is_logged
+        and meeting.proposed_by_id is not None
     )
+    if not current:
+        if replaced is None:
+            return 0
+        other = meeting.pair.other(replaced.by_id)
+        return _email_cancelled(meeting, other, replaced, replaced=True)
+    assert meeting.proposed_by_id is not None
+    if replaced is None:
+        return _tell_other(
+            meeting,
+            meeting.proposed_by_id,
+            subject="a time is proposed for your session",
+            template="meeting_proposed",
+            summary="Sent the email that a time is proposed",
+            again=again,
+        )
+    return _email(
+        meeting,
+        meeting.pair.other(meeting.proposed_by_id),
+        subject="a new time is proposed for your session",
+        template="meeting_proposed",
+        summary="Sent the email that a new time is proposed, with the calendar "
+        "cancellation of the time confirmed before",
+        attachments=(_cancellation(meeting, replaced),),
+        withdrawn=replaced,
+    )
+
+
+@task()
+def send_meeting_cancelled(
+    meeting_id: int, withdrawn: dict[str, Any], replaced: bool = False
+) -> int:
+    """Email the pair that a confirmed time is cancelled, each with the calendar file that
+    removes it (METHOD:CANCEL, the invite's UID, a higher SEQUENCE).
+
+    ``withdrawn`` (:meth:`Withdrawn.to_task`) is the time and who cancelled it: the other
+    person is told that it is off, the one who cancelled that it is gone from their
+    calendar too. ``replaced``: a new time was proposed instead, and only the one who
+    proposed it is emailed here (``send_meeting_proposed`` carries the other person's
+    cancellation). Sent even if the pair have arranged another time since: the old event
+    must still go, and a calendar ignores a cancellation older than the invite it holds.
+    Sends nothing once either person stopped taking part (their partner is told the
+    session will not go ahead). Returns how many emails were sent.
+    """
+    meeting = _going_ahead().filter(pk=meeting_id).first()
+    if meeting is None:
+        return 0
+    cancelled = Withdrawn.from_task(withdrawn)
+    pair = meeting.pair
+    actor = pair.mentor if cancelled.by_id == pair.mentor_id else pair.mentee
+    sent = 0
+    if not replaced:
+        sent += _email_cancelled(meeting, pair.other(actor.pk), cancelled, replaced=False)
+    sent += _email_cancelled(meeting, actor, cancelled, replaced=replaced)
+    logger.info("Sent %s session cancellation emails for meeting %s", sent, meeting_id)
+    return sent
 
 
 @task()

@@ -49,6 +49,8 @@ def _post(
 ) -> tuple[str, ProposeForm | None, LogForm | None]:
     """Do the posted action; return a success message (or ''), and any bound form."""
     action = request.POST.get("action", "")
+    before = selectors.meeting_of(pair)
+    confirmed = before is not None and before.is_confirmed
     if action == "propose":
         propose = ProposeForm(request.POST, prefix=prefix)
         if not propose.is_valid():
@@ -63,12 +65,23 @@ def _post(
         except MeetingError as error:
             propose.add_error(None, str(error))
             return "", propose, None
-        return "Time proposed. We will show it to the other person to confirm", None, None
+        done = "Time proposed. We will show it to the other person to confirm"
+        if confirmed:
+            done += ". The time you had confirmed is cancelled: we have emailed you both a file "
+            done += "to remove it from your calendar"
+        return done, None, None
     if action == "confirm":
         services.meeting_confirm(participant=participant, pair=pair)
         return "Session confirmed. We have emailed you both a calendar invite", None, None
     if action == "cancel":
         services.meeting_cancel(participant=participant, pair=pair)
+        if confirmed:
+            return (
+                "The session time has been cancelled. We have told the other person and "
+                "emailed you both a file to remove it from your calendar",
+                None,
+                None,
+            )
         return "The session time has been cancelled", None, None
     if action == "log":
         log = LogForm(request.POST, prefix=prefix)
@@ -79,7 +92,7 @@ def _post(
         except LogChanged:
             raise  # shown with a fresh form, filled in with what is stored now
         except MeetingError as error:
-            log.add_error(None, str(error))
+            log.add_error(error.field, str(error))
             return "", None, log
         return presenters.logged_message(participant, pair, meeting), None, None
     raise MeetingError("Choose what you want to do.")
@@ -142,17 +155,21 @@ def own_meeting_ics(request: AuthedRequest, scheme_pk: int, pair_pk: int) -> Htt
 
 
 def scheme_meetings(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Every published pair and where their session is; how many are still outstanding."""
+    """Every published pair and where their session is; how many are still outstanding.
+
+    A session not logged when someone of the pair stopped taking part will not go ahead:
+    it is counted apart, not as outstanding."""
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
-    rows, outstanding = presenters.pair_rows(selectors.scheme_pairs(scheme))
+    sessions = presenters.pair_rows(selectors.scheme_pairs(scheme))
     return render(
         request,
         "meetings/staff.jinja",
         {
             "page_title": f"Sessions – {scheme.name}",
             "scheme": scheme,
-            "rows": rows,
-            "outstanding": outstanding,
+            "rows": sessions.rows,
+            "outstanding": sessions.outstanding,
+            "will_not_go_ahead": sessions.will_not_go_ahead,
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
             "can_export": request.user.has_perm(EXPORT, scheme),
         },

@@ -242,6 +242,25 @@ def redact(scheme: Scheme, terms: Sequence[str]) -> int:
     return changed + len(versions)
 
 
+def _forget_names_checked(scheme: Scheme, ids: Sequence[int]) -> None:
+    """Drop what approvals recorded as checked of these people's names: each entry of a
+    version's ``names_checked`` ties a word of its text to the mentor whose name it may
+    be, which would tell who an erased stub was. Two queries at most."""
+    erased = set(ids)
+    versions = []
+    for version in (
+        DocumentVersion.objects.filter(document__mentee__scheme=scheme)
+        .exclude(names_checked=[])
+        .only("pk", "names_checked")
+    ):
+        kept = [entry for entry in version.names_checked if entry[2] not in erased]
+        if kept != version.names_checked:
+            version.names_checked = kept
+            versions.append(version)
+    if versions:
+        DocumentVersion.objects.bulk_update(versions, ["names_checked"])
+
+
 def _anonymous_email() -> str:
     return f"erased-{secrets.token_hex(8)}@{ERASED_DOMAIN}"
 
@@ -286,6 +305,7 @@ def erase(scheme: Scheme, decisions: Sequence[Decision], *, withdraw: bool) -> E
     _, deleted = Contribution.objects.filter(Q(mentor_id__in=ids) | Q(mentee_id__in=ids)).delete()
     contributions_deleted = deleted.get(Contribution._meta.label, 0)
     Willingness.objects.filter(mentor_id__in=no_research).delete()
+    _forget_names_checked(scheme, ids)
 
     # Questionnaires: drafts always; submitted answers unless research use allows them.
     _, deleted = (

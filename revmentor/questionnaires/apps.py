@@ -57,11 +57,12 @@ def completion_counters() -> dict[str, Callable[[Any], list[tuple[str, int]]]]:
 
     def counter(timepoint: str) -> Callable[[Any], list[tuple[str, int]]]:
         def count(scheme: Any) -> list[tuple[str, int]]:
+            from revmentor.schemes.presenters import of_whole
+
             rows = [c for c in _completion(scheme) if c.instrument.stage.timepoint == timepoint]
             return [
-                (
-                    f"of {c.eligible} {c.instrument.get_role_display().lower()}s submitted",
-                    c.submitted,
+                of_whole(
+                    c.submitted, c.eligible, f"{c.instrument.get_role_display().lower()}s submitted"
                 )
                 for c in rows
                 if c.instrument.enabled and c.instrument.stage.is_open

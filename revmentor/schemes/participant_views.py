@@ -11,6 +11,7 @@ from revmentor.schemes import presenters, selectors, services
 from revmentor.schemes.forms import ConsentForm
 from revmentor.schemes.models import Participant
 from revmentor.schemes.services import ServiceError
+from revmentor.schemes.withdrawal import what_happens
 
 
 def _own_participation(request: AuthedRequest, scheme_pk: int) -> Participant:
@@ -88,7 +89,8 @@ def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     """Withdraw your consent: open to withdrawn participants too, on purpose.
 
     Consent can be withdrawn at any time; for someone already withdrawn from the scheme
-    it still stops research use of the answers they gave.
+    it still stops research use of the answers they gave. The page says what happens to
+    their data, and an email confirms it once withdrawn (``send_consent_withdrawn``).
     """
     participant = _own_participation(request, scheme_pk)
     if request.method == "POST":
@@ -97,10 +99,16 @@ def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
         except ServiceError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Your consent has been withdrawn")
+            messages.success(
+                request, "Your consent has been withdrawn. We have emailed you to confirm it"
+            )
         return redirect("tasks")
     return render(
         request,
         "participants/consent_withdraw.jinja",
-        {"participant": participant, "scheme": participant.scheme},
+        {
+            "participant": participant,
+            "scheme": participant.scheme,
+            "what_happens": what_happens(taking_part=participant.is_active),
+        },
     )

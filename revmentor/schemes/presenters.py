@@ -19,8 +19,8 @@ class Stage:
     number: int
     title: str
     phase: Phase
-    # "done", "current" or "upcoming"; "missed" for a step whose phase has passed but
-    # which never started (a questionnaire never opened).
+    # "done", "current" or "upcoming"; "missed" for a step whose phase has passed
+    # without everything expected done (see :func:`pipeline`).
     status: str
     counts: list[tuple[str, int]] = field(default_factory=list)
     note: str = ""
@@ -41,8 +41,28 @@ class Stage:
         ]
 
 
+class StepCount(tuple[str, int]):
+    """A count of how many of a whole did something, on a step of the dashboard: a
+    ``(label, number)`` like any other count, that also knows its ``whole``. Made by
+    :func:`of_whole`; once the step's phase has passed, the step is done only when every
+    such count is whole (:func:`all_done`)."""
+
+    whole: int
+
+    def __new__(cls, label: str, number: int, whole: int) -> StepCount:
+        count = super().__new__(cls, (label, number))
+        count.whole = whole
+        return count
+
+
+def of_whole(number: int, whole: int, what: str) -> StepCount:
+    """``number`` "of <whole> <what>", as 3 "of 5 mentors submitted"."""
+    return StepCount(f"of {whole} {what}", number, whole)
+
+
 # Later parts of the method register a counter for their step: it returns
-# ``[(label, number)]`` for the scheme. Steps without one show their phase only.
+# ``[(label, number)]`` for the scheme, a :class:`StepCount` for each count of how many
+# of a whole did something. Steps without one show their phase only.
 STAGE_COUNTERS: dict[str, Callable[[Scheme], list[tuple[str, int]]]] = {}
 
 # A step that does not start with its phase registers what it waits for: given the
@@ -62,6 +82,12 @@ FIGURE_1: list[tuple[str, str, Phase]] = [
     ("post_session", "Questionnaires after the session", Phase.PHASE_2),
     ("analysis", "Analysis", Phase.ANALYSIS),
 ]
+
+
+def all_done(counts: list[tuple[str, int]]) -> bool:
+    """Whether every count of a whole (:class:`StepCount`) is whole: 5 of 5. True when
+    there is none (a step that counts no one, such as the allocation)."""
+    return all(c[1] >= c.whole for c in counts if isinstance(c, StepCount))
 
 
 def recruitment_counts(scheme: Scheme) -> list[tuple[str, int]]:
@@ -90,20 +116,27 @@ STAGE_COUNTERS["recruitment"] = recruitment_counts
 
 
 def pipeline(scheme: Scheme) -> list[Stage]:
-    """Return Figure 1 as stages, each marked done, current or upcoming with its counts."""
+    """Return Figure 1 as stages, each with where it is and its counts.
+
+    A step of the scheme's phase is current (or not started, while it waits for the lead:
+    ``STAGE_WAITING``); a step of a later phase is upcoming. A step whose phase has
+    passed is judged by one rule, by what happened: done when it started and everything
+    it counts was done (:func:`all_done`), and otherwise not done, shown with its counts
+    ("0 of 5 mentors submitted") or, if it never started, with what starts it.
+    """
     current = PHASE_ORDER.index(Phase(scheme.phase))
     stages = []
     for number, (key, title, phase) in enumerate(FIGURE_1, start=1):
         position = PHASE_ORDER.index(phase)
         status = "done" if position < current else "current" if position == current else "upcoming"
-        if scheme.phase == Phase.CLOSED:
-            status = "done"
         counter = STAGE_COUNTERS.get(key)
         counts = counter(scheme) if counter else []
         note = f"Opens in {phase.label.lower()}." if not counts and status == "upcoming" else ""
         waiting = STAGE_WAITING.get(key)
         if status in ("current", "done") and waiting is not None and (note := waiting(scheme)):
             status = "upcoming" if status == "current" else "missed"
+        if status == "done" and not all_done(counts):
+            status = "missed"
         stages.append(Stage(number, title, phase, status, counts, note))
     return stages
 

@@ -34,7 +34,7 @@ from revmentor.schemes.models import (
     taking_part,
 )
 from revmentor.schemes.signals import participant_stopped, phase_changed
-from revmentor.schemes.tasks import send_invitation
+from revmentor.schemes.tasks import send_consent_withdrawn, send_invitation
 
 
 class ServiceError(Exception):
@@ -459,9 +459,11 @@ def consent_set_research_use(*, participant: Participant, research_use: bool) ->
 def consent_withdraw(*, participant: Participant) -> Consent:
     """Withdraw the participant's current consent; the record of it is kept.
 
-    If they were taking part, ``participant_stopped`` is sent: their partner in a
-    published pair and the scheme's leads are emailed. Someone the lead had already
-    withdrawn stops only the research use of their answers, and nobody is told.
+    They are emailed to confirm it, with what happens now to their data
+    (``tasks.send_consent_withdrawn``). If they were taking part, ``participant_stopped``
+    is sent: their partner in a published pair and the scheme's leads are emailed.
+    Someone the lead had already withdrawn stops only the research use of their answers,
+    and nobody else is told.
     """
     consent = participant.consents.select_for_update().filter(withdrawn_at__isnull=True).first()
     if consent is None:
@@ -472,6 +474,7 @@ def consent_withdraw(*, participant: Participant) -> Consent:
     _audit(
         participant.user, AuditEvent.Action.UPDATE, consent, "Withdrew consent", participant.scheme
     )
+    send_consent_withdrawn.enqueue(consent.pk)
     if was_taking_part:
         _tell_stopped(participant, "consent", participant.user)
     return consent

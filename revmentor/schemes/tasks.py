@@ -1,4 +1,5 @@
-"""Background work for schemes: sending invitation emails."""
+"""Background work for schemes: sending invitation emails, and the confirmation that a
+participant's consent is withdrawn."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from django.urls import reverse
 from django_tasks import task
 from sesame.utils import get_query_string
 
-from revmentor.schemes.models import Participant
+from revmentor.core.mail import send_recorded
+from revmentor.schemes.models import Consent, Participant
+from revmentor.schemes.withdrawal import what_happens
 
 
 def invitation_link(participant: Participant) -> str:
@@ -42,3 +45,39 @@ def send_invitation(participant_id: int) -> None:
         from_email=None,
         recipient_list=[participant.user.email],
     )
+
+
+@task()
+def send_consent_withdrawn(consent_id: int) -> int:
+    """Email a participant that their consent (``consent_id``, withdrawn) is withdrawn,
+    and what happens now to their data, in the words the page said before
+    (:func:`withdrawal.what_happens`); return the number of emails sent.
+
+    Someone the lead had already withdrawn from the scheme is told only what happens to
+    their answers. Nothing is sent for a consent not withdrawn, nor to a placeholder
+    address (an imported or erased person).
+    """
+    consent = Consent.objects.select_related("participant__user", "participant__scheme").get(
+        pk=consent_id
+    )
+    participant = consent.participant
+    if consent.withdrawn_at is None or participant.imported or participant.erased_at:
+        return 0
+    scheme = participant.scheme
+    send_recorded(
+        to=participant.user.email,
+        subject=f"your consent to take part in {scheme.name} is withdrawn",
+        template="consent_withdrawn",
+        context={
+            "participant": participant,
+            "scheme": scheme,
+            "withdrawn_at": consent.withdrawn_at,
+            "what_happens": what_happens(taking_part=participant.is_active),
+            "taking_part": participant.is_active,
+            "link": f"{settings.SITE_URL}{reverse('tasks')}",
+        },
+        about=participant,
+        summary="Sent the confirmation that their consent is withdrawn",
+        scheme_id=scheme.pk,
+    )
+    return 1

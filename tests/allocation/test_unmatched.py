@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +23,7 @@ from revmentor.questionnaires.models import Stage
 from revmentor.questionnaires.services import response_submit
 from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
-from tests.factories import ConsentFactory, ParticipantFactory
+from tests.factories import ConsentFactory, MembershipFactory, ParticipantFactory, SchemeFactory
 from tests.questionnaires.conftest import answer_whole
 
 ClientFor = Callable[[User | None], Client]
@@ -182,3 +184,78 @@ def test_a_draft_drawn_since_the_page_was_shown_marks_the_reason_field_too(
     html = client.post(url, {"own_supervisor": "allow", "capacity": "1"}).content.decode()
     assert_reason_in_error(html)
     assert Allocation.objects.filter(scheme=scheme).count() == 1
+
+
+def _tasks_page(client_for: ClientFor, someone: Participant) -> str:
+    page = client_for(someone.user).get(reverse("tasks")).content.decode()
+    return " ".join(page.split())
+
+
+def test_your_tasks_tells_someone_left_unmatched_in_the_words_of_the_email(
+    client_for: ClientFor, lead: User, scheme: Scheme, people: People
+) -> None:
+    made = services.allocation_run(actor=lead, scheme=scheme)
+    assert "Not paired" not in _tasks_page(client_for, people.lonely_mentor)  # a draft
+    services.allocation_publish(actor=lead, allocation=made)
+
+    (email,) = [m for m in mail.outbox if m.to == [people.lonely_mentor.user.email]]
+    said = " ".join(email.body.split("\n\n")[1].split())
+    assert said.startswith(f"The pairs for the one-to-one sessions of {scheme.name} have been")
+    why = said.split(" have been drawn at random. ")[1]
+    assert why.startswith("Not everyone can be paired")
+    for lonely in (people.lonely_mentor, people.lonely_mentee):
+        page = _tasks_page(client_for, lonely)
+        assert "Your one-to-one session" in page and "Not paired" in page
+        assert f"The pairs for the one-to-one sessions have been drawn at random. {why}" in page
+        assert "There is nothing else for you to do yet" not in page
+    for other in (people.mentors[0], people.mentees[1]):
+        assert "Not paired" not in _tasks_page(client_for, other)
+
+
+def test_someone_who_stopped_taking_part_is_not_told_they_were_not_paired(
+    client_for: ClientFor, lead: User, scheme: Scheme, people: People
+) -> None:
+    services.allocation_publish(
+        actor=lead, allocation=services.allocation_run(actor=lead, scheme=scheme)
+    )
+    scheme_services.participant_withdraw(
+        actor=lead, participant=people.lonely_mentor, reason="Left"
+    )
+    assert "Not paired" not in _tasks_page(client_for, people.lonely_mentor)
+    # Withdrawn when it was drawn, and back since: the email was not for them either.
+    people.withdrawn.status, people.withdrawn.withdrawn_on = "active", None
+    people.withdrawn.save()
+    assert "Not paired" not in _tasks_page(client_for, people.withdrawn)
+
+
+def _lonely_in_new_scheme(lead: User, lonely: int) -> Participant:
+    """A new scheme whose published allocation pairs one mentor and leaves ``lonely``
+    mentors unmatched; the first of them."""
+    scheme = SchemeFactory()
+    MembershipFactory(scheme=scheme, user=lead)
+    mentor, mentee = (
+        _person(scheme, role, name)
+        for role, name in ((ParticipantRole.MENTOR, "Dr M"), (ParticipantRole.MENTEE, "Dr E"))
+    )
+    Willingness.objects.create(mentor=mentor, mentee=mentee, willing=True)
+    alone = [_person(scheme, ParticipantRole.MENTOR, f"Dr Alone {n}") for n in range(lonely)]
+    scheme.phase = Phase.ALLOCATION
+    scheme.save()
+    services.allocation_publish(
+        actor=lead, allocation=services.allocation_run(actor=lead, scheme=scheme)
+    )
+    return alone[0]
+
+
+def test_your_tasks_makes_as_many_queries_for_2_or_20_left_unmatched(
+    client_for: ClientFor, lead: User, db: None
+) -> None:
+    counts = []
+    for lonely in (2, 20):
+        someone = _lonely_in_new_scheme(lead, lonely)
+        client = client_for(someone.user)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("tasks")).content.decode()
+        assert "Not paired" in page
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

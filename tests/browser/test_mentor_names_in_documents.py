@@ -86,8 +86,13 @@ def test_a_document_naming_a_mentor_is_saved_flagged_and_not_approved(
     axe.check(lead)
     lead.get_by_role("button", name="Approve version 3").click()
 
-    # Then nothing is approved, and they are told what to check
-    banner(lead, "Check version 3 before approving it")
+    # Then nothing is approved, and the error at the top leads to the box to tick
+    summary = lead.locator(".nhsuk-error-summary")
+    summary.wait_for()
+    assert lead.title().startswith("Error: ")
+    link = summary.get_by_role("link", name="Select to confirm you have checked that these words")
+    assert link.get_attribute("href") == "#id_names_checked"
+    assert lead.locator("#id_names_checked").is_visible()
     axe.check(lead)
     assert DocumentVersion.objects.filter(approved_at__isnull=False).count() == 0
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from revmentor.core.models import AuditEvent, User
 from revmentor.feedback import selectors, services
+from revmentor.feedback.forms import NAMES_NOT_CHECKED
 from revmentor.feedback.models import DocumentVersion, FeedbackDocument
 from revmentor.feedback.services import NAMES_CHECKED, FeedbackError
 from revmentor.schemes.models import Participant, ParticipantRole, ParticipantStatus, Scheme
@@ -177,13 +180,8 @@ def test_possible_names_are_approved_only_once_the_lead_says_they_checked_them(
     assert f'<a href="#doc-strengths">{MAYBE}</a>' in html
     assert NAMES_CHECKED in html and 'name="names_checked"' in html
 
-    # Without the tick, nothing is approved and the lead is told what to do
-    html = approve(client, scheme, mentee, {"version": "1"})
-    assert (
-        f"Check version 1 before approving it: {MAYBE}. If these words do not name a mentor "
-        f"who gave the feedback, select “{NAMES_CHECKED}” and approve it again. If they do, "
-        "edit the document to remove them and save it as a new version."
-    ) in html
+    # Without the tick, nothing is approved: the box is in error (test below)
+    approve(client, scheme, mentee, {"version": "1"})
     assert selectors.approved_version(mentee) is None
 
     # With it, version 1 is approved, and the trail says the lead checked
@@ -197,6 +195,118 @@ def test_possible_names_are_approved_only_once_the_lead_says_they_checked_them(
         "Strengths do not name a mentor who gave the feedback"
     )
     assert (event.actor, event.object_id) == (lead, str(version.pk))
+
+
+def test_approving_without_ticking_the_box_is_an_error_at_the_box(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    services.document_edit(
+        actor=lead, mentee=mentee, texts={"strengths": "Hannah-level calm in a crisis."}
+    )
+    url = reverse("schemes:document_approve", args=[scheme.pk, mentee.pk])
+
+    response = client_for(lead).post(url, {"version": "1"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert selectors.approved_version(mentee) is None
+    assert re.search(r"<title>\s*Error: Feedback for Dr Mentee One – ", html)
+    # The error summary at the top links to the box, which is marked in error
+    summary = re.search(r'<div class="nhsuk-error-summary".*?</div>\s*</div>', html, re.S)
+    assert summary is not None
+    link = rf'<a href="#id_names_checked">\s*{re.escape(NAMES_NOT_CHECKED)}\s*</a>'
+    assert re.search(link, summary[0])
+    assert html.index("nhsuk-error-summary") < html.index("<h1")
+    group = re.search(
+        r'<div class="nhsuk-form-group nhsuk-form-group--error">.*?</fieldset>', html, re.S
+    )
+    assert group is not None
+    assert 'id="id_names_checked" name="names_checked" type="checkbox" value="yes"' in group[0]
+    assert f"Error: </span>{NAMES_NOT_CHECKED}" in group[0]
+    # Not a banner; the words are still listed, and the edit form still saves a version
+    assert "nhsuk-notification-banner" not in html
+    assert f'<a href="#doc-strengths">{MAYBE}</a>' in html
+    edit = reverse("schemes:document", args=[scheme.pk, mentee.pk])
+    assert f'<form method="post" action="{edit}" novalidate>' in html
+    # It shows the document, so it is audited as a read of it
+    assert AuditEvent.objects.filter(summary="Read a feedback document").count() == 1
+
+
+def test_once_approved_after_checking_the_page_says_who_checked_instead_of_warning(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    services.document_edit(
+        actor=lead, mentee=mentee, texts={"strengths": "Hannah-level calm in a crisis."}
+    )
+    with time_machine.travel(datetime(2027, 3, 3, 10, 15, tzinfo=UTC), tick=False):
+        approve(client_for(lead), scheme, mentee, {"version": "1", "names_checked": "yes"})
+
+    html = page_of(client_for(lead), scheme, mentee)
+
+    assert warning_of(html) == ""
+    inset = re.search(r'<div class="nhsuk-inset-text".*?</div>', html, re.S)
+    assert inset is not None
+    assert (
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inset[0])).split()
+        == (
+            "Information: Version 1 was approved on 3 March 2027 at 10:15 by Lena Lead. "
+            "Lena Lead checked that these words do not name a mentor who gave the feedback: "
+            f"{MAYBE}"
+        ).split()
+    )
+    assert selectors.approved_version(mentee).names_checked == [  # type: ignore[union-attr]
+        ["strengths", "first name", mentors[0].pk, "hannah"]
+    ]
+
+
+def test_an_approved_versions_words_not_checked_then_and_full_names_still_warn(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    services.document_edit(
+        actor=lead,
+        mentee=mentee,
+        texts={"strengths": "Hannah-level calm, as Smith, Sam was. Grant agreed."},
+    )
+    services.document_approve(actor=lead, mentee=mentee, number=1, names_checked=True)
+    # Mentors who join later: one named in full by the approved version, one by a word
+    add_mentor(scheme, "Dr Sam Smith")
+    add_mentor(scheme, "Dr Grant Grey")
+
+    html = page_of(client_for(lead), scheme, mentee)
+
+    warning = warning_of(html)
+    assert warning.startswith("Important: Version 1 names a mentor")
+    assert "Strengths names Smith, Sam" in warning
+    assert "Strengths has “Grant”, the first name of a mentor (Dr Grant Grey)" in warning
+    assert "Hannah" not in warning
+    assert "Lena Lead checked that these words" in html
+    assert f'<li><a href="#doc-strengths">{MAYBE}</a></li>' in html
+
+
+def test_a_version_approved_with_nothing_recorded_as_checked_still_warns(
+    client_for: ClientFor,
+    lead: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    # Approved before the words were recorded (or before the mentor's name was there)
+    _approved_before_the_check(lead, mentee, "Hannah-level calm in a crisis.")
+    html = page_of(client_for(lead), scheme, mentee)
+    assert warning_of(html).startswith("Important: Version 1 may name a mentor")
+    assert "checked that these words" not in html
 
 
 def test_a_version_naming_nobody_is_approved_without_the_box_as_before(

@@ -58,6 +58,63 @@ def test_a_full_name_is_found_whatever_its_case_title_or_spacing(text: str) -> N
     assert [(i, k) for i, k, _t in found_in(text)] == [(1, Kind.FULL_NAME)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hughes, Hannah said so",
+        "HUGHES Hannah said so",
+        "hughes,hannah said so",
+        "Dr Hughes, Hannah said so",
+        "as Hughes\nHannah said",
+        "Dr Hughes said so",
+        "dr. HUGHES said so",
+        "Prof Hughes's idea",
+    ],
+)
+def test_a_full_name_surname_first_or_a_surname_after_a_title_names_the_mentor(
+    text: str,
+) -> None:
+    found = find_mentor_names([section(text)], [HANNAH, IMRAN], MENTEE)
+    assert [(n.mentor, n.kind, n.certain) for n in found] == [(HANNAH, Kind.FULL_NAME, True)]
+    assert summary(found).startswith("Strengths names ")
+
+
+def test_a_first_name_after_a_title_or_a_name_split_by_a_full_stop_stays_possible() -> None:
+    assert found_in("Dr Hannah said so") == [(1, Kind.FIRST_NAME, "Hannah")]
+    assert found_in("As Hughes. Hannah said") == [
+        (1, Kind.SURNAME, "Hughes"),
+        (1, Kind.FIRST_NAME, "Hannah"),
+    ]
+    assert found_in("Hughes and Hannah") == [
+        (1, Kind.SURNAME, "Hughes"),
+        (1, Kind.FIRST_NAME, "Hannah"),
+    ]
+
+
+def test_a_title_and_a_surname_someone_else_of_the_scheme_has_is_only_possible() -> None:
+    # Another mentee is a Hughes too: "Dr Hughes" may be them.
+    found = find_mentor_names(
+        [section("Dr Hughes said so")], [HANNAH], MENTEE, others=[MENTEE, "Dr Alan Hughes"]
+    )
+    assert [(n.kind, n.text) for n in found] == [(Kind.SURNAME, "Hughes")]
+    # The mentee's own surname after a title is the mentee.
+    assert found_in("Dr Dunmore said so", Mentor(11, "Helen Dunmore")) == []
+
+
+def test_middle_names_stored_may_be_left_out_in_either_order() -> None:
+    mary = Mentor(12, "Dr Mary Ann Smith")
+    for text in ("Mary Smith agreed", "Smith, Mary Ann agreed", "Smith, Mary agreed"):
+        assert found_in(text, mary) == [(12, Kind.FULL_NAME, text.removesuffix(" agreed"))]
+
+
+def test_someone_elses_full_name_surname_first_is_theirs() -> None:
+    jones = Mentor(10, "David Jones")
+    found = find_mentor_names(
+        [section("Much like Dunmore, David")], [jones], "Dr Alan Ashworth", ["Dr David Dunmore"]
+    )
+    assert found == []
+
+
 def test_a_name_stored_without_a_title_is_found_with_one() -> None:
     assert found_in("Dr David Smith agreed", DAVID) == [(3, Kind.FULL_NAME, "Dr David Smith")]
 

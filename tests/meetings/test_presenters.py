@@ -54,7 +54,8 @@ def test_your_tasks_follow_the_session_from_not_started_to_completed(
     assert _row(mentee)[0] == "Confirm the time"
     services.meeting_confirm(participant=mentee, pair=pair)
     assert _row(mentor)[0] == _row(mentee)[0] == "Arranged"
-    services.meeting_log(participant=mentee, pair=pair, held=False, duration_minutes=None)
+    with time_machine.travel(SESSION, tick=False):  # logged once its time has come
+        services.meeting_log(participant=mentee, pair=pair, held=False, duration_minutes=None)
     assert _row(mentor)[0] == "completed"
 
 
@@ -83,6 +84,24 @@ def test_the_dashboard_counts_held_sessions_of_the_published_pairs(
         ("of 2 sessions held", 1),
         ("arranged and still to come", 1),
         ("did not take place", 0),
+    ]
+
+
+def test_the_dashboard_counts_sessions_that_will_not_go_ahead_apart(
+    phase_2: Scheme, mentor: Participant, mentee: Participant, other_mentor: Participant
+) -> None:
+    for someone in (mentor, mentee, other_mentor):
+        ConsentFactory(participant=someone)
+    other_mentee = person(phase_2, ParticipantRole.MENTEE)
+    first, _second = publish(phase_2, [(mentor, mentee), (other_mentor, other_mentee)])
+    services.meeting_log(participant=mentor, pair=first, held=True, duration_minutes=45)
+    consent_withdraw(participant=other_mentee)
+    consent_withdraw(participant=mentee)  # after the session was held: it counts
+    assert presenters.session_counts(phase_2) == [
+        ("of 1 sessions held", 1),
+        ("arranged and still to come", 0),
+        ("did not take place", 0),
+        ("will not go ahead because someone stopped taking part", 1),
     ]
 
 

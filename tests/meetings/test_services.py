@@ -99,7 +99,8 @@ def test_a_new_proposal_replaces_the_confirmed_time_and_needs_confirming_again(
     again = _propose(mentee, pair, later)
     assert again.starts_at == later
     assert again.confirmed_at is None and again.confirmed_by is None
-    assert again.sequence == first.sequence + 1
+    # One for the cancellation of the confirmed time's invite, one for the new time.
+    assert again.sequence == first.sequence + 2
     assert services.meeting_confirm(participant=mentor, pair=pair).confirmed_by == mentor
 
 
@@ -244,19 +245,13 @@ def test_the_reminder_is_at_9am_the_day_before_in_uk_time() -> None:
 
 
 def test_a_session_arranged_for_later_cannot_be_logged_as_held_yet(pair: Pair) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from revmentor.meetings import services as meeting_services
-    from revmentor.meetings.models import Meeting
-    from revmentor.meetings.services import MeetingError
-
-    Meeting.objects.create(pair=pair, starts_at=timezone.now() + timedelta(days=2), place="Room 4")
-    with pytest.raises(MeetingError, match="arranged for later"):
-        meeting_services.meeting_log(
-            participant=pair.mentor, pair=pair, held=True, duration_minutes=45
-        )
+    Meeting.objects.create(pair=pair, starts_at=SESSION, place="Room 4")  # proposed only
+    with pytest.raises(services.NotYet) as refused:
+        services.meeting_log(participant=pair.mentor, pair=pair, held=True, duration_minutes=45)
+    assert str(refused.value) == (
+        "You can log the session as held from 15 March 2027 at 14:30, the time proposed "
+        "for it. If you met earlier, cancel that time first"
+    )
     assert Meeting.objects.get(pair=pair).held is None
 
 
@@ -280,6 +275,65 @@ def _summaries(pair: Pair) -> list[str]:
         .order_by("pk")
         .values_list("summary", flat=True)
     )
+
+
+# Nothing is logged before the arranged time: the pair cancel it instead, which tells
+# the partner and takes it out of their calendar.
+
+
+def _arranged(pair: Pair, mentor: Participant, mentee: Participant) -> None:
+    _propose(mentor, pair)
+    services.meeting_confirm(participant=mentee, pair=pair)
+
+
+@pytest.mark.parametrize("held", [True, False])
+def test_nothing_is_logged_before_the_arranged_time_starts(
+    pair: Pair, mentor: Participant, mentee: Participant, held: bool
+) -> None:
+    _arranged(pair, mentor, mentee)
+    with pytest.raises(services.NotYet) as refused:
+        _log(mentee, pair, 45 if held else None)
+    assert str(refused.value) == (
+        "You can log the session from 15 March 2027 at 14:30, when it is due to start. "
+        "If it is not going to take place then, cancel the time instead: we will tell "
+        "Dr Mentor One"
+    )
+    assert refused.value.field == "held"
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.held, meeting.logged_by, meeting.log_version) == (None, None, 0)
+    assert meeting.is_confirmed  # the invite stands, as the partner was told
+    assert "Logged" not in " ".join(_summaries(pair))
+
+
+def test_the_session_can_be_logged_from_the_moment_it_starts(
+    pair: Pair, mentor: Participant, mentee: Participant, frozen: time_machine.Traveller
+) -> None:
+    _arranged(pair, mentor, mentee)
+    frozen.move_to(SESSION)
+    assert _log(mentee, pair, None).held is False
+
+
+def test_during_analysis_the_refusal_does_not_offer_to_cancel(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _arranged(pair, mentor, mentee)
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=Phase.ANALYSIS)
+    pair.allocation.scheme.refresh_from_db()
+    with pytest.raises(services.NotYet) as refused:
+        _log(mentee, pair, None)
+    assert str(refused.value) == (
+        "You can log the session from 15 March 2027 at 14:30, when it is due to start"
+    )
+
+
+def test_that_it_did_not_take_place_is_still_logged_without_a_time_agreed(
+    pair: Pair, mentor: Participant
+) -> None:
+    assert _log(mentor, pair, None).held is False  # nothing arranged here
+    Meeting.objects.filter(pair=pair).delete()
+    pair.refresh_from_db()
+    _propose(mentor, pair)  # proposed, never confirmed: no invite went out
+    assert _log(pair.mentee, pair, None).held is False
 
 
 def test_the_other_person_confirming_the_answer_keeps_who_logged_it(

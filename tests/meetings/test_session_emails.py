@@ -1,17 +1,26 @@
 """The other person of a pair is emailed when a time is proposed, to confirm or change it,
+when a confirmed time is cancelled or replaced (with the calendar file that removes it),
 and when what they logged about the session is changed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.urls import reverse
+from icalendar import Calendar
 
 from revmentor.allocation.models import Pair
 from revmentor.core.models import AuditEvent
 from revmentor.meetings import services
-from revmentor.meetings.tasks import send_log_changed, send_meeting_proposed
+from revmentor.meetings.tasks import (
+    send_log_changed,
+    send_meeting_cancelled,
+    send_meeting_proposed,
+)
 from revmentor.schemes.models import Participant
 from revmentor.schemes.services import consent_withdraw
 from tests.meetings.conftest import local
@@ -126,3 +135,184 @@ def test_changing_ones_own_answer_or_a_stale_task_emails_nobody(
         meeting = _log(mentor, pair, 50)
     assert len(_changed()) == 2  # mentor told (mentee replaced theirs), then mentee
     assert send_log_changed.call(meeting.pk, meeting.log_version - 1) == 0  # changed since
+
+
+# A confirmed time cancelled, or replaced by a new proposal: both people's calendars hold
+# its invite, so each is emailed the calendar file that removes it.
+
+LATER = local(2027, 3, 20, 9, 0)
+
+
+def _arranged(pair: Pair, mentor: Participant, mentee: Participant) -> Any:
+    """The mentor proposes SESSION, the mentee confirms; return the invite's VEVENT and
+    empty the outbox."""
+    services.meeting_propose(
+        participant=mentor, pair=pair, starts_at=SESSION, place="Seminar room 2"
+    )
+    services.meeting_confirm(participant=mentee, pair=pair)
+    first, second = (_event(m, "REQUEST") for m in mail.outbox if m.attachments)
+    assert first.to_ical() == second.to_ical()  # the same invite to each
+    mail.outbox.clear()
+    return first
+
+
+def _event(message: EmailMessage, method: str) -> Any:
+    """The one event of the message's one calendar file, checked to be ``method``."""
+    ((name, content, mimetype),) = message.attachments
+    assert name.endswith(".ics")
+    assert mimetype == f"text/calendar; method={method}"
+    raw = content if isinstance(content, bytes) else content.encode()
+    calendar = Calendar.from_ical(raw)
+    assert str(calendar["METHOD"]) == method
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+def _cancels(event: Any, invite: Any) -> None:
+    """``event`` removes the invite's event: same UID and time, a higher SEQUENCE."""
+    assert str(event["UID"]) == str(invite["UID"])
+    assert event.decoded("SEQUENCE") > invite.decoded("SEQUENCE")
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event.decoded("DTSTART") == SESSION
+    assert str(event["LOCATION"]) == "Seminar room 2"
+    assert str(event["ORGANIZER"]) == str(invite["ORGANIZER"])
+    assert str(event["ATTENDEE"]) == str(invite["ATTENDEE"])
+
+
+def _body(message: EmailMessage) -> str:
+    return " ".join(str(message.body).split())
+
+
+def _sent(summary: str) -> int:
+    return AuditEvent.objects.filter(action=AuditEvent.Action.SEND, summary=summary).count()
+
+
+def test_cancelling_a_confirmed_time_emails_both_the_calendar_cancellation(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    invite = _arranged(pair, mentor, mentee)
+
+    services.meeting_cancel(participant=mentee, pair=pair)
+
+    assert [m.to for m in mail.outbox] == [[mentor.user.email], [mentee.user.email]]
+    told, own = mail.outbox
+    for message in (told, own):
+        assert message.subject.endswith("the time of your session is cancelled")
+        assert "When: 15 March 2027 at 14:30" in message.body
+        assert "Where: Seminar room 2" in message.body
+        assert "remove it from your calendar" in message.body
+        assert reverse("own_meeting", args=[pair.allocation.scheme_id]) in message.body
+        _cancels(_event(message, "CANCEL"), invite)
+    assert f"{mentee.user.full_name} has cancelled the time of your one-to-one" in _body(told)
+    assert "You cancelled the time of your one-to-one reverse mentoring session with " in (
+        _body(own)
+    )
+    assert f"We have told {mentor.user.full_name}." in _body(own)
+    assert _sent(
+        "Sent the mentor the email that the time of the session is cancelled, "
+        "with the calendar cancellation"
+    )
+    assert _sent(
+        "Sent the mentee the email that the time of the session is cancelled, "
+        "with the calendar cancellation"
+    )
+
+
+def test_cancelling_a_time_not_yet_confirmed_emails_nobody(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    mail.outbox.clear()
+    services.meeting_cancel(participant=mentor, pair=pair)
+    assert mail.outbox == []  # no invite went out, so there is nothing to take back
+
+
+def test_a_new_time_over_a_confirmed_one_cancels_its_invite_in_both_calendars(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    invite = _arranged(pair, mentor, mentee)
+
+    services.meeting_propose(participant=mentee, pair=pair, starts_at=LATER, place="Room 9")
+
+    assert [m.to for m in mail.outbox] == [[mentor.user.email], [mentee.user.email]]
+    proposal, own = mail.outbox
+    body = _body(proposal)
+    assert f"{mentee.user.full_name} has proposed a new time for your one-to-one" in body
+    assert "instead of the time you had both confirmed: 15 March 2027 at 14:30." in body
+    assert "instead of the one proposed before" not in body
+    assert "When: 20 March 2027 at 09:00 Where: Room 9" in body
+    _cancels(_event(proposal, "CANCEL"), invite)
+    assert "You proposed a new time for your one-to-one reverse mentoring session" in _body(own)
+    assert f"Once {mentor.user.full_name} confirms the new time" in _body(own)
+    _cancels(_event(own, "CANCEL"), invite)
+    assert _sent(
+        "Sent the email that a new time is proposed, with the calendar cancellation of "
+        "the time confirmed before"
+    )
+
+    # Once the new time is confirmed, its invite (same UID) outranks the cancellation.
+    cancelled = _event(proposal, "CANCEL")
+    mail.outbox.clear()
+    services.meeting_confirm(participant=mentor, pair=pair)
+    new = _event(mail.outbox[0], "REQUEST")
+    assert str(new["UID"]) == str(invite["UID"])
+    assert new.decoded("SEQUENCE") > cancelled.decoded("SEQUENCE")
+    assert new.decoded("DTSTART") == LATER
+
+
+def test_a_new_time_after_a_cancelled_one_is_not_said_to_replace_a_proposal(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    services.meeting_cancel(participant=mentor, pair=pair)
+    mail.outbox.clear()
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=LATER, place="Room 9")
+    (message,) = mail.outbox
+    assert f"{mentor.user.full_name} has proposed a time for your one-to-one" in _body(message)
+    assert "instead of" not in message.body
+    assert not message.attachments
+
+
+def test_the_confirmed_time_replaced_is_still_cancelled_if_the_new_one_moved_on_first(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    invite = _arranged(pair, mentor, mentee)
+    meeting = services.meeting_propose(
+        participant=mentee, pair=pair, starts_at=LATER, place="Room 9"
+    )
+    withdrawn = {  # what the proposal's task was given: the confirmed time it replaced
+        "starts_at": SESSION.isoformat(),
+        "place": "Seminar room 2",
+        "sequence": meeting.sequence - 1,
+        "organizer_id": mentor.pk,
+        "by_id": mentee.pk,
+        "at": NOW.isoformat(),
+    }
+    services.meeting_cancel(participant=mentor, pair=pair)  # the new time, not confirmed
+    mail.outbox.clear()
+
+    # The proposal's email, run late, finds the new time gone: it still cancels the old.
+    assert send_meeting_proposed.call(meeting.pk, meeting.sequence, False, withdrawn) == 1
+    (message,) = mail.outbox
+    assert message.to == [mentor.user.email]
+    assert "so the time you had both confirmed is cancelled" in _body(message)
+    _cancels(_event(message, "CANCEL"), invite)
+
+
+def test_no_cancellation_is_sent_once_someone_stopped_taking_part(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _arranged(pair, mentor, mentee)
+    meeting = services.meeting_cancel(participant=mentee, pair=pair)
+    withdrawn = {
+        "starts_at": SESSION.isoformat(),
+        "place": "Seminar room 2",
+        "sequence": meeting.sequence,
+        "organizer_id": mentor.pk,
+        "by_id": mentee.pk,
+        "at": NOW.isoformat(),
+    }
+    consent_withdraw(participant=mentee)  # the mentor is told it will not go ahead
+    mail.outbox.clear()
+    assert send_meeting_cancelled.call(meeting.pk, withdrawn) == 0
+    assert mail.outbox == []

@@ -72,7 +72,9 @@ def test_a_mentee_withdrawing_consent_tells_their_mentor_and_every_lead(
     )
     participant_page = reverse("schemes:participant_edit", args=[mentee.scheme_id, mentee.pk])
     assert f"{settings.SITE_URL}{participant_page}" in body
-    assert mentee.user.email not in [address for m in mail.outbox for address in m.to]
+    # They are sent only the confirmation that their consent is withdrawn.
+    (confirmation,) = [m for m in mail.outbox if mentee.user.email in m.to]
+    assert "consent to take part in Gastro scheme is withdrawn" in confirmation.subject
     sends = AuditEvent.objects.filter(action=AuditEvent.Action.SEND)
     assert sends.filter(summary__contains="will not go ahead").count() == 1
     assert sends.filter(summary__contains="stopped taking part").count() == 2
@@ -111,7 +113,8 @@ def test_a_partner_who_already_left_is_not_emailed(
     participant_withdraw(actor=lead, participant=mentee, reason="")
     assert mail.outbox == []  # no partner to tell; the lead did it
     consent_withdraw(participant=mentee)
-    assert mail.outbox == []  # already withdrawn: nobody is told again
+    # Already withdrawn: nobody else is told again; they are sent only the confirmation.
+    assert [m.to for m in mail.outbox] == [[mentee.user.email]]
 
 
 def test_someone_never_taking_part_is_withdrawn_without_emails(
@@ -126,7 +129,7 @@ def test_without_a_pair_the_leads_are_told_no_session_is_affected(
 ) -> None:
     ConsentFactory(participant=mentor)
     consent_withdraw(participant=mentor)
-    (told,) = mail.outbox
+    (told,) = _sent("a participant is no longer taking part")
     assert told.to == [lead.email]
     assert "They are not in a pair, so no session is affected." in told.body
 
@@ -143,7 +146,9 @@ def test_someone_in_a_draft_allocation_means_running_it_again(
     )
     Pair.objects.create(allocation=draft, mentor=mentor, mentee=mentee)
     consent_withdraw(participant=mentee)
-    (told,) = mail.outbox  # the mentor was not told: nothing was published
+    # The mentor was not told (nothing was published); the mentee got the confirmation.
+    (told,) = _sent("a participant is no longer taking part")
+    assert mentor.user.email not in [address for m in mail.outbox for address in m.to]
     assert "They are paired with Dr Mentor One in draft allocation 1." in told.body
     assert "Run the allocation again" in told.body
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
@@ -560,3 +561,125 @@ def test_the_partner_of_someone_who_left_is_told_the_session_will_not_go_ahead_o
     )
     for gone in ("Propose a", "Confirm this time", "Save", mentee.user.email, ".ics", "consent"):
         assert gone not in body
+
+
+# What the page shows of the time and the invite, and a log refused before the time.
+
+
+def _summary_row(page: str, key: str) -> str:
+    """The text of the summary list's ``key`` row on the page."""
+    head = f'<dt class="nhsuk-summary-list__key">\n      {key}\n    </dt>'
+    row = page.split(head, 1)[1].split("</dd>", 1)[0]
+    return " ".join(row.split(">", 1)[1].split())
+
+
+def test_logging_before_the_arranged_time_is_refused_with_the_error_at_the_field(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    services.meeting_confirm(participant=mentee, pair=pair)
+    (form,) = _log_forms(_page(client_for, mentee, pair))
+    response = _post_log(client_for, mentee, pair, form, held="no")
+    assert response.status_code == 200
+    page = " ".join(response.content.decode().split())
+    message = (
+        "You can log the session from 15 March 2027 at 14:30, when it is due to start. "
+        "If it is not going to take place then, cancel the time instead: we will tell "
+        "Dr Mentor One"
+    )
+    assert "There is a problem" in page
+    assert f'<a href="#id_pair{pair.pk}-held"> {message} </a>' in page  # summary → field
+    assert f'id="id_pair{pair.pk}-held"' in page  # the first radio, "Yes"
+    assert f'<span class="nhsuk-u-visually-hidden">Error: </span>{message}' in page
+    assert Meeting.objects.get(pair=pair).held is None
+
+
+def test_the_invite_is_offered_only_once_the_time_is_confirmed(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    invite = reverse("own_meeting_ics", args=[pair.allocation.scheme_id, pair.pk])
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    for who in (mentor, mentee):
+        page = _page(client_for, who, pair)
+        assert _summary_row(page, "When") == "15 March 2027 at 14:30"
+        assert invite not in page
+    services.meeting_confirm(participant=mentee, pair=pair)
+    for who in (mentor, mentee):
+        assert invite in _page(client_for, who, pair)
+
+
+def test_a_session_logged_at_its_time_shows_when_it_was_held(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    services.meeting_confirm(participant=mentee, pair=pair)
+    with time_machine.travel(SESSION + timedelta(hours=2), tick=False):
+        services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+        page = _page(client_for, mentee, pair)
+    assert _summary_row(page, "When") == "15 March 2027 at 14:30"
+    assert _summary_row(page, "Where") == "Room 2"
+
+
+def test_a_session_logged_without_a_time_says_so_not_that_it_is_still_to_arrange(
+    client_for: ClientFor, pair: Pair, mentor: Participant
+) -> None:
+    services.meeting_log(participant=mentor, pair=pair, held=True, duration_minutes=45)
+    page = _page(client_for, mentor, pair)
+    assert _summary_row(page, "When") == "Not recorded: the session was logged without a time"
+    assert _summary_row(page, "Where") == "Not recorded"
+    assert "Not arranged yet" not in page
+
+
+def test_the_staff_list_says_a_session_will_not_go_ahead_once_someone_stopped_taking_part(
+    client_for: ClientFor, lead: User, phase_2: Scheme
+) -> None:
+    pairs = _pairs(phase_2, 4)
+    services.meeting_log(participant=pairs[2].mentor, pair=pairs[2], held=True, duration_minutes=50)
+    consent_withdraw(participant=pairs[0].mentee)
+    consent_withdraw(participant=pairs[2].mentee)  # after the session: it stays held
+    page = client_for(lead).get(reverse("schemes:meetings", args=[phase_2.pk]))
+    text = " ".join(page.content.decode().split())
+    assert (
+        "2 of 4 sessions still outstanding. 1 will not go ahead because someone stopped "
+        "taking part." in text
+    )
+    assert text.count("Will not go ahead") == 1 and "Held, 50 minutes" in text
+    name = pairs[0].mentee.user.full_name
+    assert f"Ended: {name} stopped taking part on 1 March 2027." in text
+
+
+def test_the_staff_list_with_ended_pairs_makes_the_same_number_of_queries_for_3_or_12(
+    client_for: ClientFor, lead: User, phase_2: Scheme
+) -> None:
+    bigger = scheme_in_phase_2()
+    MembershipFactory(scheme=bigger, user=lead)
+    counts = []
+    for scheme, n in ((phase_2, 3), (bigger, 12)):
+        pairs = _pairs(scheme, n)
+        for pair in pairs[::3]:
+            consent_withdraw(participant=pair.mentor)
+        client = client_for(lead)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("schemes:meetings", args=[scheme.pk])).content.decode()
+        assert page.count("Will not go ahead") == len(pairs[::3])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_cancelling_a_confirmed_time_on_the_page_says_both_are_emailed(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    services.meeting_confirm(participant=mentee, pair=pair)
+    mail.outbox.clear()
+    response = client_for(mentee.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        {"pair": pair.pk, "action": "cancel"},
+        follow=True,
+    )
+    assert (
+        "The session time has been cancelled. We have told the other person and emailed you "
+        "both a file to remove it from your calendar" in response.content.decode()
+    )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([mentor.user.email, mentee.user.email])
+    assert all(m.attachments for m in mail.outbox)

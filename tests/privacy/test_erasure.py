@@ -171,6 +171,19 @@ def test_feedback_about_a_mentee_is_deleted_whatever_their_consent(
     assert texts == ["Much like [name removed], easy to talk to", "Always teaches on rounds"]
 
 
+def test_an_erased_mentor_is_no_longer_tied_to_the_words_checked_of_their_name(
+    data: Data, lead: User
+) -> None:
+    other = DocumentVersion.objects.get(document__mentee=data.other_mentee)
+    mine = ["strengths", "first_name", data.mentor.pk, "hannah"]
+    theirs = ["strengths", "surname", data.other_mentor.pk, "grant"]
+    other.names_checked = [mine, theirs]
+    other.save(update_fields=["names_checked"])
+    erasure.participant_erase(actor=lead, participant=data.mentor)
+    other.refresh_from_db()
+    assert other.names_checked == [theirs]
+
+
 def test_an_erased_mentors_feedback_goes_but_what_was_merged_stays_unattributed(
     data: Data, lead: User
 ) -> None:

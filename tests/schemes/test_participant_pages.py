@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from html import unescape
 
 import time_machine
+from django.conf import settings
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from revmentor.config import jinja2
-from revmentor.core.models import User
+from revmentor.core.models import AuditEvent, User
 from revmentor.schemes import services
 from revmentor.schemes.models import Consent, Participant
+from revmentor.schemes.withdrawal import what_happens
 from tests.factories import ConsentFactory
 
 ClientFor = Callable[[User | None], Client]
@@ -204,3 +209,72 @@ def test_changing_research_use_to_what_it_is_or_without_consent_changes_nothing(
     assert "Give your consent first" in never.content.decode()
     assert Consent.objects.filter(participant=mentor).count() == 1
     assert not Consent.objects.filter(participant=other_mentor).exists()
+
+
+# Withdrawing consent is confirmed by email, saying what the page said would happen
+
+
+def _paragraphs(html: str) -> list[str]:
+    return [unescape(p) for p in re.findall(r"<p>([^<]*)</p>", html)]
+
+
+def test_withdrawing_consent_is_confirmed_by_email_with_what_the_page_said(
+    client_for: ClientFor, lead: User, mentor: Participant
+) -> None:
+    ConsentFactory(participant=mentor)
+    client = client_for(mentor.user)
+    url = reverse("consent_withdraw", args=[mentor.scheme_id])
+    page = _paragraphs(client.get(url).content.decode())
+    mail.outbox.clear()
+
+    with time_machine.travel(datetime(2026, 2, 3, 9, tzinfo=UTC), tick=False):
+        response = client.post(url, follow=True)
+
+    assert "We have emailed you to confirm it" in response.content.decode()
+    (email,) = [m for m in mail.outbox if m.to == [mentor.user.email]]
+    assert email.subject.endswith("your consent to take part in Gastro scheme is withdrawn")
+    assert email.body.startswith("Dear Dr Mentor One,")
+    assert "You withdrew your consent to take part in Gastro scheme on 3 February 2026." in (
+        email.body
+    )
+    said = what_happens(taking_part=True)
+    assert len(said) == 3
+    for paragraph in said:
+        assert paragraph in page  # the same words on the page before
+        assert f"- {paragraph}" in email.body
+    assert "give your consent again" in email.body
+    assert f"{settings.SITE_URL}{reverse('tasks')}" in email.body
+    # Sent through send_recorded: in the audit trail, about them, without its text
+    sent = AuditEvent.objects.get(summary="Sent the confirmation that their consent is withdrawn")
+    assert (sent.action, sent.object_id, sent.scheme_id) == (
+        AuditEvent.Action.SEND,
+        str(mentor.pk),
+        mentor.scheme_id,
+    )
+
+
+def test_someone_already_withdrawn_is_told_only_what_happens_to_their_answers(
+    client_for: ClientFor, withdrawn: Participant
+) -> None:
+    client = client_for(withdrawn.user)
+    url = reverse("consent_withdraw", args=[withdrawn.scheme_id])
+    page = _paragraphs(client.get(url).content.decode())
+    mail.outbox.clear()
+
+    client.post(url)
+
+    (email,) = mail.outbox
+    assert email.to == [withdrawn.user.email]
+    said = what_happens(taking_part=False)
+    assert len(said) == 2
+    for paragraph in said:
+        assert paragraph in page and f"- {paragraph}" in email.body
+    assert "one-to-one" not in email.body and "give your consent again" not in email.body
+
+
+def test_no_confirmation_is_sent_when_there_is_no_consent_to_withdraw(
+    client_for: ClientFor, mentor: Participant
+) -> None:
+    client_for(mentor.user).post(reverse("consent_withdraw", args=[mentor.scheme_id]))
+    assert mail.outbox == []
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SEND).exists()

@@ -387,3 +387,77 @@ def test_facilitator_sees_the_team_but_cannot_add_to_it(
     )
     assert response.status_code == 403
     assert not User.objects.filter(email="x@nhs.net").exists()
+
+
+def _analysis_scheme(scheme: Scheme, mentors: int) -> list[Participant]:
+    """``scheme`` in analysis: ``mentors`` consented mentors, each paired with a
+    consented mentee in the published allocation; the questionnaires before and after
+    the group interview and before the session opened, the one after it never opened;
+    the first mentor submitted before the group interview."""
+    from revmentor.questionnaires.models import Stage
+    from tests.meetings.conftest import person, publish
+    from tests.questionnaires.conftest import submit_whole
+
+    people = [
+        (person(scheme, ParticipantRole.MENTOR), person(scheme, ParticipantRole.MENTEE))
+        for _ in range(mentors)
+    ]
+    publish(scheme, people)
+    Stage.objects.filter(
+        scheme=scheme, timepoint__in=["pre_phase1", "post_phase1", "pre_session"]
+    ).update(opened_at=timezone.now())
+    submit_whole(people[0][0], Stage.objects.get(scheme=scheme, timepoint="pre_phase1"))
+    scheme.phase = Phase.ANALYSIS
+    scheme.save(update_fields=["phase"])
+    return [mentor for mentor, _mentee in people]
+
+
+def test_a_step_whose_phase_has_passed_is_done_only_when_everything_expected_was_done(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    from revmentor.questionnaires.models import Stage
+    from tests.questionnaires.conftest import submit_whole
+
+    mentors = _analysis_scheme(scheme, 2)
+    steps = {s.number: s for s in presenters.pipeline(Scheme.objects.get(pk=scheme.pk))}
+    shown = {n: (s.status_label, s.tag_colour) for n, s in steps.items()}
+    assert shown == {
+        1: ("Done", "green"),  # counts no one: recruitment closes with its phase
+        2: ("Not done", "orange"),  # 1 of 2 mentors submitted
+        3: ("Not done", "orange"),  # 0 of 2 documents approved
+        4: ("Not done", "orange"),  # 0 of 2 mentors submitted
+        5: ("Done", "green"),  # published
+        6: ("Not done", "orange"),  # 0 of 2 mentors, 0 of 2 mentees submitted
+        7: ("Not done", "orange"),  # 0 of 2 sessions held
+        8: ("Not done", "orange"),  # never opened
+        9: ("In progress", "blue"),
+    }
+    assert ("of 2 mentors submitted", 1) in steps[2].counts
+    assert ("of 2 mentors submitted", 0) in steps[4].counts
+    assert steps[8].counts == [] and steps[8].note.startswith("Not open yet.")
+    body = client_for(lead).get(reverse("schemes:detail", args=[scheme.pk])).content.decode()
+    assert "Done" not in body.split("4. Mentor questionnaire after phase 1")[1].split("<li")[0]
+
+    submit_whole(mentors[1], Stage.objects.get(scheme=scheme, timepoint="pre_phase1"))
+    steps = {s.number: s for s in presenters.pipeline(Scheme.objects.get(pk=scheme.pk))}
+    assert steps[2].status_label == "Done"  # 2 of 2
+
+
+def test_dashboard_query_count_does_not_grow_with_the_pairs(
+    client_for: ClientFor, lead: User, scheme: Scheme
+) -> None:
+    from revmentor.schemes.services import consent_withdraw
+    from tests.factories import MembershipFactory, SchemeFactory
+
+    bigger = SchemeFactory()
+    MembershipFactory(scheme=bigger, user=lead)
+    counts = []
+    for each, n in ((scheme, 2), (bigger, 10)):
+        mentors = _analysis_scheme(each, n)
+        consent_withdraw(participant=mentors[1])
+        client = client_for(lead)
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(reverse("schemes:detail", args=[each.pk])).content.decode()
+        assert "<strong>1</strong> ended because someone stopped taking part" in body
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
