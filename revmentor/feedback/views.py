@@ -278,14 +278,13 @@ def _document_page(
         request=request,
     )
     approval = ApprovalForm() if approval is None else approval
-    title = f"Feedback for {mentee.user.full_name}"
     # Said on every visit, not only after a save: the latest version is what gets approved.
     names = presenters.name_check(mentee, latest, approved)
     return render(
         request,
         "feedback/document.jinja",
         {
-            "page_title": f"Error: {title}" if problem or approval.errors else title,
+            "page_title": f"Feedback for {mentee.user.full_name}",
             "scheme": scheme,
             "mentee": mentee,
             "version": latest,

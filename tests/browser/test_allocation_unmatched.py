@@ -63,15 +63,27 @@ def test_the_people_left_out_are_accounted_for_told_and_not_asked_about_a_sessio
     # When they run it again without saying why
     lead.get_by_role("button", name="Run the allocation again").click()
 
-    # Then the error summary links to the reason, which is marked in error
+    # Then the error summary, at the top of the page, links to the reason, which is
+    # marked in error; the title says there is an error first
     summary = lead.locator(".nhsuk-error-summary")
     summary.wait_for()
     axe.check(lead)
+    heading = lead.get_by_role("heading", name=SCHEME, level=1)
+    assert summary.bounding_box()["y"] < heading.bounding_box()["y"]
+    assert lead.title().startswith("Error: Allocation – ")
     summary.get_by_role("link", name="Enter the reason for running the allocation again").click()
     reason = lead.get_by_label("Why are you running it again?")
     assert reason.evaluate("element => element === document.activeElement")
     assert "nhsuk-textarea--error" in (reason.get_attribute("class") or "")
     assert lead.locator("#id_reason-error").is_visible()
+
+    # The two buttons of the draft stand apart, as in any group of buttons
+    publish = lead.get_by_role("button", name="Publish and tell the pairs").bounding_box()
+    verify = lead.get_by_role("button", name="Verify").bounding_box()
+    assert publish and verify
+    assert verify["x"] >= publish["x"] + publish["width"] + 8 or verify["y"] >= (
+        publish["y"] + publish["height"] + 8
+    )
 
     # When they publish the draft
     lead.get_by_role("button", name="Publish and tell the pairs").click()

@@ -7,13 +7,15 @@ empty, then with every field "x" (with a CSRF token, as a browser sends). Each a
 that shows the page again (200, HTML) is loaded in the browser from the live server's
 address, with the view's own headers (so its Content-Security-Policy applies), and
 checked: no axe violation, nothing the policy blocked, no file of the site missing, no
-sideways scrolling 320 pixels wide.
+sideways scrolling 320 pixels wide; and a page with an error summary has a title that
+starts with "Error: ".
 
 The pages are the same on every database: on PostgreSQL the sweep is skipped.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +70,9 @@ def test_error_page(
             f"{endpoint.name}: shown again without saying what is wrong"
         )
         assert "This field is required" not in html, f"{endpoint.name}: say what to enter"
+        if 'data-module="nhsuk-error-summary"' in html:
+            title = re.search(r"<title>\s*(.*?)\s*</title>", html, re.DOTALL)
+            assert title and title.group(1).startswith("Error: "), endpoint.name
         page = new_page()
         page.route(f"{live_server.url}{target.url}", _answer_with(html, dict(answer.items())))
         page.goto(target.url)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -53,8 +54,18 @@ def test_continue_without_answers_shows_an_error_summary_linking_to_each_field(
         .content.decode()
     )
     assert "There is a problem" in body
+    # The title says so first (the NHS service manual's pattern), on this page only.
+    assert re.search(r"<title>\s*Error: Understanding and concerns – ", body)
     assert 'href="#q-understanding"' in body and 'id="q-understanding"' in body
     assert "Select how well you understand reverse mentoring" in body
+
+
+def test_a_page_without_errors_has_no_error_in_its_title(
+    client_for: ClientFor, open_stage: Stage, consented_mentor: Participant
+) -> None:
+    body = client_for(consented_mentor.user).get(_page(open_stage, 1)).content.decode()
+    assert re.search(r"<title>\s*Understanding and concerns – ", body)
+    assert "Error: " not in body.split("</title>")[0]
 
 
 def test_a_whole_questionnaire_is_answered_checked_and_submitted(
