@@ -85,6 +85,8 @@ def opening_waits() -> dict[str, Callable[[Any], str]]:
             ]
             if any(stage.is_open for stage in stages):
                 return ""
+            if scheme.phase == "closed":  # nothing opens any more (phase moves refuse it)
+                return "Never opened: the scheme is closed."
             link = format_html(
                 '<a href="{}">Questionnaires page</a>',
                 reverse("schemes:questionnaires", args=[scheme.pk]),

@@ -374,3 +374,13 @@ def test_several_messages_share_one_banner_of_their_kind(
     assert html.count('aria-labelledby="notification-banner-title-important"') == 1
     assert "Nothing was saved: you have not answered any questions yet" in html
     assert "The answers that were complete have been saved" in html
+
+
+def test_a_closed_schemes_step_never_opened_says_so_not_how_to_open_it(
+    scheme: Scheme, open_stage: Stage
+) -> None:
+    scheme.phase = "closed"
+    scheme.save()
+    steps = {stage.number: stage for stage in pipeline(scheme)}
+    assert (steps[4].status, steps[4].note) == ("missed", "Never opened: the scheme is closed.")
+    assert steps[2].note == ""  # it was opened: its counts say what happened
