@@ -251,7 +251,7 @@ class WithdrawForm(forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "required": "Enter why they are withdrawing, for example maternity leave",
+            "required": "Enter why they are withdrawing, for example leaving the trust",
             "max_length": REASON_LENGTH,
         },
     )

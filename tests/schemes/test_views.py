@@ -232,6 +232,16 @@ def test_lead_withdraws_a_participant_with_a_reason(
     assert mentor.status == "withdrawn" and mentor.withdrawn_reason == "Maternity leave"
 
 
+def test_only_the_leads_see_why_someone_was_withdrawn(
+    client_for: ClientFor, lead: User, facilitator: User, scheme: Scheme, mentor: Participant
+) -> None:
+    services.participant_withdraw(actor=lead, participant=mentor, reason="Maternity leave")
+    url = reverse("schemes:participants", args=[scheme.pk])
+    assert "Maternity leave" in client_for(lead).get(url).content.decode()
+    seen = client_for(facilitator).get(url).content.decode()
+    assert mentor.user.full_name in seen and "Maternity leave" not in seen
+
+
 def test_the_participants_list_says_who_withdrew_their_consent(
     client_for: ClientFor, lead: User, scheme: Scheme, mentor: Participant
 ) -> None:
