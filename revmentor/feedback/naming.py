@@ -6,10 +6,10 @@ a version's sections; :func:`describe` words what it found for a page or an erro
 
 - A mentor's **full name**, in either order, with or without a title ("Hannah Hughes",
   "Dr Hannah Hughes", "dr. hannah hughes", "Hughes, Hannah", "HUGHES Hannah"), is a
-  certain match: the version names them. So is their **surname after a title** ("Dr
-  Hughes"), unless another person of the scheme has that surname (then it may be them:
-  a possible match). Middle names stored may be left out ("Mary Smith" for "Mary Ann
-  Smith").
+  certain match: the version names them. So is their **surname after a title or their
+  first name's initial** ("Dr Hughes", "H. Hughes", "Dr H Hughes"), unless another person
+  of the scheme has that surname (then it may be them: a possible match). Middle names
+  stored may be left out ("Mary Smith" for "Mary Ann Smith").
 - Their **first name** or **surname** alone is a possible match: "Will" or "Grant" may be
   a name or an ordinary word, and a person has to judge. So is a title and first name
   ("Dr Hannah").
@@ -104,8 +104,8 @@ class _Patterns:
 def _full(words: Sequence[str], *, titled_surname: bool = False) -> re.Pattern[str] | None:
     """A full name in either order, with or without a title, its middle names optional
     ("Hannah Hughes", "Dr Hughes, Hannah"); with ``titled_surname`` also the surname
-    after a title ("Dr Hughes"). A one-word name only with a title (alone it is too
-    often an ordinary word)."""
+    after a title or the first name's initial ("Dr Hughes", "H. Hughes"). A one-word
+    name only with a title (alone it is too often an ordinary word)."""
     if not words:
         return None
     escaped = [re.escape(word) for word in words]
@@ -116,7 +116,12 @@ def _full(words: Sequence[str], *, titled_surname: bool = False) -> re.Pattern[s
     # The surname first may be followed by a comma: "Hughes, Hannah" as in a list.
     either = rf"{first}{middles}\s+{last}|{last}(?:\s*,\s*|\s+){first}{middles}"
     body = f"(?:{_TITLE})?(?:{either})"
-    return _whole(f"{body}|{_TITLE}{last}" if titled_surname else body)
+    if not titled_surname:
+        return _whole(body)
+    # A surname nobody else has, after a title or the first name's initial: "Dr Hughes",
+    # "H Hughes", "Dr H. Hughes".
+    initial = re.escape(words[0][0])
+    return _whole(rf"{body}|{_TITLE}{last}|(?:{_TITLE})?{initial}(?:\.\s*|\s+){last}")
 
 
 def _patterns(mentor: Mentor, mentee_words: frozenset[str], surnames: frozenset[str]) -> _Patterns:

@@ -69,6 +69,9 @@ def test_a_full_name_is_found_whatever_its_case_title_or_spacing(text: str) -> N
         "Dr Hughes said so",
         "dr. HUGHES said so",
         "Prof Hughes's idea",
+        "Dr H Hughes said so",
+        "Dr H. Hughes said so",
+        "as H.Hughes said",
     ],
 )
 def test_a_full_name_surname_first_or_a_surname_after_a_title_names_the_mentor(
