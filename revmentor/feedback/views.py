@@ -30,7 +30,7 @@ from revmentor.feedback.forms import (
 from revmentor.feedback.models import DocumentVersion, GroupInterview
 from revmentor.feedback.services import MAX_CONTRIBUTION, FeedbackError, NamesNotChecked
 from revmentor.schemes import selectors as scheme_selectors
-from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from revmentor.schemes.models import PHASE_ORDER, Participant, ParticipantRole, Phase, Scheme
 
 FACILITATE = "schemes.facilitate"
 MANAGE = "schemes.manage_scheme"
@@ -390,13 +390,23 @@ def own_feedback_list(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
             "scheme": mentor.scheme,
             "mentor": mentor,
             "mentees": [(m, counts.get(m.pk, 0)) for m in mentees],
+            "over": _phase_1_over(mentor.scheme),
         },
     )
 
 
+def _phase_1_over(scheme: Scheme) -> bool:
+    return PHASE_ORDER.index(Phase(scheme.phase)) > PHASE_ORDER.index(Phase.PHASE_1)
+
+
 @keeps_typing
 def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> HttpResponse:
-    """A mentor writes their own feedback on one mentee, by domain. Only they see it."""
+    """A mentor writes their own feedback on one mentee, by domain. Only they see it.
+
+    Only during phase 1, as the service allows: at any other time the page shows what
+    they wrote, read-only, with no boxes to type in; a form sent then is refused by the
+    service and changes nothing.
+    """
     mentor = _own_mentor(request, scheme_pk)
     scheme: Scheme = mentor.scheme
     mentee = selectors.mentee_in(scheme, mentee_pk)
@@ -404,7 +414,10 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
     own = selectors.own_contributions(mentor, mentee)
     problem = ""
     too_long: dict[str, str] = {}  # by domain: what to fix in that box
-    editable = [slug for slug, _l in domains if slug not in own or own[slug].merged_at is None]
+    is_open = scheme.phase == Phase.PHASE_1
+    editable = [
+        slug for slug, _l in domains if is_open and (slug not in own or own[slug].merged_at is None)
+    ]
     if request.method == "POST":
         typed = {slug: request.POST.get(slug, "") for slug in editable}
         too_long = {
@@ -441,7 +454,9 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
             "too_long": too_long,
             "max_length": MAX_CONTRIBUTION,
             "typed": typed,
-            "open": scheme.phase == "phase_1",
+            "open": is_open,
+            "over": _phase_1_over(scheme),
+            "own_texts": bool(own),
         },
     )
 

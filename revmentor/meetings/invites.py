@@ -36,13 +36,14 @@ def uid(meeting: Meeting) -> str:
 
 @dataclass(frozen=True)
 class Withdrawn:
-    """A confirmed time taken back (cancelled, or replaced by a new proposal), as its
-    invite had it: what the cancellation needs once the meeting no longer holds it.
+    """A confirmed time taken back (cancelled, replaced by a new proposal, or called off
+    because someone stopped taking part), as its invite had it: what the cancellation
+    needs once the meeting no longer holds it.
 
     ``sequence`` is the cancellation's, above the invite's; ``organizer_id`` the
     participant who proposed the time (the invite's organiser); ``by_id`` the one who
-    took it back, and ``at`` when. :meth:`to_task` and :meth:`from_task` carry it
-    through a task as plain data.
+    took it back (or stopped taking part), and ``at`` when. :meth:`to_task` and
+    :meth:`from_task` carry it through a task as plain data.
     """
 
     starts_at: datetime
@@ -118,6 +119,18 @@ def cancellation(meeting: Meeting, pair: Pair, withdrawn: Withdrawn) -> bytes:
         place=withdrawn.place,
         organizer_id=withdrawn.organizer_id,
         status="CANCELLED",
+    )
+
+
+def cancellation_attachment(
+    meeting: Meeting, pair: Pair, withdrawn: Withdrawn
+) -> tuple[str, bytes, str]:
+    """The :func:`cancellation` of the ``withdrawn`` time as an email attachment: its
+    file name, content and MIME type."""
+    return (
+        filename(meeting, cancelled=True),
+        cancellation(meeting, pair, withdrawn),
+        "text/calendar; method=CANCEL",
     )
 
 

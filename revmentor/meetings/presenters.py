@@ -93,7 +93,18 @@ def pair_rows(pairs: list[Pair]) -> SessionList:
     )
 
 
-def _task_status(participant: Participant, meeting: Meeting | None) -> tuple[str, str]:
+def _task_status(
+    participant: Participant, meeting: Meeting | None, *, partner_left: bool
+) -> tuple[str, str]:
+    """The session's status in ``participant``'s Your tasks, and its tag colour.
+
+    Logged is done, but for the person whose answer the other person corrected, until
+    they confirm the change (the session page asks them to check it) or give their own
+    answer; once the other person stopped taking part, nothing more can be logged, and
+    it is done.
+    """
+    if meeting is not None and not partner_left and needs_check(participant, meeting):
+        return "Check the change", "yellow"
     if meeting is not None and meeting.is_logged:
         return "completed", "green"
     if meeting is None or meeting.starts_at is None:
@@ -105,10 +116,26 @@ def _task_status(participant: Participant, meeting: Meeting | None) -> tuple[str
     return "Confirm the time", "yellow"
 
 
+def needs_check(participant: Participant, meeting: Meeting) -> bool:
+    """Whether the other person of the pair changed the answer ``participant`` had logged
+    or confirmed (``Meeting.was_corrected``), and ``participant`` has not yet confirmed
+    the change."""
+    return (
+        meeting.was_corrected
+        and meeting.logged_by_id is not None
+        and meeting.logged_by_id != participant.pk
+        and meeting.agreed_by_id != participant.pk
+    )
+
+
 def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
     """A row in Your tasks for each published pair of a participant taking part, during
     phase 2 and analysis; and, for a mentee who may now read their feedback document,
     a row that opens it. Two queries at most, however many participations.
+
+    A logged session is done, except for the person whose answer the other person
+    changed: their row asks them to check the change until they confirm it or give
+    their own answer (:func:`needs_check`).
 
     When the other person no longer takes part, a session not yet logged will not go
     ahead: its row says so instead (without saying why); one already logged stays as it
@@ -131,7 +158,9 @@ def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
             if not pair.takes_part(other.pk) and not logged:
                 rows.setdefault(participant.pk, []).append(partner_left_row(other))
                 continue
-            status, colour = _task_status(participant, meeting)
+            status, colour = _task_status(
+                participant, meeting, partner_left=not pair.takes_part(other.pk)
+            )
             rows.setdefault(participant.pk, []).append(
                 TaskRow(
                     TASK_TITLE,
@@ -319,15 +348,18 @@ class PairCard:
 
     @property
     def has_invite(self) -> bool:
-        """Whether the calendar invite is offered: only once the time is confirmed, and
-        until the session is logged, while both people take part."""
-        meeting = self.meeting
-        return (
-            meeting is not None
-            and meeting.is_confirmed
-            and not meeting.is_logged
-            and not self.partner_left
-        )
+        """Whether the calendar invite is offered (:func:`invite_offered`)."""
+        return invite_offered(self.meeting, partner_left=self.partner_left)
+
+
+def invite_offered(meeting: Meeting | None, *, partner_left: bool) -> bool:
+    """Whether the session's calendar invite is offered, on the page and as a download:
+    only once the time is confirmed (a time only proposed may still change, and no
+    invite of it was sent), and until the session is logged, while both people take
+    part."""
+    return (
+        meeting is not None and meeting.is_confirmed and not meeting.is_logged and not partner_left
+    )
 
 
 def pair_card(

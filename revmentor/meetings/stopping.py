@@ -6,6 +6,8 @@ and what it means for their pairs. Queued by meetings.receivers on
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from django.conf import settings
@@ -18,6 +20,8 @@ from revmentor.allocation.models import Allocation, Pair
 from revmentor.core import audit
 from revmentor.core.mail import send_recorded
 from revmentor.core.models import AuditEvent, User
+from revmentor.meetings import invites
+from revmentor.meetings.invites import Withdrawn
 from revmentor.meetings.selectors import meeting_of
 from revmentor.schemes.models import Participant, StaffRole
 
@@ -41,9 +45,11 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
     stopped and what it means for their pairs, published or in a draft. Queued when
     ``schemes.signals.participant_stopped`` is sent (meetings.receivers).
 
-    Then the time of every such session is cancelled, as the partner was told: should
-    the person give consent again, their session is not quietly back on; the pair
-    arranges it afresh.
+    First the time of every such session is cancelled (``_call_off``): should the person
+    give consent again, their session is not quietly back on; the pair arranges it
+    afresh. A time that was confirmed is kept as its invite had it (:class:`Withdrawn`,
+    its SEQUENCE above the invite's), so the partner's email carries the calendar file
+    that removes it, as a cancelled time's email does (``tasks.send_meeting_cancelled``).
     """
     participant = Participant.objects.select_related("user", "scheme").get(pk=participant_id)
     pairs = list(
@@ -54,36 +60,53 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
         .select_related("allocation", "mentor__user", "mentee__user", "meeting")
         .order_by("allocation__number", "pk")
     )
+    published = [pair for pair in pairs if pair.allocation.status == Allocation.Status.PUBLISHED]
     told = [
         pair
-        for pair in pairs
-        if pair.allocation.status == Allocation.Status.PUBLISHED
-        and _session_stops(pair, participant)
-        and _reachable(pair.other(participant.pk))
+        for pair in published
+        if _session_stops(pair, participant) and _reachable(pair.other(participant.pk))
     ]
-    for pair in told:
-        _email_partner(pair, participant)
     effects = [_effect(pair, participant, pair in told) for pair in pairs]
+    # The times go before anyone is emailed, each confirmed one kept as its invite had
+    # it, for the calendar file in the partner's email.
+    now = timezone.now()
+    called_off = {pair.pk: _call_off(pair, participant, now) for pair in published}
+    for pair in told:
+        _email_partner(pair, participant, called_off[pair.pk])
     leads = _leads_to_tell(participant.scheme_id, actor_id)
     for lead in leads:
         _email_lead(lead, participant, Stopped(how), actor_id, effects)
-    for pair in pairs:
-        if pair.allocation.status == Allocation.Status.PUBLISHED:
-            _call_off(pair)
     sent = len(told) + len(leads)
     logger.info("Told %s people that participant %s stopped taking part", sent, participant_id)
     return sent
 
 
-def _call_off(pair: Pair) -> None:
-    """Cancel the time of the pair's session if one was proposed and nothing is logged."""
+@dataclass(frozen=True)
+class CalledOff:
+    """What a pair's session had when its time was cancelled: a time (``proposed``), and
+    if it was confirmed, that time as its invite had it (``withdrawn``, for the calendar
+    file that removes it)."""
+
+    proposed: bool = False
+    withdrawn: Withdrawn | None = None
+
+
+def _call_off(pair: Pair, participant: Participant, at: datetime) -> CalledOff:
+    """Cancel the time of the pair's session if one was proposed and nothing is logged;
+    return what it had.
+
+    As ``services.meeting_cancel`` does, the sequence is raised before a confirmed time
+    is kept, so its cancellation is above the invite sent; a reminder already queued is
+    not sent.
+    """
     meeting = meeting_of(pair)
     if meeting is None or meeting.is_logged or meeting.starts_at is None:
-        return
+        return CalledOff()
+    meeting.sequence += 1
+    withdrawn = Withdrawn.of(meeting, by=participant, at=at) if meeting.is_confirmed else None
     meeting.starts_at, meeting.place = None, ""
     meeting.proposed_at = meeting.confirmed_at = None
     meeting.proposed_by = meeting.confirmed_by = None
-    meeting.sequence += 1  # a reminder already queued is not sent
     meeting.save(
         update_fields=[
             "starts_at",
@@ -102,6 +125,7 @@ def _call_off(pair: Pair) -> None:
         summary="Cancelled the time of the session: a person stopped taking part",
         scheme_id=pair.allocation.scheme_id,
     )
+    return CalledOff(proposed=True, withdrawn=withdrawn)
 
 
 def _session_stops(pair: Pair, participant: Participant) -> bool:
@@ -127,15 +151,24 @@ def _tasks_link() -> str:
     return f"{settings.SITE_URL}{reverse('tasks')}"
 
 
-def _email_partner(pair: Pair, participant: Participant) -> None:
-    """Tell the other person of ``pair`` that the session will not go ahead."""
+def _email_partner(pair: Pair, participant: Participant, called_off: CalledOff) -> None:
+    """Tell the other person of ``pair`` that the session will not go ahead; if its time
+    was confirmed, attach the calendar file that removes it (``called_off.withdrawn``)."""
     partner = pair.other(participant.pk)
-    meeting = meeting_of(pair)
+    withdrawn = called_off.withdrawn
+    attachments = []
+    summary = "Sent the email that their session will not go ahead"
+    if withdrawn is not None:
+        meeting = meeting_of(pair)
+        assert meeting is not None
+        attachments.append(invites.cancellation_attachment(meeting, pair, withdrawn))
+        summary += ", with the calendar cancellation of its time"
     context = {
         "person": partner,
         "other": participant,
         "scheme": participant.scheme,
-        "arranged": meeting is not None and meeting.starts_at is not None,
+        "proposed": called_off.proposed,
+        "withdrawn": withdrawn,
         "role": partner.role,
         "link": _tasks_link(),
     }
@@ -145,8 +178,9 @@ def _email_partner(pair: Pair, participant: Participant) -> None:
         template="partner_left",
         context=context,
         about=partner,
-        summary="Sent the email that their session will not go ahead",
+        summary=summary,
         scheme_id=participant.scheme_id,
+        attachments=attachments,
     )
 
 

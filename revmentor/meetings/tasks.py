@@ -82,15 +82,6 @@ def _tell_other(
     )
 
 
-def _cancellation(meeting: Meeting, withdrawn: Withdrawn) -> tuple[str, bytes, str]:
-    """The calendar file that removes the ``withdrawn`` time, as an attachment."""
-    return (
-        invites.filename(meeting, cancelled=True),
-        invites.cancellation(meeting, meeting.pair, withdrawn),
-        "text/calendar; method=CANCEL",
-    )
-
-
 def _email_cancelled(
     meeting: Meeting, person: Participant, withdrawn: Withdrawn, *, replaced: bool
 ) -> int:
@@ -104,7 +95,7 @@ def _email_cancelled(
         template="meeting_cancelled",
         summary=f"Sent the {person.role} the email that the time of the session is "
         "cancelled, with the calendar cancellation",
-        attachments=(_cancellation(meeting, withdrawn),),
+        attachments=(invites.cancellation_attachment(meeting, meeting.pair, withdrawn),),
         mine=mine,
         replaced=replaced,
         withdrawn=withdrawn,
@@ -211,7 +202,7 @@ def send_meeting_proposed(
         template="meeting_proposed",
         summary="Sent the email that a new time is proposed, with the calendar "
         "cancellation of the time confirmed before",
-        attachments=(_cancellation(meeting, replaced),),
+        attachments=(invites.cancellation_attachment(meeting, meeting.pair, replaced),),
         withdrawn=replaced,
     )
 

@@ -143,12 +143,18 @@ def own_meeting(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
 
 
 def own_meeting_ics(request: AuthedRequest, scheme_pk: int, pair_pk: int) -> HttpResponse:
-    """The session as a calendar file, for either person of the pair."""
+    """The session's confirmed time as a calendar file, for either person of the pair.
+
+    Not found while no time is confirmed (a time only proposed may still change), once
+    the session is logged, or once the other person stopped taking part: the session
+    page offers the file only when this serves it (``presenters.invite_offered``).
+    """
     participant, _pairs = _own_pairs(request, scheme_pk)
     pair = selectors.own_pair(participant, pair_pk)
     meeting = selectors.meeting_of(pair)
-    if meeting is None or meeting.starts_at is None:
-        raise Http404("No time has been arranged yet.")
+    partner_left = not pair.takes_part(pair.other(participant.pk).pk)
+    if meeting is None or not presenters.invite_offered(meeting, partner_left=partner_left):
+        raise Http404("The session has no confirmed time to put in a calendar.")
     response = HttpResponse(invites.invite(meeting, pair), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="{invites.filename(meeting)}"'
     return response

@@ -112,3 +112,28 @@ def test_there_is_no_invite_before_a_time_is_proposed(
         reverse("own_meeting_ics", args=[pair.allocation.scheme_id, pair.pk])
     )
     assert response.status_code == 404
+
+
+def test_a_time_only_proposed_has_no_calendar_file_to_download(
+    client_for: Callable[[User | None], Client],
+    pair: Pair,
+    mentor: Participant,
+    mentee: Participant,
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place=PLACE)
+    url = reverse("own_meeting_ics", args=[pair.allocation.scheme_id, pair.pk])
+    # Not confirmed: it may still change, and no invite of it went out.
+    for person in (mentor, mentee):
+        assert client_for(person.user).get(url).status_code == 404
+    services.meeting_confirm(participant=mentee, pair=pair)
+    for person in (mentor, mentee):
+        assert client_for(person.user).get(url).status_code == 200
+
+
+def test_a_logged_session_has_no_calendar_file_to_download(
+    client_for: Callable[[User | None], Client], confirmed: Pair, mentor: Participant
+) -> None:
+    url = reverse("own_meeting_ics", args=[confirmed.allocation.scheme_id, confirmed.pk])
+    with time_machine.travel(SESSION_UTC.replace(hour=16), tick=False):
+        services.meeting_log(participant=mentor, pair=confirmed, held=True, duration_minutes=45)
+        assert client_for(mentor.user).get(url).status_code == 404

@@ -232,6 +232,43 @@ def test_a_confirmation_is_shown_to_both(
     )
 
 
+def test_your_tasks_asks_the_mentor_to_check_a_change_their_mentee_made_to_the_log(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    href = reverse("own_meeting", args=[pair.allocation.scheme_id])
+    _log(mentor, pair, 45)
+    assert _row(mentor)[0] == "completed"
+    _log(mentee, pair, 60)  # the mentee corrects what the mentor logged
+    assert _row(mentor) == ("Check the change", f"With {mentee.user.full_name}", href)
+    assert _row(mentee)[0] == "completed"
+    page = client_for(mentor.user).get(reverse("tasks")).content.decode()
+    assert "Check the change" in page and f'href="{href}"' in page
+    _log(mentor, pair, 60)  # the mentor confirms it
+    assert _row(mentor)[0] == _row(mentee)[0] == "completed"
+
+
+def test_your_tasks_asks_the_other_to_check_a_change_until_they_answer_it(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentee, pair, None)
+    assert _row(mentor)[0] == "completed"  # a first answer is not a change to check
+    _log(mentor, pair, None)  # confirmed by the mentor
+    _log(mentee, pair, 30)  # then changed by the mentee
+    assert _row(mentor)[0] == "Check the change"
+    _log(mentor, pair, 50)  # the mentor gives their own answer: now the mentee checks it
+    assert _row(mentor)[0] == "completed"
+    assert _row(mentee)[0] == "Check the change"
+
+
+def test_a_change_left_unchecked_when_the_partner_stops_is_done(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _log(mentor, pair, 45)
+    _log(mentee, pair, 60)
+    _stop(mentee, "consent")  # nothing can be confirmed any more
+    assert _session_rows(mentor)[0][0::2] == (presenters.TASK_TITLE, "completed")
+
+
 def test_a_mentee_allowed_to_read_their_document_finds_it_in_your_tasks(
     client_for: ClientFor, approved: Pair, mentee: Participant
 ) -> None:

@@ -5,12 +5,14 @@ why, and the scheme's other leads are emailed how and what it means for the pair
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from icalendar import Calendar
 
 from revmentor.allocation.models import Allocation, Pair
 from revmentor.core.models import AuditEvent, User
@@ -183,7 +185,7 @@ def test_an_arranged_session_is_called_off_and_giving_consent_again_does_not_rev
     services.meeting_confirm(participant=mentee, pair=pair)
     consent_withdraw(participant=mentee)
     (told,) = _sent(PARTNER_SUBJECT)
-    assert "If it is in your calendar, you can remove it." in told.body
+    assert "Open the calendar file attached to remove it from your calendar." in told.body
 
     consent_give(participant=mentee, take_part=True, research_use=True)
 
@@ -196,3 +198,78 @@ def test_an_arranged_session_is_called_off_and_giving_consent_again_does_not_rev
     assert AuditEvent.objects.filter(
         summary="Cancelled the time of the session: a person stopped taking part"
     ).exists()
+
+
+def _event(content: bytes | str, method: str) -> Any:
+    """The one event of a calendar file, checked to be ``method``."""
+    raw = content if isinstance(content, bytes) else content.encode()
+    calendar = Calendar.from_ical(raw)
+    assert str(calendar["METHOD"]) == method
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+@pytest.mark.parametrize("who_stops", ["mentee withdraws consent", "lead withdraws mentor"])
+def test_a_partner_whose_time_was_confirmed_is_emailed_the_file_that_removes_it(
+    lead: User, pair: Pair, mentor: Participant, mentee: Participant, who_stops: str
+) -> None:
+    services.meeting_propose(
+        participant=mentor, pair=pair, starts_at=SESSION, place="Seminar room 2"
+    )
+    services.meeting_confirm(participant=mentee, pair=pair)
+    (name, content, _mimetype), *_ = next(m for m in mail.outbox if m.attachments).attachments
+    invite = _event(content, "REQUEST")
+    mail.outbox.clear()
+
+    if who_stops == "mentee withdraws consent":
+        consent_withdraw(participant=mentee)
+        partner, stopped = mentor, mentee
+    else:
+        participant_withdraw(actor=lead, participant=mentor, reason="Maternity leave")
+        partner, stopped = mentee, mentor
+
+    (told,) = _sent(PARTNER_SUBJECT)
+    assert told.to == [partner.user.email]
+    body = " ".join(told.body.split())
+    assert "The time you had both confirmed is cancelled: When: 15 March 2027 at 14:30" in body
+    assert "Where: Seminar room 2" in body
+    assert "Open the calendar file attached to remove it from your calendar." in body
+    assert "If it is in your calendar" not in body
+    for hidden in ("consent", "withdr", "maternity"):
+        assert hidden not in body.lower()
+    ((name, content, mimetype),) = told.attachments
+    assert name == f"reverse-mentoring-session-{pair.meeting.pk}-cancelled.ics"
+    assert mimetype == "text/calendar; method=CANCEL"
+    cancel = _event(content, "CANCEL")
+    # It removes the invite's event as confirmed: same UID, time, place and people, and
+    # a higher SEQUENCE than the invite sent.
+    assert str(cancel["UID"]) == str(invite["UID"])
+    assert cancel.decoded("SEQUENCE") > invite.decoded("SEQUENCE")
+    assert str(cancel["STATUS"]) == "CANCELLED"
+    assert cancel.decoded("DTSTART") == SESSION
+    assert str(cancel["LOCATION"]) == "Seminar room 2"
+    assert str(cancel["ORGANIZER"]) == f"mailto:{mentor.user.email}"
+    assert str(cancel["ATTENDEE"]) == f"mailto:{mentee.user.email}"
+    assert stopped.user.email not in str(told.to)
+    assert AuditEvent.objects.filter(
+        summary="Sent the email that their session will not go ahead, with the calendar "
+        "cancellation of its time"
+    ).exists()
+
+    # The meeting keeps the cancellation's sequence, so a time arranged afresh (once the
+    # person takes part again) is an invite above the cancellation.
+    pair.meeting.refresh_from_db()
+    assert pair.meeting.starts_at is None
+    assert pair.meeting.sequence == cancel.decoded("SEQUENCE")
+
+
+def test_a_partner_whose_time_was_only_proposed_gets_no_calendar_file(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    mail.outbox.clear()
+    consent_withdraw(participant=mentee)
+    (told,) = _sent(PARTNER_SUBJECT)
+    assert told.attachments == []  # no invite went out, so there is nothing to take back
+    assert "If it is in your calendar, you can remove it." in told.body
+    assert "confirmed" not in told.body

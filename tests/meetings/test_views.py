@@ -80,10 +80,12 @@ def test_access(
     persona: str,
     expected: int,
 ) -> None:
-    # other_mentor takes part in the scheme but is in no pair.
+    # other_mentor takes part in the scheme but is in no pair. The time is confirmed, as
+    # the calendar file is served only then.
     services.meeting_propose(
         participant=pair.mentor, pair=pair, starts_at=SESSION, place="Seminar room 2"
     )
+    services.meeting_confirm(participant=pair.mentee, pair=pair)
     user = None
     if persona != "anonymous":
         value = request.getfixturevalue(persona)
@@ -103,6 +105,7 @@ def test_a_participant_cannot_reach_another_pairs_invite_or_post_to_it(
     services.meeting_propose(
         participant=other_mentor, pair=theirs, starts_at=SESSION, place="Room 9"
     )
+    services.meeting_confirm(participant=other_mentee, pair=theirs)  # their invite exists
     client = client_for(pair.mentor.user)
     assert client.get(reverse("own_meeting_ics", args=[phase_2.pk, theirs.pk])).status_code == 404
     response = client.post(

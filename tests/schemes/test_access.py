@@ -268,7 +268,7 @@ def _allocation(scheme: Scheme) -> Allocation:
 def _publish(scheme: Scheme, mentor: Participant) -> Pair:
     """Publish an allocation pairing ``mentor`` and the withdrawn mentor (allocated before
     they withdrew) with ``mentor``'s mentee, whose document is approved; the mentor's pair
-    has a time for their session. Return the mentor's pair."""
+    has a confirmed time for their session. Return the mentor's pair."""
     mentee = mentor.supervisor
     assert mentee is not None
     notes_save(
@@ -278,7 +278,16 @@ def _publish(scheme: Scheme, mentor: Participant) -> Pair:
     document_approve(actor=None, mentee=mentee, number=version.number)  # type: ignore[arg-type]
     withdrawn = Participant.objects.get(scheme=scheme, status=ParticipantStatus.WITHDRAWN)
     pair, _other = publish(scheme, [(mentor, mentee), (withdrawn, mentee)])
-    Meeting.objects.create(pair=pair, starts_at=timezone.now(), place="Seminar room 2")
+    now = timezone.now()
+    Meeting.objects.create(
+        pair=pair,
+        starts_at=now,
+        place="Seminar room 2",
+        proposed_at=now,
+        proposed_by=mentor,
+        confirmed_at=now,
+        confirmed_by=mentee,
+    )
     return pair
 
 

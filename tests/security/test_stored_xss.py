@@ -170,6 +170,7 @@ def poisoned(world: World) -> World:
         starts_at=timezone.now() + timedelta(days=3),
         place=LINK,
     )
+    meetings.meeting_confirm(participant=world.mentee, pair=world.pair)  # its invite too
     _poison_coding(world)
     return world
 
