@@ -28,7 +28,12 @@ from revmentor.feedback.forms import (
     TranscriptForm,
 )
 from revmentor.feedback.models import DocumentVersion, GroupInterview
-from revmentor.feedback.services import MAX_CONTRIBUTION, FeedbackError, NamesNotChecked
+from revmentor.feedback.services import (
+    MAX_CONTRIBUTION,
+    MAX_NOTE,
+    FeedbackError,
+    NamesNotChecked,
+)
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import PHASE_ORDER, Participant, ParticipantRole, Phase, Scheme
 
@@ -240,20 +245,37 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
     scheme = scheme_selectors.scheme_for_action(request.user, pk, FACILITATE)
     mentee = selectors.mentee_in(scheme, mentee_pk)
     problem = ""
-    slugs = [d["slug"] for d in scheme.domains]
+    labels = {d["slug"]: d["label"] for d in scheme.domains}
+    too_long: dict[str, str] = {}  # by domain: what to fix in that box
     if request.method == "POST":
-        typed = {slug: request.POST.get(slug, "") for slug in slugs}
-        try:
-            services.document_edit(actor=request.user, mentee=mentee, texts=typed)
-        except FeedbackError as error:
-            problem = str(error)  # and the form shows what was typed, to correct
-        else:
-            messages.success(request, "A new version of the document has been saved")
+        typed = {slug: request.POST.get(slug, "") for slug in labels}
+        too_long = {
+            slug: f"{labels[slug]} must be {MAX_NOTE:,} characters or fewer (it has {len(text):,})"
+            for slug, text in typed.items()
+            if len(text) > MAX_NOTE
+        }
+        latest = selectors.latest_version(mentee)
+        shown = {s["domain"]: s["text"] for s in latest.sections} if latest else {}
+        unchanged = latest is not None and {s: t.strip() for s, t in typed.items()} == shown
+        # Text too long is shown at its box (the summary links there), with what was typed.
+        if not too_long and unchanged:
+            assert latest is not None
+            messages.info(request, f"Nothing has changed since version {latest.number}")
             return redirect("schemes:document", scheme.pk, mentee.pk)
+        if not too_long and not any(text.strip() for text in typed.values()):
+            problem = "Write the group's feedback in at least one section"
+        elif not too_long:
+            try:
+                services.document_edit(actor=request.user, mentee=mentee, texts=typed)
+            except FeedbackError as error:
+                problem = str(error)  # and the form shows what was typed, to correct
+            else:
+                messages.success(request, "A new version of the document has been saved")
+                return redirect("schemes:document", scheme.pk, mentee.pk)
     else:
         held = kept(request)
-        typed = {slug: held[slug] for slug in slugs if slug in held}
-    return _document_page(request, scheme, mentee, problem=problem, typed=typed)
+        typed = {slug: held[slug] for slug in labels if slug in held}
+    return _document_page(request, scheme, mentee, problem=problem, typed=typed, too_long=too_long)
 
 
 def _document_page(
@@ -263,6 +285,7 @@ def _document_page(
     *,
     problem: str = "",
     typed: dict[str, str] | None = None,
+    too_long: dict[str, str] | None = None,
     approval: ApprovalForm | None = None,
 ) -> HttpResponse:
     """The document page (audited: it shows the document), with the edit form's problem
@@ -292,6 +315,7 @@ def _document_page(
             "sections": rendering.context(mentee, latest)["sections"] if latest else [],
             "problem": problem,
             "typed": typed or {},
+            "too_long": too_long or {},
             "can_manage": request.user.has_perm(MANAGE, scheme),
             "names": names,
             "approval": approval,

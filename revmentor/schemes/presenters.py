@@ -91,25 +91,33 @@ def all_done(counts: list[tuple[str, int]]) -> bool:
 
 
 def recruitment_counts(scheme: Scheme) -> list[tuple[str, int]]:
-    """Counts of people at each point of recruitment, in one query."""
+    """Counts of people at each point of recruitment, in one query. Those who withdrew
+    their consent themselves (and have not given it again) are counted apart from those
+    the lead withdrew, when there are any."""
     totals = (
         Participant.objects.filter(scheme=scheme)
         .with_consent()
+        .with_consent_withdrawn()
         .aggregate(
             mentors=Count("pk", filter=Q(role="mentor")),
             mentees=Count("pk", filter=Q(role="mentee")),
             invited=Count("pk", filter=Q(invited_at__isnull=False)),
             consented=Count("pk", filter=Q(has_consent=True, status="active")),
+            withdrew_consent=Count(
+                "pk", filter=Q(has_consent=False, consent_withdrawn=True, status="active")
+            ),
             withdrawn=Count("pk", filter=Q(status="withdrawn")),
         )
     )
-    return [
+    counts = [
         ("Mentors", totals["mentors"]),
         ("Mentees", totals["mentees"]),
         ("Invited", totals["invited"]),
         ("Consented", totals["consented"]),
-        ("Withdrawn", totals["withdrawn"]),
     ]
+    if totals["withdrew_consent"]:
+        counts.append(("Withdrew their consent", totals["withdrew_consent"]))
+    return [*counts, ("Withdrawn", totals["withdrawn"])]
 
 
 STAGE_COUNTERS["recruitment"] = recruitment_counts

@@ -155,10 +155,15 @@ def test_documents_are_versioned_and_the_approved_version_is_kept(
         .status_code
         == 403
     )
-    client_for(lead).post(
-        reverse("schemes:document_approve", args=[scheme.pk, mentee.pk]), {"version": "1"}
+    approved = client_for(lead).post(
+        reverse("schemes:document_approve", args=[scheme.pk, mentee.pk]),
+        {"version": "1"},
+        follow=True,
     )
     assert selectors.approved_version(mentee) == first
+    # The page says who approved it, with no possible names checked too.
+    assert "was approved on" in approved.content.decode()
+    assert f" by {lead.full_name}." in approved.content.decode()
     # Editing makes version 2; version 1 stays approved and unchanged.
     client_for(facilitator).post(
         reverse("schemes:document", args=[scheme.pk, mentee.pk]),
@@ -291,3 +296,31 @@ def test_mentors_find_phase_1_tasks_and_the_dashboard_counts_them(
     )
     dashboard = client_for(lead).get(reverse("schemes:detail", args=[phase_1.pk])).content.decode()
     assert "<strong>1</strong> of 1 mentees have notes" in dashboard
+
+
+def test_saving_the_document_says_what_to_fix_at_the_section_and_keeps_no_empty_or_same_version(
+    client_for: ClientFor, facilitator: User, lead: User, scheme: Scheme, mentee: Participant
+) -> None:
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": "Calm"})
+    client = client_for(facilitator)
+    url = reverse("schemes:document", args=[scheme.pk, mentee.pk])
+    slugs = [d["slug"] for d in scheme.domains]
+    blank = dict.fromkeys(slugs, "")
+
+    # Too long: the summary links to the section, which says what to fix; text kept
+    long = "x" * (services.MAX_NOTE + 1)
+    html = client.post(url, {**blank, "strengths": long}).content.decode()
+    assert re.search(r"<title>\s*Error: ", html)
+    message = f"Strengths must be {services.MAX_NOTE:,} characters or fewer (it has 10,001)"
+    assert re.search(rf'<a href="#doc-strengths">\s*{re.escape(message)}\s*</a>', html)
+    assert f'<span class="nhsuk-u-visually-hidden">Error: </span>{message}' in html
+    assert long in html
+
+    # Every section empty: refused, nothing saved
+    html = client.post(url, blank).content.decode()
+    assert "Write the group&#39;s feedback in at least one section" in html
+
+    # The same text again: no new version, and it says so
+    html = client.post(url, {**blank, "strengths": " Calm "}, follow=True).content.decode()
+    assert "Nothing has changed since version 1" in html
+    assert DocumentVersion.objects.filter(document__mentee=mentee).count() == 1

@@ -72,6 +72,21 @@ def test_dashboard_shows_the_pipeline_with_counts(
     assert "<strong>1</strong> consented" in body
 
 
+def test_the_dashboard_counts_those_who_withdrew_their_consent(
+    scheme: Scheme, mentor: Participant, other_mentor: Participant
+) -> None:
+    for person in (mentor, other_mentor):
+        ConsentFactory(participant=person)
+    assert ("Withdrew their consent", 0) not in presenters.recruitment_counts(scheme)
+    services.consent_withdraw(participant=mentor)
+    counts = dict(presenters.recruitment_counts(scheme))
+    assert (counts["Consented"], counts["Withdrew their consent"], counts["Withdrawn"]) == (1, 1, 0)
+    # Consent given again: counted as consented once more.
+    services.consent_give(participant=mentor, take_part=True, research_use=True)
+    counts = dict(presenters.recruitment_counts(scheme))
+    assert (counts["Consented"], "Withdrew their consent" in counts) == (2, False)
+
+
 def test_facilitator_sees_the_dashboard_without_management_buttons(
     client_for: ClientFor, facilitator: User, scheme: Scheme, mentor: Participant
 ) -> None:
