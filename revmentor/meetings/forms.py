@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
@@ -38,15 +38,62 @@ class ProposeForm(forms.Form):
         },
     )
 
+    def clean(self) -> dict[str, Any]:
+        """Refuse a time the clocks skip or repeat on that day in UK time.
+
+        When the clocks go forward (01:00 to 01:59 on the last Sunday of March) the time
+        does not exist; when they go back (01:00 to 01:59 on the last Sunday of October)
+        it happens twice, so which one is meant is unknown. Both are refused with a
+        message at the time field, rather than guessed: sessions then are unlikely, and
+        a guess would put an hour's error in both people's calendars.
+        """
+        data = super().clean() or {}
+        day, at = data.get("date"), data.get("time")
+        if day is None or at is None:
+            return data
+        problem = clock_change(datetime.combine(day, at))
+        if problem:
+            self.add_error("time", problem)
+        return data
+
     def starts_at(self) -> datetime:
         """The start as an aware datetime (call after ``is_valid``)."""
         data = self.cleaned_data
         return timezone.make_aware(datetime.combine(data["date"], data["time"]))
 
 
+def clock_change(naive: datetime) -> str:
+    """Why ``naive`` (a wall-clock time in the site's time zone) cannot be a session's
+    start, or '' if it can: it does not exist (the clocks go forward) or happens twice
+    (they go back)."""
+    zone = timezone.get_current_timezone()
+    first, second = naive.replace(fold=0, tzinfo=zone), naive.replace(fold=1, tzinfo=zone)
+    day = f"{naive:%-d %B %Y}"
+    if first.utcoffset() == second.utcoffset():
+        return ""
+    # In the gap, the time read back from UTC is not the one typed.
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        return (
+            f"That time does not exist on {day} because the clocks go forward: enter another time"
+        )
+    return (
+        f"That time happens twice on {day} because the clocks go back, so it is not clear "
+        "which you mean: enter another time"
+    )
+
+
 #: The version a log form sends when its own is missing or garbled: never stored, so the
-#: save is treated as coming from a page gone stale.
+#: save is treated as coming from a page gone stale. (Likewise the time's ``sequence``
+#: posted with Confirm and Cancel.)
 UNKNOWN_VERSION = -1
+
+
+def posted_version(text: str) -> int:
+    """A version (or sequence) a page posted in a hidden field, or :data:`UNKNOWN_VERSION`
+    if it is missing or garbled."""
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return UNKNOWN_VERSION
 
 
 class LogForm(forms.Form):
@@ -92,10 +139,7 @@ class LogForm(forms.Form):
     def clean_version(self) -> int:
         """The version posted, or :data:`UNKNOWN_VERSION` if it is missing or garbled (a
         page from before versions, or tampered with): never an error to show."""
-        text = self.cleaned_data.get("version") or ""
-        if text.isascii() and text.isdigit() and len(text) <= 9:
-            return int(text)
-        return UNKNOWN_VERSION
+        return posted_version(self.cleaned_data.get("version") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -10,7 +10,8 @@ lasted. Nothing said in the session is ever stored.
 That answer is one for the pair, which either person may give. The other person can
 confirm it or correct it; a correction keeps the answer it replaced, so both pages say
 what changed and who changed it, and a save from a page opened before the answer changed
-is refused rather than overwriting it (:class:`LogChanged`).
+is refused rather than overwriting it (:class:`LogChanged`). In the same way, Confirm and
+Cancel act only on the time the person's page showed (:class:`TimeChanged`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from revmentor.meetings.tasks import (
     send_meeting_confirmation,
     send_meeting_proposed,
     send_meeting_reminder,
+    send_proposal_withdrawn,
 )
 from revmentor.schemes.models import Participant, Phase
 
@@ -57,6 +59,10 @@ class MeetingError(Exception):
 
 class LogChanged(MeetingError):
     """The logged answer changed after the page was shown; nothing was saved."""
+
+
+class TimeChanged(MeetingError):
+    """The session's time changed after the page was shown; nothing was done."""
 
 
 class NotYet(MeetingError):
@@ -222,10 +228,34 @@ def _schedule_reminder(meeting: Meeting) -> None:
     send_meeting_reminder.using(run_after=when).enqueue(meeting.pk, meeting.sequence)
 
 
+def _when(starts_at: datetime) -> str:
+    return f"{timezone.localtime(starts_at):%-d %B %Y at %H:%M}"
+
+
+def _check_shown(meeting: Meeting, sequence: int | None, doing: str) -> None:
+    """Raise :class:`TimeChanged` unless ``sequence`` (the one the person's page showed;
+    None skips the check) is the meeting's: each new time, and each cancelled one, raises
+    it. ``doing`` (``"confirm"``, ``"cancel"``) says what the person should check first."""
+    if sequence is None or sequence == meeting.sequence:
+        return
+    changed = "The time has changed since you opened the page"
+    if meeting.starts_at is None:
+        raise TimeChanged(f"{changed}: it has been cancelled. Check what the page shows now")
+    raise TimeChanged(
+        f"{changed}: it is now {_when(meeting.starts_at)}, {meeting.place}. "
+        f"Check it before you {doing} it"
+    )
+
+
 @transaction.atomic
-def meeting_confirm(*, participant: Participant, pair: Pair) -> Meeting:
+def meeting_confirm(
+    *, participant: Participant, pair: Pair, sequence: int | None = None
+) -> Meeting:
     """Confirm the time the other person proposed; email both the invite; queue a reminder.
 
+    ``sequence`` is the meeting's ``sequence`` the person's page showed (the view always
+    sends it; None skips the check): if the time changed or was cancelled since, raises
+    :class:`TimeChanged` and changes nothing, so nobody confirms a time they never saw.
     Raises MeetingError if nothing was proposed, the participant proposed it themselves,
     it is already confirmed or logged, the time has passed, or outside phase 2.
     """
@@ -233,6 +263,7 @@ def meeting_confirm(*, participant: Participant, pair: Pair) -> Meeting:
     meeting = _locked(pair)
     if meeting.is_logged:
         raise MeetingError("The session has already been logged.")
+    _check_shown(meeting, sequence, "confirm")
     if meeting.starts_at is None:
         raise MeetingError("No time has been proposed yet.")
     if meeting.is_confirmed:
@@ -253,24 +284,35 @@ def meeting_confirm(*, participant: Participant, pair: Pair) -> Meeting:
 
 
 @transaction.atomic
-def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
+def meeting_cancel(*, participant: Participant, pair: Pair, sequence: int | None = None) -> Meeting:
     """Cancel the proposed or confirmed time, so either person can propose a new one.
 
     Any reminder already queued will not be sent. A confirmed time's invite is cancelled:
     both people are emailed, the other person that it is off, each with the calendar
-    file that removes it (``tasks.send_meeting_cancelled``). Raises MeetingError if there
-    is no time to cancel, the session was logged, or outside phase 2.
+    file that removes it (``tasks.send_meeting_cancelled``). A time only proposed,
+    cancelled by whoever proposed it, is withdrawn: the other person, asked to confirm
+    it, is told (``tasks.send_proposal_withdrawn``; no calendar file, as no invite went
+    out). ``sequence``: as for :func:`meeting_confirm`, the time cancelled must be the
+    one the page showed (:class:`TimeChanged` otherwise; a time confirmed since is still
+    that time). Raises MeetingError if there is no time to cancel, the session was
+    logged, or outside phase 2.
     """
     _check(participant, pair, (Phase.PHASE_2,))
     meeting = _locked(pair)
     if meeting.is_logged:
         raise MeetingError("The session has already been logged.")
+    _check_shown(meeting, sequence, "cancel")
     if meeting.starts_at is None:
         raise MeetingError("There is no session time to cancel.")
     meeting.sequence += 1
     withdrawn = None
     if meeting.is_confirmed:
         withdrawn = Withdrawn.of(meeting, by=participant, at=timezone.now())
+    # A proposal taken back by whoever made it: the other person was asked to confirm it.
+    proposal = None
+    if withdrawn is None and meeting.proposed_by_id == participant.pk:
+        assert meeting.starts_at is not None
+        proposal = (meeting.starts_at.isoformat(), meeting.place)
     meeting.starts_at = None
     meeting.place = ""
     meeting.proposed_at = None
@@ -281,17 +323,24 @@ def meeting_cancel(*, participant: Participant, pair: Pair) -> Meeting:
     _audit(participant, meeting, pair, "Cancelled the time of the session")
     if withdrawn is not None:
         send_meeting_cancelled.enqueue(meeting.pk, withdrawn.to_task(), False)
+    elif proposal is not None:
+        send_proposal_withdrawn.enqueue(meeting.pk, *proposal, participant.pk)
     return meeting
 
 
 def _not_yet(meeting: Meeting, pair: Pair, other: Participant) -> str:
     """Why a session whose time is still to come cannot be logged, and what to do."""
     assert meeting.starts_at is not None
-    when = f"{timezone.localtime(meeting.starts_at):%-d %B %Y at %H:%M}"
+    when = _when(meeting.starts_at)
     arranging = pair.allocation.scheme.phase == Phase.PHASE_2
-    if not meeting.is_confirmed:  # only "held" is refused on a time not yet agreed
-        message = f"You can log the session as held from {when}, the time proposed for it"
-        return f"{message}. If you met earlier, cancel that time first" if arranging else message
+    if not meeting.is_confirmed:
+        message = f"You can log the session from {when}, the time proposed for it"
+        if not arranging:
+            return message
+        return (
+            f"{message}. If you met earlier, or it is not going to take place then, "
+            "cancel the proposed time first"
+        )
     message = f"You can log the session from {when}, when it is due to start"
     if not arranging:
         return message
@@ -337,10 +386,10 @@ def meeting_log(
 
     ``version`` is the ``log_version`` the person's page showed (the view always sends
     it; None skips the check). If the answer changed since then and this one differs from
-    it, raises :class:`LogChanged` and stores nothing. Before the confirmed time of the
-    session starts, nothing can be logged (:class:`NotYet`: the pair cancel the time
-    instead, which tells the other person and their calendar); before a time proposed
-    but not confirmed, it cannot be logged as held. A held session needs a duration
+    it, raises :class:`LogChanged` and stores nothing. Before the time of the session
+    starts, confirmed or only proposed, nothing can be logged (:class:`NotYet`: the pair
+    cancel the time instead, which tells the other person and, if it was confirmed,
+    their calendar). A held session needs a duration
     from 1 to 600 minutes; one that did not take place has none. Raises MeetingError
     otherwise, or outside phase 2 and analysis, or if either person is no longer taking
     part.
@@ -357,8 +406,10 @@ def meeting_log(
     else:
         duration_minutes = None
     meeting = _locked(pair)
-    to_come = meeting.starts_at is not None and meeting.starts_at > timezone.now()
-    if to_come and (held or meeting.is_confirmed):
+    # Confirmed or only proposed, a time still to come is the pair's plan: an answer
+    # logged before it would leave the partner expecting a session (and their tasks
+    # saying it is done), so the time is cancelled first, which tells them.
+    if meeting.starts_at is not None and meeting.starts_at > timezone.now():
         raise NotYet(_not_yet(meeting, pair, other))
     old: Answer = (meeting.held, meeting.duration_minutes)
     new: Answer = (held, duration_minutes)

@@ -1,5 +1,6 @@
 """When someone stops taking part: word to their partner in a published pair that the
-session will not go ahead (never why), and to the scheme's other leads how they stopped
+session will not go ahead (never why), to them that a confirmed time is cancelled (with
+the calendar file that removes it), and to the scheme's other leads how they stopped
 and what it means for their pairs. Queued by meetings.receivers on
 ``schemes.signals.participant_stopped``."""
 
@@ -49,7 +50,9 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
     give consent again, their session is not quietly back on; the pair arranges it
     afresh. A time that was confirmed is kept as its invite had it (:class:`Withdrawn`,
     its SEQUENCE above the invite's), so the partner's email carries the calendar file
-    that removes it, as a cancelled time's email does (``tasks.send_meeting_cancelled``).
+    that removes it, as a cancelled time's email does (``tasks.send_meeting_cancelled``);
+    the person who stopped, if they can be reached, is sent that file too, with a short
+    note that the session at that time is cancelled (never why).
     """
     participant = Participant.objects.select_related("user", "scheme").get(pk=participant_id)
     pairs = list(
@@ -73,10 +76,15 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
     called_off = {pair.pk: _call_off(pair, participant, now) for pair in published}
     for pair in told:
         _email_partner(pair, participant, called_off[pair.pk])
+    # Their own calendar holds the invite too: it goes the same way, without a word why.
+    own = [pair for pair in published if called_off[pair.pk].withdrawn is not None]
+    own = own if _reachable(participant) else []
+    for pair in own:
+        _email_stopped(pair, participant, called_off[pair.pk])
     leads = _leads_to_tell(participant.scheme_id, actor_id)
     for lead in leads:
         _email_lead(lead, participant, Stopped(how), actor_id, effects)
-    sent = len(told) + len(leads)
+    sent = len(told) + len(own) + len(leads)
     logger.info("Told %s people that participant %s stopped taking part", sent, participant_id)
     return sent
 
@@ -181,6 +189,28 @@ def _email_partner(pair: Pair, participant: Participant, called_off: CalledOff) 
         summary=summary,
         scheme_id=participant.scheme_id,
         attachments=attachments,
+    )
+
+
+def _email_stopped(pair: Pair, participant: Participant, called_off: CalledOff) -> None:
+    """Send the person who stopped the calendar file that removes the confirmed time of
+    the pair's session (``called_off.withdrawn``), which their calendar holds too, with
+    a short note that the session is cancelled. It says nothing of why, nor links to the
+    session page, which they can no longer see."""
+    withdrawn = called_off.withdrawn
+    assert withdrawn is not None
+    meeting = meeting_of(pair)
+    assert meeting is not None
+    send_recorded(
+        to=participant.user.email,
+        subject="your one-to-one session is cancelled",
+        template="meeting_called_off",
+        context={"person": participant, "withdrawn": withdrawn},
+        about=participant,
+        summary="Sent the email that the time of their session is cancelled, with the "
+        "calendar cancellation",
+        scheme_id=participant.scheme_id,
+        attachments=[invites.cancellation_attachment(meeting, pair, withdrawn)],
     )
 
 

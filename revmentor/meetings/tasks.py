@@ -1,10 +1,12 @@
-"""Emails about sessions: a time proposed, the confirmation with its invite, the reminder
-the day before, a confirmed time cancelled (with the calendar file that removes it), and
-a change to what was logged. (When someone stops taking part: stopping.py.)"""
+"""Emails about sessions: a time proposed, or withdrawn by whoever proposed it before
+anyone confirmed it, the confirmation with its invite, the reminder the day before, a
+confirmed time cancelled (with the calendar file that removes it), and a change to what
+was logged. (When someone stops taking part: stopping.py.)"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -235,6 +237,30 @@ def send_meeting_cancelled(
     sent += _email_cancelled(meeting, actor, cancelled, replaced=replaced)
     logger.info("Sent %s session cancellation emails for meeting %s", sent, meeting_id)
     return sent
+
+
+@task()
+def send_proposal_withdrawn(meeting_id: int, starts_at: str, place: str, by_id: int) -> int:
+    """Tell the other person of the pair that the person who proposed a time (``by_id``)
+    cancelled it before anyone confirmed it: they were emailed to confirm it. No calendar
+    file: no invite went out.
+
+    ``starts_at`` (ISO 8601) and ``place`` are the time withdrawn, which the meeting no
+    longer holds. Sends nothing once either person stopped taking part (their partner is
+    told the session will not go ahead). Returns how many emails were sent (0 or 1).
+    """
+    meeting = _going_ahead().filter(pk=meeting_id).first()
+    if meeting is None:
+        return 0
+    return _tell_other(
+        meeting,
+        by_id,
+        subject="the time proposed for your session is withdrawn",
+        template="meeting_proposal_withdrawn",
+        summary="Sent the email that the time proposed is withdrawn",
+        withdrawn_at=datetime.fromisoformat(starts_at),
+        withdrawn_place=place,
+    )
 
 
 @task()

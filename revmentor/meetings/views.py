@@ -14,7 +14,7 @@ from django.utils import timezone
 from revmentor.allocation.models import Pair
 from revmentor.core.http import AuthedRequest, posted_int
 from revmentor.meetings import export, invites, presenters, selectors, services
-from revmentor.meetings.forms import LogForm, ProposeForm
+from revmentor.meetings.forms import LogForm, ProposeForm, posted_version
 from revmentor.meetings.services import LogChanged, MeetingError
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant
@@ -51,6 +51,7 @@ def _post(
     action = request.POST.get("action", "")
     before = selectors.meeting_of(pair)
     confirmed = before is not None and before.is_confirmed
+    proposed_by_me = before is not None and before.proposed_by_id == participant.pk
     if action == "propose":
         propose = ProposeForm(request.POST, prefix=prefix)
         if not propose.is_valid():
@@ -70,11 +71,14 @@ def _post(
             done += ". The time you had confirmed is cancelled: we have emailed you both a file "
             done += "to remove it from your calendar"
         return done, None, None
+    # Confirm and Cancel post the sequence of the time the page showed: a time changed
+    # since is refused (services.TimeChanged) and the page shown afresh.
+    shown = posted_version(request.POST.get(f"{prefix}-sequence", ""))
     if action == "confirm":
-        services.meeting_confirm(participant=participant, pair=pair)
+        services.meeting_confirm(participant=participant, pair=pair, sequence=shown)
         return "Session confirmed. We have emailed you both a calendar invite", None, None
     if action == "cancel":
-        services.meeting_cancel(participant=participant, pair=pair)
+        services.meeting_cancel(participant=participant, pair=pair, sequence=shown)
         if confirmed:
             return (
                 "The session time has been cancelled. We have told the other person and "
@@ -82,6 +86,8 @@ def _post(
                 None,
                 None,
             )
+        if proposed_by_me:
+            return "The session time has been cancelled. We have told the other person", None, None
         return "The session time has been cancelled", None, None
     if action == "log":
         log = LogForm(request.POST, prefix=prefix)

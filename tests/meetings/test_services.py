@@ -244,15 +244,24 @@ def test_the_reminder_is_at_9am_the_day_before_in_uk_time() -> None:
     assert services.reminder_time(local(2027, 3, 28, 14, 0)) == local(2027, 3, 27, 9, 0)
 
 
-def test_a_session_arranged_for_later_cannot_be_logged_as_held_yet(pair: Pair) -> None:
-    Meeting.objects.create(pair=pair, starts_at=SESSION, place="Room 4")  # proposed only
+@pytest.mark.parametrize("held", [True, False])
+def test_nothing_is_logged_before_a_time_only_proposed(pair: Pair, held: bool) -> None:
+    # Logged "did not take place" days before, the partner would still expect the
+    # session, and their tasks would say it is done: the time is cancelled first.
+    _propose(pair.mentor, pair)  # proposed only
     with pytest.raises(services.NotYet) as refused:
-        services.meeting_log(participant=pair.mentor, pair=pair, held=True, duration_minutes=45)
+        services.meeting_log(
+            participant=pair.mentee, pair=pair, held=held, duration_minutes=45 if held else None
+        )
     assert str(refused.value) == (
-        "You can log the session as held from 15 March 2027 at 14:30, the time proposed "
-        "for it. If you met earlier, cancel that time first"
+        "You can log the session from 15 March 2027 at 14:30, the time proposed for it. "
+        "If you met earlier, or it is not going to take place then, cancel the proposed "
+        "time first"
     )
-    assert Meeting.objects.get(pair=pair).held is None
+    assert refused.value.field == "held"
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.held, meeting.logged_by, meeting.log_version) == (None, None, 0)
+    assert meeting.starts_at == SESSION
 
 
 # Whether it took place and how long it lasted: one answer for the pair, given by either
@@ -327,13 +336,92 @@ def test_during_analysis_the_refusal_does_not_offer_to_cancel(
 
 
 def test_that_it_did_not_take_place_is_still_logged_without_a_time_agreed(
-    pair: Pair, mentor: Participant
+    pair: Pair, mentor: Participant, frozen: time_machine.Traveller
 ) -> None:
     assert _log(mentor, pair, None).held is False  # nothing arranged here
     Meeting.objects.filter(pair=pair).delete()
     pair.refresh_from_db()
     _propose(mentor, pair)  # proposed, never confirmed: no invite went out
+    services.meeting_cancel(participant=mentor, pair=pair)
+    assert _log(pair.mentee, pair, None).held is False  # once the time is cancelled
+    Meeting.objects.filter(pair=pair).delete()
+    pair.refresh_from_db()
+    _propose(mentor, pair)
+    frozen.move_to(SESSION)  # or once the time proposed has come
     assert _log(pair.mentee, pair, None).held is False
+
+
+def test_during_analysis_a_time_only_proposed_is_not_offered_to_cancel(
+    pair: Pair, mentor: Participant
+) -> None:
+    _propose(mentor, pair)
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=Phase.ANALYSIS)
+    pair.allocation.scheme.refresh_from_db()
+    with pytest.raises(services.NotYet) as refused:
+        _log(pair.mentee, pair, None)
+    assert str(refused.value) == (
+        "You can log the session from 15 March 2027 at 14:30, the time proposed for it"
+    )
+
+
+# Confirm and Cancel act only on the time the person's page showed.
+
+LATER = SESSION + timedelta(days=1)
+
+
+def test_confirming_a_time_changed_since_the_page_was_shown_is_refused(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    shown = _propose(mentor, pair).sequence  # the mentee opens the page
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=LATER, place="Car park")
+    with pytest.raises(services.TimeChanged) as refused:
+        services.meeting_confirm(participant=mentee, pair=pair, sequence=shown)
+    assert str(refused.value) == (
+        "The time has changed since you opened the page: it is now 16 March 2027 at 14:30, "
+        "Car park. Check it before you confirm it"
+    )
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.confirmed_at, meeting.starts_at) == (None, LATER)
+    assert "Confirmed the time of the session" not in _summaries(pair)
+    # From the page shown afresh, it is confirmed.
+    confirmed = services.meeting_confirm(participant=mentee, pair=pair, sequence=meeting.sequence)
+    assert (confirmed.confirmed_by, confirmed.starts_at) == (mentee, LATER)
+
+
+def test_confirming_a_time_cancelled_since_the_page_was_shown_is_refused(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    shown = _propose(mentor, pair).sequence
+    services.meeting_cancel(participant=mentor, pair=pair)
+    with pytest.raises(services.TimeChanged) as refused:
+        services.meeting_confirm(participant=mentee, pair=pair, sequence=shown)
+    assert str(refused.value) == (
+        "The time has changed since you opened the page: it has been cancelled. "
+        "Check what the page shows now"
+    )
+
+
+def test_cancelling_a_time_changed_since_the_page_was_shown_is_refused(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    shown = _propose(mentor, pair).sequence  # the mentee opens the page
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=LATER, place="Car park")
+    with pytest.raises(services.TimeChanged) as refused:
+        services.meeting_cancel(participant=mentee, pair=pair, sequence=shown)
+    assert "it is now 16 March 2027 at 14:30, Car park. Check it before you cancel it" in str(
+        refused.value
+    )
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.starts_at, meeting.place) == (LATER, "Car park")
+
+
+def test_cancelling_a_time_confirmed_since_the_page_was_shown_cancels_that_time(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    shown = _propose(mentor, pair).sequence  # the mentor's page: waiting for the mentee
+    services.meeting_confirm(participant=mentee, pair=pair, sequence=shown)
+    cancelled = services.meeting_cancel(participant=mentor, pair=pair, sequence=shown)
+    assert cancelled.starts_at is None  # the same time, now confirmed
 
 
 def test_the_other_person_confirming_the_answer_keeps_who_logged_it(

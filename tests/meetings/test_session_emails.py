@@ -218,13 +218,25 @@ def test_cancelling_a_confirmed_time_emails_both_the_calendar_cancellation(
     )
 
 
-def test_cancelling_a_time_not_yet_confirmed_emails_nobody(
+def test_withdrawing_a_time_not_yet_confirmed_tells_the_person_asked_to_confirm_it(
     pair: Pair, mentor: Participant, mentee: Participant
 ) -> None:
     services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
     mail.outbox.clear()
     services.meeting_cancel(participant=mentor, pair=pair)
-    assert mail.outbox == []  # no invite went out, so there is nothing to take back
+    (told,) = mail.outbox
+    assert told.to == [mentee.user.email]
+    assert told.subject.endswith("the time proposed for your session is withdrawn")
+    body = _body(told)
+    assert (
+        f"{mentor.user.full_name} has withdrawn the time they proposed for your one-to-one "
+        "reverse mentoring session, so there is nothing to confirm: "
+        "When: 15 March 2027 at 14:30 Where: Room 2"
+    ) in body
+    assert "No calendar invite was sent for it, as it was never confirmed." in body
+    assert reverse("own_meeting", args=[pair.allocation.scheme_id]) in body
+    assert told.attachments == []  # no invite went out, so there is nothing to take back
+    assert _sent("Sent the email that the time proposed is withdrawn") == 1
 
 
 def test_a_new_time_over_a_confirmed_one_cancels_its_invite_in_both_calendars(

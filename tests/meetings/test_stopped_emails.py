@@ -273,3 +273,69 @@ def test_a_partner_whose_time_was_only_proposed_gets_no_calendar_file(
     assert told.attachments == []  # no invite went out, so there is nothing to take back
     assert "If it is in your calendar, you can remove it." in told.body
     assert "confirmed" not in told.body
+
+
+@pytest.mark.parametrize("who_stops", ["mentee withdraws consent", "lead withdraws mentor"])
+def test_the_person_who_stops_is_sent_the_file_that_removes_the_confirmed_time(
+    lead: User, pair: Pair, mentor: Participant, mentee: Participant, who_stops: str
+) -> None:
+    services.meeting_propose(
+        participant=mentor, pair=pair, starts_at=SESSION, place="Seminar room 2"
+    )
+    services.meeting_confirm(participant=mentee, pair=pair)
+    (_name, content, _mimetype), *_ = next(m for m in mail.outbox if m.attachments).attachments
+    invite = _event(content, "REQUEST")
+    mail.outbox.clear()
+
+    if who_stops == "mentee withdraws consent":
+        consent_withdraw(participant=mentee)
+        stopped = mentee
+    else:
+        participant_withdraw(actor=lead, participant=mentor, reason="Maternity leave")
+        stopped = mentor
+
+    (own,) = _sent("your one-to-one session is cancelled")
+    assert own.to == [stopped.user.email]
+    body = " ".join(own.body.split())
+    assert (
+        "Your one-to-one reverse mentoring session at this time is cancelled: "
+        "When: 15 March 2027 at 14:30 Where: Seminar room 2"
+    ) in body
+    assert "Open the calendar file attached to remove it from your calendar." in body
+    for hidden in ("consent", "withdr", "maternity", "taking part"):
+        assert hidden not in body.lower()
+    ((name, content, mimetype),) = own.attachments
+    assert name == f"reverse-mentoring-session-{pair.meeting.pk}-cancelled.ics"
+    assert mimetype == "text/calendar; method=CANCEL"
+    cancel = _event(content, "CANCEL")
+    assert str(cancel["UID"]) == str(invite["UID"])
+    assert cancel.decoded("SEQUENCE") > invite.decoded("SEQUENCE")
+    assert cancel.decoded("DTSTART") == SESSION
+    # The partner's file is the same one.
+    (told,) = _sent(PARTNER_SUBJECT)
+    assert told.attachments == own.attachments
+    assert AuditEvent.objects.filter(
+        summary="Sent the email that the time of their session is cancelled, with the "
+        "calendar cancellation"
+    ).exists()
+
+
+def test_the_person_who_stops_gets_no_note_for_a_time_only_proposed(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    consent_withdraw(participant=mentee)
+    assert _sent("your one-to-one session is cancelled") == []  # no invite went out
+
+
+def test_someone_imported_who_stops_is_not_emailed_the_cancellation(
+    lead: User, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    services.meeting_confirm(participant=mentee, pair=pair)
+    mentee.imported = True
+    mentee.save(update_fields=["imported"])
+    mail.outbox.clear()
+    participant_withdraw(actor=lead, participant=mentee, reason="")
+    assert _sent("your one-to-one session is cancelled") == []
+    assert len(_sent(PARTNER_SUBJECT)) == 1

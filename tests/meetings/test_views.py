@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from revmentor.allocation.models import Pair
 from revmentor.core.models import User
@@ -148,9 +149,8 @@ def test_the_pair_arranges_and_logs_a_45_minute_session_through_the_page(
     page = client_for(mentor.user).get(url).content.decode()
     assert "Confirm this time" in page and "15 March 2027 at 14:30" in page
 
-    assert (
-        client_for(mentor.user).post(url, {"pair": pair.pk, "action": "confirm"}).status_code == 302
-    )
+    confirm = _button(page, "Confirm this time")
+    assert client_for(mentor.user).post(url, confirm).status_code == 302
     page = client_for(mentee.user).get(url).content.decode()
     assert reverse("own_meeting_ics", args=[pair.allocation.scheme_id, pair.pk]) in page
 
@@ -309,10 +309,12 @@ def test_the_staff_list_makes_the_same_number_of_queries_for_3_or_12_pairs(
 def test_a_refused_action_is_explained_on_the_page(
     client_for: ClientFor, pair: Pair, mentor: Participant
 ) -> None:
-    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    meeting = services.meeting_propose(
+        participant=mentor, pair=pair, starts_at=SESSION, place="Room 2"
+    )
     response = client_for(mentor.user).post(
         reverse("own_meeting", args=[pair.allocation.scheme_id]),
-        {"pair": pair.pk, "action": "confirm"},
+        {"pair": pair.pk, "action": "confirm", f"pair{pair.pk}-sequence": meeting.sequence},
     )
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
@@ -354,6 +356,14 @@ class _Forms(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._form is not None and self._button and data.strip():
             self._form["buttons"].append(data.strip())
+
+
+def _button(html: str, text: str) -> dict[str, Any]:
+    """What the page's form with the button ``text`` posts, as a browser would."""
+    parser = _Forms()
+    parser.feed(html)
+    (form,) = [form for form in parser.forms if text in form["buttons"]]
+    return {k: v for k, v in form.items() if k != "buttons"}
 
 
 def _log_forms(html: str) -> list[dict[str, Any]]:
@@ -677,7 +687,7 @@ def test_cancelling_a_confirmed_time_on_the_page_says_both_are_emailed(
     mail.outbox.clear()
     response = client_for(mentee.user).post(
         reverse("own_meeting", args=[pair.allocation.scheme_id]),
-        {"pair": pair.pk, "action": "cancel"},
+        _button(_page(client_for, mentee, pair), "Cancel this time"),
         follow=True,
     )
     assert (
@@ -686,3 +696,157 @@ def test_cancelling_a_confirmed_time_on_the_page_says_both_are_emailed(
     )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([mentor.user.email, mentee.user.email])
     assert all(m.attachments for m in mail.outbox)
+
+
+# Confirm and Cancel act on the time the page showed, not on one changed since.
+
+LATER = local(2027, 3, 16, 8, 0)
+
+
+@pytest.mark.parametrize("button", ["Confirm this time", "Cancel this time"])
+def test_a_time_changed_since_the_page_was_shown_is_not_confirmed_or_cancelled(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant, button: str
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    old_page = _page(client_for, mentee, pair)
+    assert _summary_row(old_page, "When") == "15 March 2027 at 14:30"
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=LATER, place="Car park")
+    mail.outbox.clear()
+
+    response = client_for(mentee.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        _button(old_page, button),
+        follow=True,
+    )
+
+    assert (response.status_code, response.redirect_chain) == (200, [])  # type: ignore[attr-defined]
+    page = " ".join(response.content.decode().split())
+    doing = "confirm" if button.startswith("Confirm") else "cancel"
+    assert "There is a problem" in page
+    assert (
+        "The time has changed since you opened the page: it is now 16 March 2027 at 08:00, "
+        f"Car park. Check it before you {doing} it"
+    ) in page
+    assert _summary_row(response.content.decode(), "When") == "16 March 2027 at 08:00"
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.starts_at, meeting.place, meeting.confirmed_at) == (LATER, "Car park", None)
+    assert mail.outbox == []  # no invite, no cancellation
+    # The page shown afresh confirms the new time.
+    _saved(
+        client_for(mentee.user).post(
+            reverse("own_meeting", args=[pair.allocation.scheme_id]),
+            _button(response.content.decode(), "Confirm this time"),
+            follow=True,
+        )
+    )
+    assert Meeting.objects.get(pair=pair).confirmed_by == mentee
+
+
+def test_a_confirm_without_the_time_it_showed_is_refused(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    response = client_for(mentee.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        {"pair": pair.pk, "action": "confirm"},
+    )
+    assert "The time has changed since you opened the page" in response.content.decode()
+    assert Meeting.objects.get(pair=pair).confirmed_at is None
+
+
+def test_withdrawing_a_time_only_proposed_on_the_page_says_the_other_person_is_told(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    mail.outbox.clear()
+    response = client_for(mentor.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        _button(_page(client_for, mentor, pair), "Cancel this time"),
+        follow=True,
+    )
+    assert "The session time has been cancelled. We have told the other person" in (
+        _saved(response)
+    )
+    assert [m.to for m in mail.outbox] == [[mentee.user.email]]
+
+
+def test_logging_before_a_time_only_proposed_is_refused_at_the_field(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    (form,) = _log_forms(_page(client_for, mentee, pair))
+    response = _post_log(client_for, mentee, pair, form, held="no")
+    assert response.status_code == 200
+    page = " ".join(response.content.decode().split())
+    message = (
+        "You can log the session from 15 March 2027 at 14:30, the time proposed for it. "
+        "If you met earlier, or it is not going to take place then, cancel the proposed "
+        "time first"
+    )
+    assert f'<a href="#id_pair{pair.pk}-held"> {message} </a>' in page
+    assert Meeting.objects.get(pair=pair).held is None
+
+
+# A time the clocks skip or repeat is refused, not guessed.
+
+
+@pytest.mark.parametrize(
+    ("day", "typed", "message"),
+    [
+        (
+            "28 3 2027",
+            "01:30",
+            "That time does not exist on 28 March 2027 because the clocks go forward: "
+            "enter another time",
+        ),
+        (
+            "28 3 2027",
+            "1am",
+            "That time does not exist on 28 March 2027 because the clocks go forward: "
+            "enter another time",
+        ),
+        (
+            "31 10 2027",
+            "01:30",
+            "That time happens twice on 31 October 2027 because the clocks go back, so it "
+            "is not clear which you mean: enter another time",
+        ),
+        ("28 3 2027", "00:59", None),
+        ("28 3 2027", "02:00", None),
+        ("31 10 2027", "02:00", None),
+        ("31 10 2027", "00:59", None),
+    ],
+)
+def test_a_time_the_clocks_skip_or_repeat_is_refused(
+    day: str, typed: str, message: str | None
+) -> None:
+    form = ProposeForm({**date_input("date", day), "time": typed, "place": "Seminar room 2"})
+    if message is None:
+        assert form.is_valid(), form.errors
+        assert timezone.localtime(form.starts_at()).strftime("%H:%M") == form.data["time"]
+    else:
+        assert form.errors == {"time": [message]}
+
+
+def test_a_time_that_does_not_exist_is_not_saved_an_hour_later(
+    client_for: ClientFor, pair: Pair, mentor: Participant
+) -> None:
+    prefix = f"pair{pair.pk}"
+    response = client_for(mentor.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        {
+            "pair": pair.pk,
+            "action": "propose",
+            **date_input(f"{prefix}-date", "28 3 2027"),
+            f"{prefix}-time": "01:30",
+            f"{prefix}-place": "Room 2",
+        },
+    )
+    assert response.status_code == 200
+    page = " ".join(response.content.decode().split())
+    message = (
+        "That time does not exist on 28 March 2027 because the clocks go forward: "
+        "enter another time"
+    )
+    assert f'<a href="#id_{prefix}-time"> {message} </a>' in page
+    assert not Meeting.objects.filter(starts_at__isnull=False).exists()
