@@ -86,6 +86,22 @@ class Withdrawn:
         )
 
 
+# What a meeting's time is made of; cleared together when the time is taken back.
+TIME_FIELDS = ("starts_at", "place", "proposed_at", "proposed_by", "confirmed_at", "confirmed_by")
+
+
+def clear_time(meeting: Meeting, *, by: Participant, at: datetime) -> Withdrawn | None:
+    """Take back the meeting's time (not saved): raise its SEQUENCE, then clear
+    :data:`TIME_FIELDS`. Returns the time as its invite had it if it was confirmed (for
+    the calendar file that removes it, above the invite sent), None otherwise."""
+    meeting.sequence += 1
+    withdrawn = Withdrawn.of(meeting, by=by, at=at) if meeting.is_confirmed else None
+    meeting.starts_at, meeting.place = None, ""
+    meeting.proposed_at = meeting.confirmed_at = None
+    meeting.proposed_by = meeting.confirmed_by = None
+    return withdrawn
+
+
 def invite(meeting: Meeting, pair: Pair, *, method: str = "PUBLISH") -> bytes:
     """The session as an iCalendar file (``method`` PUBLISH to download, REQUEST by email).
 

@@ -27,7 +27,7 @@ from revmentor.allocation.models import Allocation, Pair
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent
 from revmentor.meetings.answers import Answer, answer_text, change_text
-from revmentor.meetings.invites import Withdrawn
+from revmentor.meetings.invites import Withdrawn, clear_time
 from revmentor.meetings.models import MAX_MINUTES, MAX_PLACE, MIN_MINUTES, Meeting
 from revmentor.meetings.selectors import ConsentState, consent_states
 from revmentor.meetings.tasks import (
@@ -304,21 +304,11 @@ def meeting_cancel(*, participant: Participant, pair: Pair, sequence: int | None
     _check_shown(meeting, sequence, "cancel")
     if meeting.starts_at is None:
         raise MeetingError("There is no session time to cancel.")
-    meeting.sequence += 1
-    withdrawn = None
-    if meeting.is_confirmed:
-        withdrawn = Withdrawn.of(meeting, by=participant, at=timezone.now())
     # A proposal taken back by whoever made it: the other person was asked to confirm it.
     proposal = None
-    if withdrawn is None and meeting.proposed_by_id == participant.pk:
-        assert meeting.starts_at is not None
+    if not meeting.is_confirmed and meeting.proposed_by_id == participant.pk:
         proposal = (meeting.starts_at.isoformat(), meeting.place)
-    meeting.starts_at = None
-    meeting.place = ""
-    meeting.proposed_at = None
-    meeting.proposed_by = None
-    meeting.confirmed_at = None
-    meeting.confirmed_by = None
+    withdrawn = clear_time(meeting, by=participant, at=timezone.now())
     meeting.save()
     _audit(participant, meeting, pair, "Cancelled the time of the session")
     if withdrawn is not None:

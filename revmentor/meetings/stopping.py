@@ -103,29 +103,15 @@ def _call_off(pair: Pair, participant: Participant, at: datetime) -> CalledOff:
     """Cancel the time of the pair's session if one was proposed and nothing is logged;
     return what it had.
 
-    As ``services.meeting_cancel`` does, the sequence is raised before a confirmed time
-    is kept, so its cancellation is above the invite sent; a reminder already queued is
-    not sent.
+    The time is taken back as ``services.meeting_cancel`` takes it back
+    (``invites.clear_time``: its cancellation is above the invite sent); a reminder
+    already queued is not sent.
     """
     meeting = meeting_of(pair)
     if meeting is None or meeting.is_logged or meeting.starts_at is None:
         return CalledOff()
-    meeting.sequence += 1
-    withdrawn = Withdrawn.of(meeting, by=participant, at=at) if meeting.is_confirmed else None
-    meeting.starts_at, meeting.place = None, ""
-    meeting.proposed_at = meeting.confirmed_at = None
-    meeting.proposed_by = meeting.confirmed_by = None
-    meeting.save(
-        update_fields=[
-            "starts_at",
-            "place",
-            "proposed_at",
-            "confirmed_at",
-            "proposed_by",
-            "confirmed_by",
-            "sequence",
-        ]
-    )
+    withdrawn = invites.clear_time(meeting, by=participant, at=at)
+    meeting.save(update_fields=[*invites.TIME_FIELDS, "sequence"])
     audit.record(
         actor=None,
         action=AuditEvent.Action.UPDATE,
