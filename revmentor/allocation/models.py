@@ -59,6 +59,19 @@ class Allocation(models.Model):
         return f"Allocation {self.number} of {self.scheme} ({self.status})"
 
 
+def ended() -> Q:
+    """A filter: the pair has ended — someone of it no longer takes part
+    (:func:`~revmentor.schemes.models.taking_part`) and its session was not logged.
+
+    A session logged before they stopped (nothing can be logged after) is done, held or
+    not: that pair has not ended, and its session counts as logged wherever pairs are
+    counted. The one rule of the allocation page, Sessions and the dashboard's allocation
+    and sessions steps (:attr:`Pair.has_ended` reads it, from
+    :meth:`PairQuerySet.with_taking_part`).
+    """
+    return ~(taking_part("mentor") & taking_part("mentee")) & Q(meeting__held__isnull=True)
+
+
 class PairQuerySet(models.QuerySet["Pair"]):
     def published(self) -> PairQuerySet:
         return self.filter(allocation__status=Allocation.Status.PUBLISHED)
@@ -88,7 +101,9 @@ class PairQuerySet(models.QuerySet["Pair"]):
     def with_taking_part(self) -> PairQuerySet:
         """Annotate ``mentor_taking_part`` and ``mentee_taking_part`` (see
         :func:`revmentor.schemes.models.taking_part`), in the same query: whether each
-        person still takes part, so a page of pairs costs no query a pair."""
+        person still takes part, so a page of pairs costs no query a pair; and
+        ``pair_ended`` (:func:`ended`, joining the pair's meeting), for
+        :attr:`Pair.has_ended`."""
         return self.annotate(
             mentor_taking_part=models.ExpressionWrapper(
                 taking_part("mentor"), output_field=models.BooleanField()
@@ -96,6 +111,7 @@ class PairQuerySet(models.QuerySet["Pair"]):
             mentee_taking_part=models.ExpressionWrapper(
                 taking_part("mentee"), output_field=models.BooleanField()
             ),
+            pair_ended=models.ExpressionWrapper(ended(), output_field=models.BooleanField()),
         )
 
     def with_stopped(self) -> PairQuerySet:
@@ -150,9 +166,11 @@ class Pair(models.Model):
 
     @property
     def has_ended(self) -> bool:
-        """Whether someone of the pair no longer takes part, so the pair is over (it is
-        never drawn again); needs :meth:`PairQuerySet.with_taking_part`."""
-        return not (self.takes_part(self.mentor_id) and self.takes_part(self.mentee_id))
+        """Whether the pair is over: someone of it no longer takes part and its session
+        was not logged (:func:`ended`; a published allocation is never drawn again). A
+        session logged before they stopped still counts: that pair has not ended. Needs
+        :meth:`PairQuerySet.with_taking_part`."""
+        return bool(self.pair_ended)  # type: ignore[attr-defined]
 
     def stopped_on(self, participant_id: int) -> date | None:
         """The day the pair's mentor or mentee (by primary key) stopped taking part: the

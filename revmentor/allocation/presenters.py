@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.urls import reverse
 
-from revmentor.allocation.models import Allocation, Pair
+from revmentor.allocation.models import Allocation, Pair, ended
 from revmentor.allocation.selectors import left_unmatched
-from revmentor.schemes import models as scheme_models
 from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow
 
@@ -63,11 +62,10 @@ def not_paired_row() -> TaskRow:
     )
 
 
-def ended_text(pair: Pair) -> str:
-    """For the scheme's staff: "Ended: <name> stopped taking part on <date>." for a pair
-    of which someone no longer takes part (both named when both stopped), or "" while
-    both take part. It never says how they stopped. Needs ``Pair.objects.with_stopped``;
-    no query."""
+def _stopped(pair: Pair) -> str:
+    """The words "<name> stopped taking part on <date>" for each person of the pair who
+    did (both named when both stopped), or "" while both take part. Never how they
+    stopped."""
     stopped = []
     for person in (pair.mentor, pair.mentee):
         if pair.takes_part(person.pk):
@@ -75,20 +73,38 @@ def ended_text(pair: Pair) -> str:
         day = pair.stopped_on(person.pk)
         on = f" on {day:%-d %B %Y}" if day is not None else ""
         stopped.append(f"{name_of(person)} stopped taking part{on}")
-    return f"Ended: {' and '.join(stopped)}." if stopped else ""
+    return " and ".join(stopped)
+
+
+def ended_text(pair: Pair) -> str:
+    """For the scheme's staff: "Ended: <name> stopped taking part on <date>." for a pair
+    that has ended (``Pair.has_ended``: someone stopped before its session was logged),
+    or "". Needs ``Pair.objects.with_stopped``; no query."""
+    return f"Ended: {_stopped(pair)}." if pair.has_ended else ""
+
+
+def logged_before_text(pair: Pair) -> str:
+    """For the scheme's staff: "Session logged before <name> stopped taking part on
+    <date>." for a pair of which someone stopped after its session was logged (so it has
+    not ended), or "". Needs ``Pair.objects.with_stopped``; no query."""
+    stopped = _stopped(pair)
+    return f"Session logged before {stopped}." if stopped and not pair.has_ended else ""
 
 
 @dataclass(frozen=True)
 class PairRow:
-    """A pair on the allocation page; ``ended`` says who stopped taking part, and when."""
+    """A pair on the allocation page; ``ended`` says who stopped taking part, and when,
+    for a pair that has ended; ``note`` says so of a pair whose session was logged
+    before."""
 
     pair: Pair
     ended: str
+    note: str = ""
 
 
 def pair_rows(pairs: list[Pair]) -> list[PairRow]:
     """The allocation page's rows (pairs from ``selectors.pairs_of``); no query."""
-    return [PairRow(pair, ended_text(pair)) for pair in pairs]
+    return [PairRow(pair, ended_text(pair), logged_before_text(pair)) for pair in pairs]
 
 
 def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
@@ -139,7 +155,8 @@ def pairing_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
 def allocation_counts(scheme: Scheme) -> list[tuple[str, int]]:
     """Dashboard counts for the allocation step, in two queries: the pairs of the
     published allocation (or of the latest draft), how many of the published ones have
-    ended because someone stopped taking part (when any have), and who was left
+    ended because someone stopped taking part before their session was logged
+    (:func:`~revmentor.allocation.models.ended`; when any have), and who was left
     unmatched."""
     allocation = (
         Allocation.objects.filter(scheme=scheme)
@@ -150,8 +167,7 @@ def allocation_counts(scheme: Scheme) -> list[tuple[str, int]]:
     if allocation is None:
         return []
     published = allocation.status == Allocation.Status.PUBLISHED
-    both = scheme_models.taking_part("mentor") & scheme_models.taking_part("mentee")
-    totals = allocation.pairs.aggregate(pairs=Count("pk"), ended=Count("pk", filter=~both))
+    totals = allocation.pairs.aggregate(pairs=Count("pk"), ended=Count("pk", filter=ended()))
     counts = [("pairs published" if published else "pairs in the draft", totals["pairs"])]
     if published and totals["ended"]:
         counts.append(("ended because someone stopped taking part", totals["ended"]))

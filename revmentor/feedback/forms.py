@@ -13,6 +13,15 @@ from revmentor.schemes.models import Participant
 
 # Said at the box when a version that may name a mentor is approved without it ticked.
 NAMES_NOT_CHECKED = "Select to confirm you have checked that these words do not name a mentor"
+# Said at the Approve section when the version approved is no longer the latest.
+VERSION_CHANGED = (
+    "The document has changed since you opened it. Read it again before you approve it"
+)
+# Said at each section that names a mentor, when its version was to be approved, after
+# what it names ("Strengths names Dr Hannah Hughes").
+NAMES_A_MENTOR = (
+    "{names}. Remove the names and save the document as a new version, then approve that version"
+)
 
 
 class InterviewForm(forms.Form):

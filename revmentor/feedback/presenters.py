@@ -93,8 +93,8 @@ def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
     ).count()
     willing = willingness.mentors_answered(scheme)
     return [
-        of_whole(noted, mentees, "mentees have notes"),
-        of_whole(approved, mentees, "documents approved"),
+        of_whole(noted, mentees, "mentees have notes", one="mentee has notes"),
+        of_whole(approved, mentees, "documents approved", one="document approved"),
         ("mentors have said whom they would mentor", willing),
     ]
 

@@ -40,6 +40,20 @@ class NamesNotChecked(FeedbackError):
     checked those words (the approval form shows it at its box)."""
 
 
+class NamesAMentor(FeedbackError):
+    """The version to approve names a mentor of the scheme; ``findings`` say which
+    sections name whom (the document page shows each at its section)."""
+
+    def __init__(self, message: str, findings: list[naming.Finding]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+class VersionChanged(FeedbackError):
+    """The version to approve is no longer the latest: the approver's page was out of
+    date (the document page shows it at its Approve section, with the latest version)."""
+
+
 def _log(
     actor: User | None, action: AuditEvent.Action, obj: object, summary: str, scheme_id: int
 ) -> None:
@@ -271,11 +285,12 @@ def _check_names(
     found = selectors.names_in(mentee, version)
     named = [name for name in found if name.certain]
     if named:
-        raise FeedbackError(
+        raise NamesAMentor(
             f"Version {version.number} cannot be approved: {naming.summary(named)}. "
             "Feedback documents never name the mentors who gave the feedback. Edit the "
             "document to remove the names, save it as a new version, then approve that "
-            "version."
+            "version.",
+            naming.describe(named),
         )
     if found and not names_checked:
         raise NamesNotChecked(
@@ -293,19 +308,20 @@ def document_approve(
 ) -> DocumentVersion:
     """Approve version ``number`` of the mentee's document; it must be the latest.
 
-    Raises FeedbackError if there is a newer version (the page was out of date), the
-    document has no text at all, or it names a mentor of the scheme (full name, with or
-    without a title). Words that may name one (a mentor's first name or surname alone)
-    are approved only with ``names_checked`` (else :class:`NamesNotChecked`): the lead
-    has read them and says they do not, which the version (``names_checked``, so its
-    page says they were checked) and the audit trail record.
+    Raises FeedbackError if there is a newer version (the page was out of date:
+    :class:`VersionChanged`), the document has no text at all, or it names a mentor of
+    the scheme (full name, with or without a title: :class:`NamesAMentor`). Words that
+    may name one (a mentor's first name or surname alone) are approved only with
+    ``names_checked`` (else :class:`NamesNotChecked`): the lead has read them and says
+    they do not, which the version (``names_checked``, so its page says they were
+    checked) and the audit trail record.
     """
     document = FeedbackDocument.objects.select_for_update().filter(mentee=mentee).first()
     if document is None:
         raise FeedbackError("There is no document to approve yet: compile it from the notes.")
     latest = document.versions.order_by("-number").first()
     if latest is None or latest.number != number:
-        raise FeedbackError(
+        raise VersionChanged(
             "The document has changed since you opened it. Read it again before approving."
         )
     if not any(section["text"].strip() for section in latest.sections):

@@ -21,7 +21,9 @@ from revmentor.core.signed_out import keeps_typing, kept
 from revmentor.feedback import documents as rendering
 from revmentor.feedback import presenters, selectors, services
 from revmentor.feedback.forms import (
+    NAMES_A_MENTOR,
     NAMES_NOT_CHECKED,
+    VERSION_CHANGED,
     ApprovalForm,
     InterviewForm,
     RetentionForm,
@@ -32,7 +34,9 @@ from revmentor.feedback.services import (
     MAX_CONTRIBUTION,
     MAX_NOTE,
     FeedbackError,
+    NamesAMentor,
     NamesNotChecked,
+    VersionChanged,
 )
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import PHASE_ORDER, Participant, ParticipantRole, Phase, Scheme
@@ -275,7 +279,9 @@ def document(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
     else:
         held = kept(request)
         typed = {slug: held[slug] for slug in labels if slug in held}
-    return _document_page(request, scheme, mentee, problem=problem, typed=typed, too_long=too_long)
+    return _document_page(
+        request, scheme, mentee, problem=problem, typed=typed, section_errors=too_long
+    )
 
 
 def _document_page(
@@ -285,11 +291,15 @@ def _document_page(
     *,
     problem: str = "",
     typed: dict[str, str] | None = None,
-    too_long: dict[str, str] | None = None,
+    section_errors: dict[str, str] | None = None,
     approval: ApprovalForm | None = None,
+    changed: str = "",
 ) -> HttpResponse:
     """The document page (audited: it shows the document), with the edit form's problem
-    or the approval form's error if either was posted wrong."""
+    or the approval form's error if either was posted wrong: ``section_errors`` say what
+    to fix at each section (by domain: text too long, or a mentor named in a version to
+    approve), ``changed`` at the Approve section that the version approved was not the
+    latest. Each is in the error summary too, linked to where it is said."""
     latest = selectors.latest_version(mentee)
     approved = selectors.approved_version(mentee)
     audit.record(
@@ -315,10 +325,11 @@ def _document_page(
             "sections": rendering.context(mentee, latest)["sections"] if latest else [],
             "problem": problem,
             "typed": typed or {},
-            "too_long": too_long or {},
+            "section_errors": section_errors or {},
             "can_manage": request.user.has_perm(MANAGE, scheme),
             "names": names,
             "approval": approval,
+            "changed": changed,
         },
     )
 
@@ -349,6 +360,18 @@ def document_approve(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpRes
         # An error at the box the page asks for, with the words listed above it.
         approval.add_error("names_checked", NAMES_NOT_CHECKED)
         return _document_page(request, scheme, mentee, approval=approval)
+    except NamesAMentor as error:
+        # At each section naming a mentor, where they are removed; the page, showing
+        # the latest version, offers no approval while it names one.
+        named = {f.domain: NAMES_A_MENTOR.format(names=f.message) for f in error.findings}
+        return _document_page(request, scheme, mentee, section_errors=named, approval=approval)
+    except VersionChanged:
+        # At the Approve section, now of the latest version. The tick said the words of
+        # the version they read name nobody: for a version they have not read it is
+        # cleared, to be given again.
+        return _document_page(
+            request, scheme, mentee, approval=ApprovalForm(), changed=VERSION_CHANGED
+        )
     except FeedbackError as error:
         messages.error(request, str(error))
     else:

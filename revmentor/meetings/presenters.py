@@ -9,13 +9,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from revmentor.allocation.models import Allocation, Pair
+from revmentor.allocation.models import Allocation, Pair, ended
 from revmentor.allocation.presenters import ended_text, partner_left_row, taking_part
 from revmentor.feedback.models import FeedbackDocument
 from revmentor.meetings.answers import answer_text, change_text
 from revmentor.meetings.models import Meeting
 from revmentor.meetings.selectors import meeting_of
-from revmentor.meetings.services import LOG_PHASES, name_of
+from revmentor.meetings.services import CANCEL_PHASES, LOG_PHASES, name_of
 from revmentor.schemes import models as scheme_models
 from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.presenters import TaskRow, of_whole
@@ -67,24 +67,29 @@ class PairRow:
 @dataclass(frozen=True)
 class SessionList:
     """The staff list: a row a pair, how many sessions are still outstanding (not
-    logged), and how many will not go ahead because someone stopped taking part."""
+    logged), and how many will not go ahead because someone stopped taking part. The
+    sessions to hold (what the page's "of N" counts, as the dashboard's
+    :func:`session_counts`) are the rows less those that will not go ahead."""
 
     rows: list[PairRow]
     outstanding: int
     will_not_go_ahead: int
 
+    @property
+    def to_hold(self) -> int:
+        return len(self.rows) - self.will_not_go_ahead
+
 
 def pair_rows(pairs: list[Pair]) -> SessionList:
     """The staff list of the pairs from ``selectors.scheme_pairs``; no query.
 
-    A session not logged when someone of the pair stopped taking part will not go
-    ahead: it is not outstanding. One already logged keeps its status.
+    The session of a pair that has ended (``Pair.has_ended``: someone stopped taking
+    part before it was logged) will not go ahead: it is not outstanding, nor among the
+    sessions to hold. One logged before keeps its status, and its pair has not ended.
     """
     rows = []
     for pair in pairs:
-        meeting = meeting_of(pair)
-        logged = meeting is not None and meeting.is_logged
-        status = WILL_NOT_GO_AHEAD if pair.has_ended and not logged else status_of(meeting)
+        status = WILL_NOT_GO_AHEAD if pair.has_ended else status_of(meeting_of(pair))
         rows.append(PairRow(pair, status, ended_text(pair)))
     return SessionList(
         rows,
@@ -101,7 +106,8 @@ def _task_status(
     Logged is done, but for the person whose answer the other person corrected, until
     they confirm the change (the session page asks them to check it) or give their own
     answer; once the other person stopped taking part, nothing more can be logged, and
-    it is done.
+    it is done. A time proposed and not confirmed when phase 2 ended is no longer
+    confirmed: the session is to be logged.
     """
     if meeting is not None and not partner_left and needs_check(participant, meeting):
         return "Check the change", "yellow"
@@ -111,6 +117,9 @@ def _task_status(
         return "Not started", "white"
     if meeting.is_confirmed:
         return "Arranged", "blue"
+    if participant.scheme.phase != Phase.PHASE_2:
+        # Times are no longer confirmed (analysis): what is left is to log the session.
+        return "Log the session", "yellow"
     if meeting.proposed_by_id == participant.pk:
         return "Waiting for confirmation", "grey"
     return "Confirm the time", "yellow"
@@ -198,15 +207,15 @@ def session_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
 def session_counts(scheme: Scheme) -> list[tuple[str, int]]:
     """Dashboard counts for the sessions step, in one query: held of the published pairs'
     sessions that may take place, and, when there are any, those that will not go ahead
-    because someone stopped taking part before theirs was logged (they are not among the
-    sessions expected, as on the staff list, ``pair_rows``)."""
-    logged = Q(meeting__held__isnull=False)
+    because their pair has ended (``allocation.models.ended``: someone stopped taking
+    part before it was logged). Those are not among the sessions to hold, as on the
+    staff list (``pair_rows``); a session logged before someone stopped is."""
     going = scheme_models.taking_part("mentor") & scheme_models.taking_part("mentee")
     totals = Pair.objects.filter(
         allocation__scheme=scheme, allocation__status=Allocation.Status.PUBLISHED
     ).aggregate(
         pairs=Count("pk"),
-        expected=Count("pk", filter=logged | going),
+        ended=Count("pk", filter=ended()),
         held=Count("pk", filter=Q(meeting__held=True)),
         not_held=Count("pk", filter=Q(meeting__held=False)),
         arranged=Count(
@@ -216,13 +225,14 @@ def session_counts(scheme: Scheme) -> list[tuple[str, int]]:
     )
     if not totals["pairs"]:
         return []
+    to_hold = totals["pairs"] - totals["ended"]
     counts = [
-        of_whole(totals["held"], totals["expected"], "sessions held"),
+        of_whole(totals["held"], to_hold, "sessions held", one="session held"),
         ("arranged and still to come", totals["arranged"]),
         ("did not take place", totals["not_held"]),
     ]
-    if will_not := totals["pairs"] - totals["expected"]:
-        counts.append(("will not go ahead because someone stopped taking part", will_not))
+    if totals["ended"]:
+        counts.append(("will not go ahead because someone stopped taking part", totals["ended"]))
     return counts
 
 
@@ -315,6 +325,9 @@ class PairCard:
     status: Status
     can_arrange: bool
     can_confirm: bool
+    #: The time, proposed or confirmed, may be cancelled: in phase 2, and in analysis,
+    #: where a time still to come would otherwise stop the session being logged.
+    can_cancel: bool
     can_log: bool
     #: The other person no longer takes part: nothing can be arranged or logged.
     partner_left: bool
@@ -322,6 +335,9 @@ class PairCard:
     propose_form: object
     log_form: object
     problem: str
+    #: Said over Cancel when times can no longer be arranged but a time still to come
+    #: stops the session being logged (analysis): why and when to cancel it.
+    cancel_hint: str = ""
 
     @property
     def place_is_link(self) -> bool:
@@ -374,7 +390,9 @@ def pair_card(
 
     Once the other person stops taking part the services refuse every action
     (``services._check``), so the card offers none, and the page says so as Your tasks
-    does (never why).
+    does (never why). A time not yet logged may be cancelled wherever the session may
+    be logged (``services.CANCEL_PHASES``), so a time still to come never leaves the pair
+    unable to log their session; new times are proposed and confirmed only in phase 2.
     """
     meeting = meeting_of(pair)
     mine = participant.pk == pair.mentor_id
@@ -383,6 +401,17 @@ def pair_card(
     phase = pair.allocation.scheme.phase
     arranging = phase == Phase.PHASE_2 and not partner_left
     logged = meeting is not None and meeting.is_logged
+    timed = meeting is not None and meeting.starts_at is not None
+    can_cancel = phase in CANCEL_PHASES and not partner_left and timed and not logged
+    cancel_hint = ""
+    if can_cancel and not arranging:
+        assert meeting is not None and meeting.starts_at is not None
+        if meeting.starts_at > timezone.now():
+            cancel_hint = (
+                "Times can no longer be arranged or confirmed. You can log the session "
+                "once this time has come. If you have already met, or it is not going to "
+                f"take place then, cancel this time first: we will tell {name_of(other)}."
+            )
     return PairCard(
         pair=pair,
         other=other,
@@ -398,10 +427,12 @@ def pair_card(
         and not meeting.is_confirmed
         and not logged
         and meeting.proposed_by_id != participant.pk,
+        can_cancel=can_cancel,
         can_log=phase in LOG_PHASES and not partner_left,
         partner_left=partner_left,
         log=log_summary(participant, other, meeting),
         propose_form=propose_form,
         log_form=log_form,
         problem=problem,
+        cancel_hint=cancel_hint,
     )

@@ -19,6 +19,21 @@ def _published_pairs() -> PairQuerySet:
     )
 
 
+def pairs_to_tell_about(participant: Participant) -> list[Pair]:
+    """The participant's pairs in the scheme's allocations, published or in a draft (not
+    those a re-run discarded), by allocation, each with both people, whether each takes
+    part, its allocation and its meeting: what the emails about someone stopping or
+    taking part again say of each pair (stopping.py, resuming.py). One query."""
+    return list(
+        Pair.objects.filter(allocation__scheme_id=participant.scheme_id)
+        .filter(Q(mentor=participant) | Q(mentee=participant))
+        .exclude(allocation__status=Allocation.Status.DISCARDED)
+        .with_taking_part()
+        .select_related("allocation", "mentor__user", "mentee__user", "meeting")
+        .order_by("allocation__number", "pk")
+    )
+
+
 def own_pairs(participant: Participant) -> list[Pair]:
     """The published pairs the participant is in (a mentee may have more than one).
 

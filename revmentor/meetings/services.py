@@ -36,6 +36,7 @@ from revmentor.meetings.tasks import (
     send_meeting_confirmation,
     send_meeting_proposed,
     send_meeting_reminder,
+    send_proposal_turned_down,
     send_proposal_withdrawn,
 )
 from revmentor.schemes.models import Participant, Phase
@@ -44,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 # Sessions are arranged in phase 2; a late log is still welcome during analysis.
 LOG_PHASES = (Phase.PHASE_2, Phase.ANALYSIS)
+# Nothing is logged before a time still to come (NotYet), and the way past that is to
+# cancel the time: so a time can be cancelled for as long as the session can be logged,
+# and no pair is left unable to log theirs. Proposing and confirming stay in phase 2.
+CANCEL_PHASES = LOG_PHASES
 FURTHEST_AHEAD = timedelta(days=365)
 REMINDER_AT = time(9, 0)
 
@@ -85,15 +90,21 @@ def _other(participant: Participant, pair: Pair) -> Participant:
     raise MeetingError("You are not in this pair.")
 
 
-def _check(participant: Participant, pair: Pair, phases: tuple[Phase, ...]) -> Participant:
+def _check(
+    participant: Participant, pair: Pair, phases: tuple[Phase, ...], *, outside: str = ""
+) -> Participant:
     """Check the pair is published, the phase allows it and both people take part.
 
+    ``outside``: what to say when the phase does not allow it (by default, that sessions
+    are arranged only in phase 2, or logged only from phase 2 until analysis ends).
     Returns the other person of the pair.
     """
     other = _other(participant, pair)
     if pair.allocation.status != Allocation.Status.PUBLISHED:
         raise MeetingError("The pairs have not been published yet.")
     if pair.allocation.scheme.phase not in phases:
+        if outside:
+            raise MeetingError(outside)
         if phases == (Phase.PHASE_2,):
             raise MeetingError("Sessions can be arranged only during phase 2.")
         raise MeetingError("Sessions can be logged only from phase 2 until analysis ends.")
@@ -285,58 +296,65 @@ def meeting_confirm(
 
 @transaction.atomic
 def meeting_cancel(*, participant: Participant, pair: Pair, sequence: int | None = None) -> Meeting:
-    """Cancel the proposed or confirmed time, so either person can propose a new one.
+    """Cancel the proposed or confirmed time, so either person can propose a new one (in
+    phase 2) or log the session before that time (in phase 2 and analysis: a time still
+    to come stops it being logged, :class:`NotYet`).
 
     Any reminder already queued will not be sent. A confirmed time's invite is cancelled:
     both people are emailed, the other person that it is off, each with the calendar
     file that removes it (``tasks.send_meeting_cancelled``). A time only proposed,
     cancelled by whoever proposed it, is withdrawn: the other person, asked to confirm
-    it, is told (``tasks.send_proposal_withdrawn``; no calendar file, as no invite went
-    out). ``sequence``: as for :func:`meeting_confirm`, the time cancelled must be the
-    one the page showed (:class:`TimeChanged` otherwise; a time confirmed since is still
-    that time). Raises MeetingError if there is no time to cancel, the session was
-    logged, or outside phase 2.
+    it, is told (``tasks.send_proposal_withdrawn``); cancelled by the other person, it is
+    turned down: whoever proposed it is told (``tasks.send_proposal_turned_down``). Neither
+    carries a calendar file, as no invite went out. ``sequence``: as for
+    :func:`meeting_confirm`, the time cancelled must be the one the page showed
+    (:class:`TimeChanged` otherwise; a time confirmed since is still that time). Raises
+    MeetingError if there is no time to cancel, the session was logged, or outside phase 2
+    and analysis.
     """
-    _check(participant, pair, (Phase.PHASE_2,))
+    _check(
+        participant,
+        pair,
+        CANCEL_PHASES,
+        outside="Session times can be cancelled only from phase 2 until analysis ends.",
+    )
     meeting = _locked(pair)
     if meeting.is_logged:
         raise MeetingError("The session has already been logged.")
     _check_shown(meeting, sequence, "cancel")
     if meeting.starts_at is None:
         raise MeetingError("There is no session time to cancel.")
-    # A proposal taken back by whoever made it: the other person was asked to confirm it.
-    proposal = None
-    if not meeting.is_confirmed and meeting.proposed_by_id == participant.pk:
-        proposal = (meeting.starts_at.isoformat(), meeting.place)
+    # A time only proposed: taken back by whoever proposed it, the other person was asked
+    # to confirm it; turned down by the other person, whoever proposed it awaits an answer.
+    proposal = (meeting.starts_at.isoformat(), meeting.place)
+    proposer_id = None if meeting.is_confirmed else meeting.proposed_by_id
     withdrawn = clear_time(meeting, by=participant, at=timezone.now())
     meeting.save()
     _audit(participant, meeting, pair, "Cancelled the time of the session")
+    # The emails of a time only proposed carry the sequence it was cancelled at, so one
+    # run after a new time was proposed says nothing (that new time's email stands).
     if withdrawn is not None:
         send_meeting_cancelled.enqueue(meeting.pk, withdrawn.to_task(), False)
-    elif proposal is not None:
-        send_proposal_withdrawn.enqueue(meeting.pk, *proposal, participant.pk)
+    elif proposer_id == participant.pk:
+        send_proposal_withdrawn.enqueue(meeting.pk, *proposal, participant.pk, meeting.sequence)
+    elif proposer_id is not None:
+        send_proposal_turned_down.enqueue(meeting.pk, *proposal, participant.pk, meeting.sequence)
     return meeting
 
 
-def _not_yet(meeting: Meeting, pair: Pair, other: Participant) -> str:
-    """Why a session whose time is still to come cannot be logged, and what to do."""
+def _not_yet(meeting: Meeting, other: Participant) -> str:
+    """Why a session whose time is still to come cannot be logged, and what to do: cancel
+    the time, which may be done wherever the session may be logged (:data:`CANCEL_PHASES`)."""
     assert meeting.starts_at is not None
     when = _when(meeting.starts_at)
-    arranging = pair.allocation.scheme.phase == Phase.PHASE_2
     if not meeting.is_confirmed:
-        message = f"You can log the session from {when}, the time proposed for it"
-        if not arranging:
-            return message
         return (
-            f"{message}. If you met earlier, or it is not going to take place then, "
-            "cancel the proposed time first"
+            f"You can log the session from {when}, the time proposed for it. If you met "
+            "earlier, or it is not going to take place then, cancel the proposed time first"
         )
-    message = f"You can log the session from {when}, when it is due to start"
-    if not arranging:
-        return message
     return (
-        f"{message}. If it is not going to take place then, cancel the time instead: "
-        f"we will tell {name_of(other)}"
+        f"You can log the session from {when}, when it is due to start. If it is not going "
+        f"to take place then, cancel the time instead: we will tell {name_of(other)}"
     )
 
 
@@ -400,7 +418,7 @@ def meeting_log(
     # logged before it would leave the partner expecting a session (and their tasks
     # saying it is done), so the time is cancelled first, which tells them.
     if meeting.starts_at is not None and meeting.starts_at > timezone.now():
-        raise NotYet(_not_yet(meeting, pair, other))
+        raise NotYet(_not_yet(meeting, other))
     old: Answer = (meeting.held, meeting.duration_minutes)
     new: Answer = (held, duration_minutes)
     # Only a different answer over one already logged can overwrite anything: a stale

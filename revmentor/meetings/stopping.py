@@ -12,7 +12,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -23,7 +22,7 @@ from revmentor.core.mail import send_recorded
 from revmentor.core.models import AuditEvent, User
 from revmentor.meetings import invites
 from revmentor.meetings.invites import Withdrawn
-from revmentor.meetings.selectors import meeting_of
+from revmentor.meetings.selectors import meeting_of, pairs_to_tell_about
 from revmentor.schemes.models import Participant, StaffRole
 
 logger = logging.getLogger(__name__)
@@ -55,19 +54,12 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
     note that the session at that time is cancelled (never why).
     """
     participant = Participant.objects.select_related("user", "scheme").get(pk=participant_id)
-    pairs = list(
-        Pair.objects.filter(allocation__scheme_id=participant.scheme_id)
-        .filter(Q(mentor=participant) | Q(mentee=participant))
-        .exclude(allocation__status=Allocation.Status.DISCARDED)
-        .with_taking_part()
-        .select_related("allocation", "mentor__user", "mentee__user", "meeting")
-        .order_by("allocation__number", "pk")
-    )
+    pairs = pairs_to_tell_about(participant)
     published = [pair for pair in pairs if pair.allocation.status == Allocation.Status.PUBLISHED]
     told = [
         pair
         for pair in published
-        if _session_stops(pair, participant) and _reachable(pair.other(participant.pk))
+        if _session_stops(pair, participant) and pair.other(participant.pk).can_be_emailed
     ]
     effects = [_effect(pair, participant, pair in told) for pair in pairs]
     # The times go before anyone is emailed, each confirmed one kept as its invite had
@@ -78,10 +70,10 @@ def send_stopped_taking_part(participant_id: int, how: str, actor_id: int | None
         _email_partner(pair, participant, called_off[pair.pk])
     # Their own calendar holds the invite too: it goes the same way, without a word why.
     own = [pair for pair in published if called_off[pair.pk].withdrawn is not None]
-    own = own if _reachable(participant) else []
+    own = own if participant.can_be_emailed else []
     for pair in own:
         _email_stopped(pair, participant, called_off[pair.pk])
-    leads = _leads_to_tell(participant.scheme_id, actor_id)
+    leads = leads_to_tell(participant.scheme_id, actor_id)
     for lead in leads:
         _email_lead(lead, participant, Stopped(how), actor_id, effects)
     sent = len(told) + len(own) + len(leads)
@@ -131,17 +123,12 @@ def _session_stops(pair: Pair, participant: Participant) -> bool:
     )
 
 
-def _reachable(person: Participant) -> bool:
-    """Whether the person has an email address of their own to write to."""
-    return not person.imported and person.erased_at is None
-
-
-def _name(person: Participant | User) -> str:
+def name_of(person: Participant | User) -> str:
     user = person.user if isinstance(person, Participant) else person
     return user.full_name or user.email
 
 
-def _tasks_link() -> str:
+def tasks_link() -> str:
     return f"{settings.SITE_URL}{reverse('tasks')}"
 
 
@@ -164,7 +151,7 @@ def _email_partner(pair: Pair, participant: Participant, called_off: CalledOff) 
         "proposed": called_off.proposed,
         "withdrawn": withdrawn,
         "role": partner.role,
-        "link": _tasks_link(),
+        "link": tasks_link(),
     }
     send_recorded(
         to=partner.user.email,
@@ -203,7 +190,7 @@ def _email_stopped(pair: Pair, participant: Participant, called_off: CalledOff) 
 def _effect(pair: Pair, participant: Participant, told: bool) -> str:
     """What the participant leaving means for one of their pairs, for the leads."""
     other = pair.other(participant.pk)
-    name = _name(other)
+    name = name_of(other)
     if pair.allocation.status == Allocation.Status.DRAFT:
         return (
             f"They are paired with {name} in draft allocation {pair.allocation.number}. "
@@ -219,7 +206,7 @@ def _effect(pair: Pair, participant: Participant, told: bool) -> str:
     return f"Their one-to-one session with {name} will not go ahead. {emailed}".strip()
 
 
-def _leads_to_tell(scheme_id: int, actor_id: int | None) -> list[User]:
+def leads_to_tell(scheme_id: int, actor_id: int | None) -> list[User]:
     """The scheme's leads with an active account, but the one who withdrew them."""
     leads = User.objects.filter(
         scheme_memberships__scheme_id=scheme_id,
@@ -243,7 +230,7 @@ def _how_text(participant: Participant, how: Stopped, actor_id: int | None) -> s
         on = f" on {timezone.localtime(withdrawn_at):%-d %B %Y}" if withdrawn_at else ""
         return f"they withdrew their consent on the site{on}"
     actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
-    by = f"{_name(actor)} recorded" if actor else "it was recorded"
+    by = f"{name_of(actor)} recorded" if actor else "it was recorded"
     on = f" on {participant.withdrawn_on:%-d %B %Y}" if participant.withdrawn_on else ""
     return f"{by}{on} that they are withdrawn from the scheme"
 
@@ -256,7 +243,7 @@ def _email_lead(
     context = {
         "lead": lead,
         "participant": participant,
-        "name": _name(participant),
+        "name": name_of(participant),
         "scheme": scheme,
         "how": _how_text(participant, how, actor_id),
         "effects": effects,

@@ -1,7 +1,15 @@
-"""Emails about sessions: a time proposed, or withdrawn by whoever proposed it before
-anyone confirmed it, the confirmation with its invite, the reminder the day before, a
-confirmed time cancelled (with the calendar file that removes it), and a change to what
-was logged. (When someone stops taking part: stopping.py.)"""
+"""Emails about sessions: a time proposed, or, before anyone confirmed it, withdrawn by
+whoever proposed it or turned down by the other person, the confirmation with its invite,
+the reminder the day before, a confirmed time cancelled (with the calendar file that
+removes it), and a change to what was logged. (When someone stops taking part:
+stopping.py.)
+
+Each checks, when it runs, that what it announces still holds (the emails of a time are
+queued in order, but may be sent out of it): a time proposed, confirmed or reminded of
+must still be the meeting's (its ``sequence``), a time withdrawn or turned down must not
+have been followed by a new one, and a changed answer must not have changed again. Only
+a confirmed time's cancellation always goes, as calendars must lose the old event.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +31,7 @@ from revmentor.meetings import invites
 from revmentor.meetings.answers import answer_text
 from revmentor.meetings.invites import Withdrawn
 from revmentor.meetings.models import Meeting
-from revmentor.schemes.models import Participant, taking_part
+from revmentor.schemes.models import Participant, Phase, taking_part
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +55,15 @@ def _email(
     **extra: Any,
 ) -> int:
     """Email ``person`` of the meeting's pair, with a link to their session page (the
-    template gets them as ``person`` and their partner as ``other``); return 1."""
+    template gets them as ``person``, their partner as ``other``, and ``arranging``:
+    whether times can still be proposed, in phase 2, or only the session logged); return
+    1."""
     pair, scheme = meeting.pair, meeting.pair.allocation.scheme
     context = {
         "person": person,
         "other": pair.other(person.pk),
         "meeting": meeting,
+        "arranging": scheme.phase == Phase.PHASE_2,
         "link": f"{settings.SITE_URL}{reverse('own_meeting', args=[scheme.pk])}",
         **extra,
     }
@@ -239,27 +250,95 @@ def send_meeting_cancelled(
     return sent
 
 
-@task()
-def send_proposal_withdrawn(meeting_id: int, starts_at: str, place: str, by_id: int) -> int:
-    """Tell the other person of the pair that the person who proposed a time (``by_id``)
-    cancelled it before anyone confirmed it: they were emailed to confirm it. No calendar
-    file: no invite went out.
-
-    ``starts_at`` (ISO 8601) and ``place`` are the time withdrawn, which the meeting no
-    longer holds. Sends nothing once either person stopped taking part (their partner is
-    told the session will not go ahead). Returns how many emails were sent (0 or 1).
-    """
+def _proposal_gone(meeting_id: int, sequence: int | None) -> Meeting | None:
+    """The meeting whose time only proposed was cancelled at ``sequence``, if the email
+    saying so still holds: both people still take part (once one stops, their partner is
+    told the session will not go ahead), and no time has been proposed since, whose own
+    email, perhaps sent already, this one would contradict ("nothing to confirm").
+    ``sequence`` None (a task queued before it was given one) skips that check."""
     meeting = _going_ahead().filter(pk=meeting_id).first()
+    if meeting is None or (sequence is not None and meeting.sequence != sequence):
+        return None
+    return meeting
+
+
+def _tell_proposal_gone(
+    meeting_id: int,
+    sequence: int | None,
+    by_id: int,
+    starts_at: str,
+    place: str,
+    *,
+    subject: str,
+    template: str,
+    summary: str,
+) -> int:
+    """Email the person of the pair who is not ``by_id`` that a time only proposed
+    (``starts_at``, ISO 8601, and ``place``: the template's ``gone_at`` and
+    ``gone_place``) is gone, if that still holds (:func:`_proposal_gone`); return the
+    number sent (0 or 1)."""
+    meeting = _proposal_gone(meeting_id, sequence)
     if meeting is None:
         return 0
     return _tell_other(
         meeting,
         by_id,
+        subject=subject,
+        template=template,
+        summary=summary,
+        gone_at=datetime.fromisoformat(starts_at),
+        gone_place=place,
+    )
+
+
+@task()
+def send_proposal_withdrawn(
+    meeting_id: int, starts_at: str, place: str, by_id: int, sequence: int | None = None
+) -> int:
+    """Tell the other person of the pair that the person who proposed a time (``by_id``)
+    cancelled it before anyone confirmed it: they were emailed to confirm it. No calendar
+    file: no invite went out.
+
+    ``starts_at`` (ISO 8601) and ``place`` are the time withdrawn, which the meeting no
+    longer holds; ``sequence`` the meeting's once it was withdrawn. Sends nothing once
+    either person stopped taking part (their partner is told the session will not go
+    ahead), nor if a new time was proposed since (:func:`_proposal_gone`). Returns how
+    many emails were sent (0 or 1).
+    """
+    return _tell_proposal_gone(
+        meeting_id,
+        sequence,
+        by_id,
+        starts_at,
+        place,
         subject="the time proposed for your session is withdrawn",
         template="meeting_proposal_withdrawn",
         summary="Sent the email that the time proposed is withdrawn",
-        withdrawn_at=datetime.fromisoformat(starts_at),
-        withdrawn_place=place,
+    )
+
+
+@task()
+def send_proposal_turned_down(
+    meeting_id: int, starts_at: str, place: str, by_id: int, sequence: int
+) -> int:
+    """Tell whoever proposed a time that the other person of the pair (``by_id``), asked
+    to confirm it, cancelled it instead. No calendar file: no invite went out.
+
+    ``starts_at`` (ISO 8601) and ``place`` are the time turned down, which the meeting no
+    longer holds; ``sequence`` the meeting's once it was turned down. Sends nothing once
+    either person stopped taking part (their partner is told the session will not go
+    ahead), nor if a new time was proposed since (:func:`_proposal_gone`): its email
+    asks them to confirm that one. Returns how many emails were sent (0 or 1).
+    """
+    return _tell_proposal_gone(
+        meeting_id,
+        sequence,
+        by_id,
+        starts_at,
+        place,
+        subject="the time you proposed for your session was turned down",
+        template="meeting_proposal_turned_down",
+        summary="Sent the email that the time proposed was turned down",
     )
 
 

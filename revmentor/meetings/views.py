@@ -51,7 +51,6 @@ def _post(
     action = request.POST.get("action", "")
     before = selectors.meeting_of(pair)
     confirmed = before is not None and before.is_confirmed
-    proposed_by_me = before is not None and before.proposed_by_id == participant.pk
     if action == "propose":
         propose = ProposeForm(request.POST, prefix=prefix)
         if not propose.is_valid():
@@ -86,9 +85,8 @@ def _post(
                 None,
                 None,
             )
-        if proposed_by_me:
-            return "The session time has been cancelled. We have told the other person", None, None
-        return "The session time has been cancelled", None, None
+        # A time only proposed: withdrawn, or turned down; either way the other is told.
+        return "The session time has been cancelled. We have told the other person", None, None
     if action == "log":
         log = LogForm(request.POST, prefix=prefix)
         if not log.is_valid():
@@ -182,6 +180,7 @@ def scheme_meetings(request: AuthedRequest, pk: int) -> HttpResponse:
             "rows": sessions.rows,
             "outstanding": sessions.outstanding,
             "will_not_go_ahead": sessions.will_not_go_ahead,
+            "to_hold": sessions.to_hold,
             "can_manage": request.user.has_perm("schemes.manage_scheme", scheme),
             "can_export": request.user.has_perm(EXPORT, scheme),
         },

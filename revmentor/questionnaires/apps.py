@@ -62,7 +62,10 @@ def completion_counters() -> dict[str, Callable[[Any], list[tuple[str, int]]]]:
             rows = [c for c in _completion(scheme) if c.instrument.stage.timepoint == timepoint]
             return [
                 of_whole(
-                    c.submitted, c.eligible, f"{c.instrument.get_role_display().lower()}s submitted"
+                    c.submitted,
+                    c.eligible,
+                    f"{c.instrument.get_role_display().lower()}s submitted",
+                    one=f"{c.instrument.get_role_display().lower()} submitted",
                 )
                 for c in rows
                 if c.instrument.enabled and c.instrument.stage.is_open

@@ -321,6 +321,12 @@ class Participant(models.Model):
         """Whether they came from an imported study data folder (no email, no sign-in)."""
         return self.imported
 
+    @property
+    def can_be_emailed(self) -> bool:
+        """Whether they have an email address of their own to write to: not imported (a
+        placeholder address, no sign-in) and not erased."""
+        return not self.imported and self.erased_at is None
+
     def current_consent(self) -> Consent | None:
         return self.consents.filter(withdrawn_at__isnull=True).order_by("-given_at").first()
 

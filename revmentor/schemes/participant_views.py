@@ -90,7 +90,8 @@ def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
 
     Consent can be withdrawn at any time; for someone already withdrawn from the scheme
     it still stops research use of the answers they gave. The page says what happens to
-    their data, and an email confirms it once withdrawn (``send_consent_withdrawn``).
+    their data, naming the scheme's leads to ask, and an email confirms it once withdrawn
+    (``send_consent_withdrawn``).
     """
     participant = _own_participation(request, scheme_pk)
     if request.method == "POST":
@@ -109,6 +110,9 @@ def consent_withdraw(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
         {
             "participant": participant,
             "scheme": participant.scheme,
-            "what_happens": what_happens(taking_part=participant.is_active),
+            "what_happens": what_happens(
+                taking_part=participant.is_active,
+                leads=selectors.leads_to_contact(participant.scheme_id),
+            ),
         },
     )

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from revmentor.schemes.models import PHASE_ORDER, Participant, Phase, Scheme
 
@@ -55,9 +56,11 @@ class StepCount(tuple[str, int]):
         return count
 
 
-def of_whole(number: int, whole: int, what: str) -> StepCount:
-    """``number`` "of <whole> <what>", as 3 "of 5 mentors submitted"."""
-    return StepCount(f"of {whole} {what}", number, whole)
+def of_whole(number: int, whole: int, what: str, *, one: str = "") -> StepCount:
+    """``number`` "of <whole> <what>", as 3 "of 5 mentors submitted"; ``one`` is what
+    it says of a whole of 1 ("of 1 mentor submitted"), through Django's pluralisation
+    (``what`` whatever the whole when ``one`` is not given)."""
+    return StepCount(f"of {whole} {ngettext(one, what, whole) if one else what}", number, whole)
 
 
 # Later parts of the method register a counter for their step: it returns

@@ -205,6 +205,19 @@ def memberships_of(scheme: Scheme) -> QuerySet[SchemeMembership]:
     )
 
 
+def leads_to_contact(scheme_id: int) -> list[User]:
+    """The scheme's leads a participant is told to contact, named in what they are
+    told about withdrawing (``withdrawal.contact_lead``): active accounts only, by name,
+    then email. One query; empty when the scheme has no lead."""
+    return list(
+        User.objects.filter(
+            scheme_memberships__scheme_id=scheme_id,
+            scheme_memberships__role=StaffRole.LEAD,
+            is_active=True,
+        ).order_by("full_name", "email", "pk")
+    )
+
+
 def consenting_participants(scheme: Scheme) -> list[Participant]:
     """The scheme's participants whose current consent agrees to take part, in ID order.
 

@@ -33,8 +33,12 @@ from revmentor.schemes.models import (
     StaffRole,
     taking_part,
 )
-from revmentor.schemes.signals import participant_stopped, phase_changed
-from revmentor.schemes.tasks import send_consent_withdrawn, send_invitation
+from revmentor.schemes.signals import participant_resumed, participant_stopped, phase_changed
+from revmentor.schemes.tasks import (
+    send_consent_withdrawn,
+    send_invitation,
+    send_participant_withdrawn,
+)
 
 
 class ServiceError(Exception):
@@ -383,8 +387,11 @@ def participant_withdraw(
     """Mark a participant as withdrawn. Their earlier answers stay; they are not allocated.
 
     If they were taking part, ``participant_stopped`` is sent: their partner in a
-    published pair and the scheme's leads (but ``actor``) are emailed; someone who had
-    already withdrawn their consent was told about then.
+    published pair and the scheme's leads (but ``actor``) are emailed; and they are
+    emailed that they no longer take part and what happens to their data, never the
+    reason (``tasks.send_participant_withdrawn``). Someone who had already withdrawn their
+    consent was told about then, and is not emailed again; nor is someone who never
+    consented, so never took part.
     """
     if participant.status == ParticipantStatus.WITHDRAWN:
         raise ServiceError(f"{participant.user} has already withdrawn.")
@@ -396,6 +403,7 @@ def participant_withdraw(
     _audit(actor, AuditEvent.Action.UPDATE, participant, "Withdrew participant", participant.scheme)
     if was_taking_part:
         _tell_stopped(participant, "withdrawn", actor)
+        send_participant_withdrawn.enqueue(participant.pk)
     return participant
 
 
@@ -405,12 +413,18 @@ def consent_give(*, participant: Participant, take_part: bool, research_use: boo
 
     Taking part must be agreed; research use is optional. Raises ServiceError if consent
     is already current (so a double submit stores one consent, not two).
+
+    Someone who had withdrawn their consent, and whom the lead has not withdrawn, takes
+    part again: ``participant_resumed`` is sent, so the partner who was told their
+    session would not go ahead, and the scheme's leads, are told it can.
     """
     if not take_part:
         raise ServiceError("To take part you need to agree to take part.")
     locked = Participant.objects.select_for_update().get(pk=participant.pk)
     if locked.consents.filter(withdrawn_at__isnull=True).exists():
         raise ServiceError("You have already given consent.")
+    # No consent stands, so any earlier one was withdrawn: they had stopped.
+    resumes = locked.status == ParticipantStatus.ACTIVE and locked.consents.exists()
     consent = Consent.objects.create(
         participant=locked,
         information_sheet_version=participant.scheme.information_sheet_version,
@@ -418,6 +432,8 @@ def consent_give(*, participant: Participant, take_part: bool, research_use: boo
         research_use=research_use,
     )
     _audit(participant.user, AuditEvent.Action.CREATE, consent, "Gave consent", participant.scheme)
+    if resumes:
+        participant_resumed.send(sender=Participant, participant=locked)
     return consent
 
 

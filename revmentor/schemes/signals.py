@@ -11,3 +11,8 @@ phase_changed = Signal()
 # them (``how`` "withdrawn") or they withdraw their consent (``how`` "consent"). Kwargs
 # ``participant``, ``how``, ``actor`` (None when nobody signed in did it).
 participant_stopped = Signal()
+
+# Sent inside the transaction in which someone who had stopped taking part takes part
+# again: they give their consent again after withdrawing it, and the lead had not
+# withdrawn them. Kwargs ``participant``.
+participant_resumed = Signal()

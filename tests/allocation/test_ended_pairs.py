@@ -17,6 +17,7 @@ from django.urls import reverse
 from revmentor.allocation.models import Pair
 from revmentor.allocation.presenters import allocation_counts
 from revmentor.core.models import User
+from revmentor.meetings import services as meeting_services
 from revmentor.schemes import services as scheme_services
 from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
 from tests.factories import MembershipFactory, SchemeFactory
@@ -98,6 +99,46 @@ def test_the_dashboard_counts_ended_pairs_apart(
     ]
     page = client_for(lead).get(reverse("schemes:detail", args=[allocation_phase.pk]))
     assert "<strong>2</strong> ended because someone stopped taking part" in page.content.decode()
+
+
+def test_a_pair_whose_session_was_logged_before_someone_stopped_has_not_ended(
+    client_for: ClientFor, lead: User, allocation_phase: Scheme
+) -> None:
+    """Held, then the mentee stopped: a held session, not an ended pair; logged as not
+    taking place, then the mentor stopped: logged too. Only the pair whose mentor
+    stopped before anything was logged has ended: on the page, the dashboard, the model."""
+    allocation_phase.phase = Phase.PHASE_2
+    allocation_phase.save()
+    held, not_held, ended, going = _pairs(allocation_phase, 4)
+    meeting_services.meeting_log(participant=held.mentor, pair=held, held=True, duration_minutes=45)
+    meeting_services.meeting_log(
+        participant=not_held.mentee, pair=not_held, held=False, duration_minutes=None
+    )
+    scheme_services.consent_withdraw(participant=held.mentee)
+    scheme_services.consent_withdraw(participant=not_held.mentor)
+    scheme_services.consent_withdraw(participant=ended.mentor)
+
+    page = client_for(lead).get(reverse("schemes:allocation", args=[allocation_phase.pk]))
+    text = " ".join(page.content.decode().split())
+    assert "1 of the 4 pairs has ended." in text
+    assert text.count("Ended:") == 1
+    assert f"Ended: {ended.mentor.user.full_name} stopped taking part on 1 March 2027." in text
+    for who in (held.mentee, not_held.mentor):
+        assert (
+            f"Session logged before {who.user.full_name} stopped taking part on 1 March 2027."
+        ) in text
+    assert text.count("Both still taking part") == 1
+    assert allocation_counts(allocation_phase) == [
+        ("pairs published", 4),
+        ("ended because someone stopped taking part", 1),
+        ("left unmatched", 0),
+    ]
+    dashboard = client_for(lead).get(reverse("schemes:detail", args=[allocation_phase.pk]))
+    assert "<strong>1</strong> ended because someone stopped taking part" in (
+        dashboard.content.decode()
+    )
+    found = {p.pk: p.has_ended for p in Pair.objects.with_stopped()}
+    assert found == {held.pk: False, not_held.pk: False, ended.pk: True, going.pk: False}
 
 
 def test_the_allocation_page_and_dashboard_make_as_many_queries_for_3_or_12_pairs(

@@ -295,7 +295,9 @@ def test_mentors_find_phase_1_tasks_and_the_dashboard_counts_them(
         texts={"technology": "x"},
     )
     dashboard = client_for(lead).get(reverse("schemes:detail", args=[phase_1.pk])).content.decode()
-    assert "<strong>1</strong> of 1 mentees have notes" in dashboard
+    # One mentee: in the singular
+    assert "<strong>1</strong> of 1 mentee has notes" in dashboard
+    assert "<strong>0</strong> of 1 document approved" in dashboard
 
 
 def test_saving_the_document_says_what_to_fix_at_the_section_and_keeps_no_empty_or_same_version(

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from revmentor.core.models import AuditEvent, User
 from revmentor.feedback import selectors, services
-from revmentor.feedback.forms import NAMES_NOT_CHECKED
+from revmentor.feedback.forms import NAMES_NOT_CHECKED, VERSION_CHANGED
 from revmentor.feedback.models import DocumentVersion, FeedbackDocument
 from revmentor.feedback.services import NAMES_CHECKED, FeedbackError
 from revmentor.schemes.models import Participant, ParticipantRole, ParticipantStatus, Scheme
@@ -124,19 +124,28 @@ def test_approving_a_version_that_names_a_mentor_is_refused_and_changes_nothing(
 ) -> None:
     services.document_edit(actor=lead, mentee=mentee, texts={"strengths": DEMO_TEXT})
     last = AuditEvent.objects.latest("pk").pk
+    url = reverse("schemes:document_approve", args=[scheme.pk, mentee.pk])
 
     # Even with the box for possible names ticked (a hand-made or old form)
-    html = approve(client_for(lead), scheme, mentee, {"version": "2", "names_checked": "yes"})
+    response = client_for(lead).post(url, {"version": "2", "names_checked": "yes"})
 
-    assert (
-        f"Version 2 cannot be approved: {NAMED}. Feedback documents never name the mentors "
-        "who gave the feedback. Edit the document to remove the names, save it as a new "
-        "version, then approve that version."
-    ) in html
+    html = response.content.decode()
+    assert response.status_code == 200
+    error = (
+        f"{NAMED}. Remove the names and save the document as a new version, then approve "
+        "that version"
+    )
+    # In the error summary, linked to the section that names them, and said there
+    assert_error_page(html, "#doc-strengths", error)
+    group = re.search(
+        r'<div class="nhsuk-form-group nhsuk-form-group--error">.*?</textarea>', html, re.S
+    )
+    assert group is not None and 'id="doc-strengths"' in group[0]
+    assert f"Error: </span>{error}" in group[0] and DEMO_TEXT in group[0]
     version = DocumentVersion.objects.get(number=2)
     assert (version.approved_at, version.approved_by) == (None, None)
     assert FeedbackDocument.objects.get(mentee=mentee).approved == approved_v1
-    # Nothing was written but the page read after the redirect (and the sign-in)
+    # Nothing was written but the page read (and the sign-in)
     assert set(AuditEvent.objects.filter(pk__gt=last).values_list("action", flat=True)) <= {
         AuditEvent.Action.VIEW,
         AuditEvent.Action.SIGN_IN,
@@ -195,6 +204,54 @@ def test_possible_names_are_approved_only_once_the_lead_says_they_checked_them(
         "Strengths do not name a mentor who gave the feedback"
     )
     assert (event.actor, event.object_id) == (lead, str(version.pk))
+
+
+def assert_error_page(html: str, href: str, error: str) -> None:
+    """The page is an error page: "Error: " in its title, and its error summary, above
+    the heading, has only ``error``, linked to ``href``; no banner says it."""
+    assert re.search(r"<title>\s*Error: Feedback for Dr Mentee One – ", html)
+    summary = re.search(r'<div class="nhsuk-error-summary".*?</div>\s*</div>', html, re.S)
+    assert summary is not None
+    links = re.findall(r'<a href="([^"]*)">\s*(.*?)\s*</a>', summary[0], re.S)
+    assert [(h, html_lib.unescape(t)) for h, t in links] == [(href, error)]
+    assert html.index("nhsuk-error-summary") < html.index("<h1")
+    assert "nhsuk-notification-banner" not in html
+
+
+def test_approving_a_version_no_longer_the_latest_is_an_error_at_the_approve_section(
+    client_for: ClientFor,
+    lead: User,
+    facilitator: User,
+    scheme: Scheme,
+    mentee: Participant,
+    mentors: list[Participant],
+) -> None:
+    services.document_edit(actor=lead, mentee=mentee, texts={"strengths": "Hannah-level calm."})
+    # Saved by someone else while the lead had version 1 open
+    services.document_edit(
+        actor=facilitator, mentee=mentee, texts={"strengths": "Hannah-level calm, always."}
+    )
+    url = reverse("schemes:document_approve", args=[scheme.pk, mentee.pk])
+
+    response = client_for(lead).post(url, {"version": "1", "names_checked": "yes"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert selectors.approved_version(mentee) is None
+    assert_error_page(html, "#approve", VERSION_CHANGED)
+    section = re.search(r'<div id="approve" class="([^"]*)">(.*?)</form>', html, re.S)
+    assert section is not None and "nhsuk-form-group--error" in section[1]
+    assert f'<span class="nhsuk-u-visually-hidden">Error: </span>{VERSION_CHANGED}' in section[2]
+    # The form is now of the latest version, its box not ticked: the lead's tick was
+    # about words of a version they read, not of this one.
+    assert '<input type="hidden" name="version" value="2">' in section[2]
+    assert "Approve version 2" in section[2]
+    box = re.search(r'<input[^>]*id="id_names_checked"[^>]*>', section[2])
+    assert box is not None and 'name="names_checked"' in box[0]
+    assert re.search(r"\schecked\b", box[0].replace("names_checked", "")) is None
+    # Approved once they send it again
+    client_for(lead).post(url, {"version": "2", "names_checked": "yes"})
+    assert selectors.approved_version(mentee) == selectors.latest_version(mentee)
 
 
 def test_approving_without_ticking_the_box_is_an_error_at_the_box(

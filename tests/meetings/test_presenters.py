@@ -59,6 +59,17 @@ def test_your_tasks_follow_the_session_from_not_started_to_completed(
     assert _row(mentor)[0] == "completed"
 
 
+def test_in_analysis_a_time_never_confirmed_asks_to_log_the_session(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    scheme = pair.allocation.scheme
+    scheme.phase = Phase.ANALYSIS
+    scheme.save()
+    # Nobody can confirm it now: neither is asked to, nor told to wait for it.
+    assert _row(mentor)[0] == _row(mentee)[0] == "Log the session"
+
+
 def test_there_is_no_session_task_before_phase_2_or_without_a_published_pair(
     pair: Pair, mentor: Participant, other_mentor: Participant
 ) -> None:
@@ -98,7 +109,7 @@ def test_the_dashboard_counts_sessions_that_will_not_go_ahead_apart(
     consent_withdraw(participant=other_mentee)
     consent_withdraw(participant=mentee)  # after the session was held: it counts
     assert presenters.session_counts(phase_2) == [
-        ("of 1 sessions held", 1),
+        ("of 1 session held", 1),
         ("arranged and still to come", 0),
         ("did not take place", 0),
         ("will not go ahead because someone stopped taking part", 1),

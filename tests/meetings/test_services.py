@@ -322,16 +322,22 @@ def test_the_session_can_be_logged_from_the_moment_it_starts(
     assert _log(mentee, pair, None).held is False
 
 
-def test_during_analysis_the_refusal_does_not_offer_to_cancel(
+def _into_analysis(pair: Pair) -> None:
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=Phase.ANALYSIS)
+    pair.allocation.scheme.refresh_from_db()
+
+
+def test_during_analysis_the_refusal_offers_to_cancel_the_arranged_time(
     pair: Pair, mentor: Participant, mentee: Participant
 ) -> None:
     _arranged(pair, mentor, mentee)
-    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=Phase.ANALYSIS)
-    pair.allocation.scheme.refresh_from_db()
+    _into_analysis(pair)
     with pytest.raises(services.NotYet) as refused:
         _log(mentee, pair, None)
     assert str(refused.value) == (
-        "You can log the session from 15 March 2027 at 14:30, when it is due to start"
+        "You can log the session from 15 March 2027 at 14:30, when it is due to start. "
+        "If it is not going to take place then, cancel the time instead: we will tell "
+        "Dr Mentor One"
     )
 
 
@@ -351,17 +357,72 @@ def test_that_it_did_not_take_place_is_still_logged_without_a_time_agreed(
     assert _log(pair.mentee, pair, None).held is False
 
 
-def test_during_analysis_a_time_only_proposed_is_not_offered_to_cancel(
+def test_during_analysis_the_refusal_offers_to_cancel_a_time_only_proposed(
     pair: Pair, mentor: Participant
 ) -> None:
     _propose(mentor, pair)
-    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=Phase.ANALYSIS)
-    pair.allocation.scheme.refresh_from_db()
+    _into_analysis(pair)
     with pytest.raises(services.NotYet) as refused:
         _log(pair.mentee, pair, None)
     assert str(refused.value) == (
-        "You can log the session from 15 March 2027 at 14:30, the time proposed for it"
+        "You can log the session from 15 March 2027 at 14:30, the time proposed for it. "
+        "If you met earlier, or it is not going to take place then, cancel the proposed "
+        "time first"
     )
+
+
+# A time still to come stops the session being logged, so it can be cancelled wherever
+# the session can be logged: during analysis too, where no new time can be arranged.
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "by_proposer"), [(False, False), (False, True), (True, False), (True, True)]
+)
+def test_during_analysis_a_time_still_to_come_is_cancelled_and_the_session_then_logged(
+    pair: Pair, mentor: Participant, mentee: Participant, confirmed: bool, by_proposer: bool
+) -> None:
+    _propose(mentor, pair)
+    if confirmed:
+        services.meeting_confirm(participant=mentee, pair=pair)
+    _into_analysis(pair)
+    with pytest.raises(services.NotYet):
+        _log(mentee, pair, 45)
+    who = mentor if by_proposer else mentee
+
+    cancelled = services.meeting_cancel(participant=who, pair=pair)
+
+    assert (cancelled.starts_at, cancelled.place, cancelled.confirmed_at) == (None, "", None)
+    assert "Cancelled the time of the session" in _summaries(pair)
+    logged = _log(mentee, pair, 45)  # met earlier than the time proposed
+    assert (logged.held, logged.duration_minutes, logged.logged_by) == (True, 45, mentee)
+
+
+def test_during_analysis_times_are_still_not_proposed_or_confirmed(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    _propose(mentor, pair)
+    _into_analysis(pair)
+    with pytest.raises(MeetingError, match="only during phase 2"):
+        services.meeting_confirm(participant=mentee, pair=pair)
+    services.meeting_cancel(participant=mentee, pair=pair)
+    with pytest.raises(MeetingError, match="only during phase 2"):
+        _propose(mentee, pair)
+    assert Meeting.objects.get(pair=pair).starts_at is None
+
+
+@pytest.mark.parametrize("phase", [Phase.ALLOCATION, Phase.CLOSED])
+def test_a_time_cannot_be_cancelled_before_phase_2_or_once_the_scheme_is_closed(
+    pair: Pair, mentor: Participant, phase: Phase
+) -> None:
+    _propose(mentor, pair)
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=phase)
+    pair.allocation.scheme.refresh_from_db()
+    with pytest.raises(MeetingError) as refused:
+        services.meeting_cancel(participant=mentor, pair=pair)
+    assert str(refused.value) == (
+        "Session times can be cancelled only from phase 2 until analysis ends."
+    )
+    assert Meeting.objects.get(pair=pair).starts_at == SESSION
 
 
 # Confirm and Cancel act only on the time the person's page showed.

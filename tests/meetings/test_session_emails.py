@@ -1,6 +1,7 @@
 """The other person of a pair is emailed when a time is proposed, to confirm or change it,
-when a confirmed time is cancelled or replaced (with the calendar file that removes it),
-and when what they logged about the session is changed."""
+when a time only proposed is withdrawn or turned down, when a confirmed time is cancelled
+or replaced (with the calendar file that removes it), and when what they logged about the
+session is changed."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from icalendar import Calendar
 from revmentor.allocation.models import Pair
 from revmentor.core.models import AuditEvent
 from revmentor.meetings import services
+from revmentor.meetings.models import Meeting
 from revmentor.meetings.tasks import (
     send_log_changed,
     send_meeting_cancelled,
     send_meeting_proposed,
+    send_proposal_turned_down,
+    send_proposal_withdrawn,
 )
-from revmentor.schemes.models import Participant
+from revmentor.schemes.models import Participant, Phase, Scheme
 from revmentor.schemes.services import consent_withdraw
 from tests.meetings.conftest import local
 
@@ -237,6 +241,123 @@ def test_withdrawing_a_time_not_yet_confirmed_tells_the_person_asked_to_confirm_
     assert reverse("own_meeting", args=[pair.allocation.scheme_id]) in body
     assert told.attachments == []  # no invite went out, so there is nothing to take back
     assert _sent("Sent the email that the time proposed is withdrawn") == 1
+
+
+def test_turning_down_a_time_not_yet_confirmed_tells_whoever_proposed_it(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    mail.outbox.clear()
+    services.meeting_cancel(participant=mentee, pair=pair)
+    (told,) = mail.outbox
+    assert told.to == [mentor.user.email]
+    assert told.subject.endswith("the time you proposed for your session was turned down")
+    body = _body(told)
+    assert body.startswith(f"Dear {mentor.user.full_name},")
+    assert (
+        f"{mentee.user.full_name} has turned down the time you proposed for your one-to-one "
+        "reverse mentoring session: When: 15 March 2027 at 14:30 Where: Room 2"
+    ) in body
+    assert "No calendar invite was sent for it, as it was never confirmed." in body
+    assert "Either of you can propose a new time on your session page:" in body
+    assert reverse("own_meeting", args=[pair.allocation.scheme_id]) in body
+    assert "You do not need a password" in body
+    assert told.attachments == []  # no invite went out, so there is nothing to take back
+    assert _sent("Sent the email that the time proposed was turned down") == 1
+    assert _sent("Sent the email that the time proposed is withdrawn") == 0
+
+
+def _into_analysis(pair: Pair) -> None:
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase=Phase.ANALYSIS)
+    pair.allocation.scheme.refresh_from_db()
+
+
+ONLY_LOGGED = (
+    "Times can no longer be arranged on the site, but either of you can still tell us on "
+    "your session page whether the session took place and, if it did, how long it lasted:"
+)
+
+
+@pytest.mark.parametrize("by_proposer", [False, True])
+def test_a_time_proposed_cancelled_during_analysis_says_the_session_can_still_be_logged(
+    pair: Pair, mentor: Participant, mentee: Participant, by_proposer: bool
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    _into_analysis(pair)
+    mail.outbox.clear()
+    services.meeting_cancel(participant=mentor if by_proposer else mentee, pair=pair)
+    (told,) = mail.outbox
+    assert told.to == [(mentee if by_proposer else mentor).user.email]
+    done = "has withdrawn the time they proposed" if by_proposer else "has turned down the time"
+    assert done in _body(told)
+    assert ONLY_LOGGED in _body(told)
+    assert "propose a new time" not in told.body  # no new time can be arranged now
+    assert told.attachments == []
+
+
+def test_a_confirmed_time_cancelled_during_analysis_says_the_session_can_still_be_logged(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    invite = _arranged(pair, mentor, mentee)
+    _into_analysis(pair)
+    services.meeting_cancel(participant=mentee, pair=pair)
+    assert [m.to for m in mail.outbox] == [[mentor.user.email], [mentee.user.email]]
+    told, own = mail.outbox
+    for message in (told, own):
+        _cancels(_event(message, "CANCEL"), invite)
+        assert ONLY_LOGGED in _body(message)
+        assert "propose a new time" not in message.body
+    assert f"We have told {mentor.user.full_name}. {ONLY_LOGGED}" in _body(own)
+
+
+# The emails of a time only proposed may be sent out of the order they were queued in:
+# each, when it runs, says nothing if what it announces no longer holds.
+
+
+@pytest.mark.parametrize("by_proposer", [False, True])
+def test_the_time_proposed_email_is_not_sent_once_that_time_was_cancelled(
+    pair: Pair, mentor: Participant, mentee: Participant, by_proposer: bool
+) -> None:
+    proposed = services.meeting_propose(
+        participant=mentor, pair=pair, starts_at=SESSION, place="Room 2"
+    )
+    services.meeting_cancel(participant=mentor if by_proposer else mentee, pair=pair)
+    mail.outbox.clear()
+    # The proposal's email, run after the one that it was withdrawn or turned down.
+    assert send_meeting_proposed.call(proposed.pk, proposed.sequence) == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("by_proposer", [False, True])
+def test_a_withdrawn_or_turned_down_email_is_not_sent_once_a_new_time_was_proposed(
+    pair: Pair, mentor: Participant, mentee: Participant, by_proposer: bool
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    by = mentor if by_proposer else mentee
+    mail.outbox.clear()
+    cancelled = services.meeting_cancel(participant=by, pair=pair)
+    assert [m.to for m in mail.outbox] == [[pair.other(by.pk).user.email]]  # run at once
+    services.meeting_propose(participant=by, pair=pair, starts_at=LATER, place="Room 9")
+    assert Meeting.objects.get(pair=pair).sequence > cancelled.sequence
+    mail.outbox.clear()
+    task = send_proposal_withdrawn if by_proposer else send_proposal_turned_down
+
+    # Run only after the new time's email, it would say there is nothing to confirm.
+    args = (cancelled.pk, SESSION.isoformat(), "Room 2", by.pk, cancelled.sequence)
+    assert task.call(*args) == 0
+    assert mail.outbox == []
+
+
+def test_a_withdrawn_email_queued_without_a_sequence_is_still_sent(
+    pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    # As queued before the sequence was added: such a task still runs, unchecked.
+    meeting = services.meeting_propose(
+        participant=mentor, pair=pair, starts_at=SESSION, place="Room 2"
+    )
+    mail.outbox.clear()
+    assert send_proposal_withdrawn.call(meeting.pk, SESSION.isoformat(), "Room 2", mentor.pk) == 1
+    assert [m.to for m in mail.outbox] == [[mentee.user.email]]
 
 
 def test_a_new_time_over_a_confirmed_one_cancels_its_invite_in_both_calendars(

@@ -113,7 +113,11 @@ def test_a_partner_who_already_left_is_not_emailed(
     consent_withdraw(participant=mentor)
     mail.outbox.clear()
     participant_withdraw(actor=lead, participant=mentee, reason="")
-    assert mail.outbox == []  # no partner to tell; the lead did it
+    # No partner to tell, and the lead did it: only the mentee hears that they stopped.
+    (withdrawn,) = mail.outbox
+    assert withdrawn.to == [mentee.user.email]
+    assert "no longer taking part" in withdrawn.subject
+    mail.outbox.clear()
     consent_withdraw(participant=mentee)
     # Already withdrawn: nobody else is told again; they are sent only the confirmation.
     assert [m.to for m in mail.outbox] == [[mentee.user.email]]

@@ -652,13 +652,56 @@ def test_the_staff_list_says_a_session_will_not_go_ahead_once_someone_stopped_ta
     consent_withdraw(participant=pairs[2].mentee)  # after the session: it stays held
     page = client_for(lead).get(reverse("schemes:meetings", args=[phase_2.pk]))
     text = " ".join(page.content.decode().split())
+    # The session that will not go ahead is not among the sessions to hold
     assert (
-        "2 of 4 sessions still outstanding. 1 will not go ahead because someone stopped "
+        "2 of 3 sessions still outstanding. 1 will not go ahead because someone stopped "
         "taking part." in text
     )
     assert text.count("Will not go ahead") == 1 and "Held, 50 minutes" in text
     name = pairs[0].mentee.user.full_name
     assert f"Ended: {name} stopped taking part on 1 March 2027." in text
+    # The pair whose session was held before the mentee stopped has not ended
+    assert text.count("Ended:") == 1
+
+
+def test_the_sessions_page_and_the_dashboard_count_the_same_sessions_to_hold(
+    client_for: ClientFor, lead: User, phase_2: Scheme
+) -> None:
+    """Of 5 pairs: one held, then the mentee stopped (still held, not ended); one logged
+    as not taking place, then the mentor stopped (logged, not ended); one whose mentee
+    stopped before anything was logged (ended); two not arranged. 4 sessions to hold."""
+    pairs = _pairs(phase_2, 5)
+    services.meeting_log(participant=pairs[0].mentor, pair=pairs[0], held=True, duration_minutes=40)
+    services.meeting_log(
+        participant=pairs[1].mentee, pair=pairs[1], held=False, duration_minutes=None
+    )
+    consent_withdraw(participant=pairs[0].mentee)
+    consent_withdraw(participant=pairs[1].mentor)
+    consent_withdraw(participant=pairs[2].mentee)
+    client = client_for(lead)
+
+    sessions = client.get(reverse("schemes:meetings", args=[phase_2.pk])).content.decode()
+    dashboard = client.get(reverse("schemes:detail", args=[phase_2.pk])).content.decode()
+
+    sessions = " ".join(sessions.split())
+    assert (
+        "2 of 4 sessions still outstanding. 1 will not go ahead because someone stopped "
+        "taking part." in sessions
+    )
+    assert sessions.count("Will not go ahead") == 1 and sessions.count("Ended:") == 1
+    assert "Held, 40 minutes" in sessions and "Did not take place" in sessions
+    step = " ".join(dashboard.split("7. One-to-one feedback sessions")[1].split("<li")[0].split())
+    assert "<strong>1</strong> of 4 sessions held" in step
+    assert "<strong>1</strong> will not go ahead because someone stopped taking part" in step
+
+
+def test_the_sessions_page_says_session_for_one_session_to_hold(
+    client_for: ClientFor, lead: User, phase_2: Scheme
+) -> None:
+    pairs = _pairs(phase_2, 2)
+    consent_withdraw(participant=pairs[0].mentor)
+    page = client_for(lead).get(reverse("schemes:meetings", args=[phase_2.pk])).content.decode()
+    assert "1 of 1 session still outstanding." in " ".join(page.split())
 
 
 def test_the_staff_list_with_ended_pairs_makes_the_same_number_of_queries_for_3_or_12(
@@ -768,6 +811,78 @@ def test_withdrawing_a_time_only_proposed_on_the_page_says_the_other_person_is_t
         _saved(response)
     )
     assert [m.to for m in mail.outbox] == [[mentee.user.email]]
+
+
+def test_turning_down_a_time_only_proposed_on_the_page_says_the_proposer_is_told(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    mail.outbox.clear()
+    response = client_for(mentee.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        _button(_page(client_for, mentee, pair), "Cancel this time"),
+        follow=True,
+    )
+    assert "The session time has been cancelled. We have told the other person" in (
+        _saved(response)
+    )
+    (told,) = mail.outbox
+    assert told.to == [mentor.user.email]
+    assert "has turned down the time you proposed" in " ".join(told.body.split())
+    assert Meeting.objects.get(pair=pair).starts_at is None
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_during_analysis_a_time_still_to_come_is_cancelled_on_the_page_then_logged(
+    client_for: ClientFor,
+    pair: Pair,
+    mentor: Participant,
+    mentee: Participant,
+    confirmed: bool,
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    if confirmed:
+        services.meeting_confirm(participant=mentee, pair=pair)
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase="analysis")
+    page = _page(client_for, mentee, pair)
+    text = " ".join(page.split())
+    # No new time, nor a confirmation, in analysis: only Cancel, with why.
+    assert "Propose this time" not in page and "Confirm this time" not in page
+    assert "Waiting for" not in page
+    assert (
+        "Times can no longer be arranged or confirmed. You can log the session once this "
+        "time has come. If you have already met, or it is not going to take place then, "
+        "cancel this time first: we will tell Dr Mentor One."
+    ) in text
+    mail.outbox.clear()
+
+    response = client_for(mentee.user).post(
+        reverse("own_meeting", args=[pair.allocation.scheme_id]),
+        _button(page, "Cancel this time"),
+        follow=True,
+    )
+
+    assert "The session time has been cancelled. We have told the other person" in (
+        _saved(response)
+    )
+    assert mentor.user.email in [m.to[0] for m in mail.outbox]
+    assert "Cancel this time" not in response.content.decode()
+    (form,) = _log_forms(response.content.decode())
+    _saved(_post_log(client_for, mentee, pair, form, held="yes", duration_minutes="40"))
+    meeting = Meeting.objects.get(pair=pair)
+    assert (meeting.starts_at, meeting.held, meeting.duration_minutes) == (None, True, 40)
+
+
+def test_during_analysis_a_time_that_has_passed_is_offered_to_cancel_without_the_hint(
+    client_for: ClientFor, pair: Pair, mentor: Participant, mentee: Participant
+) -> None:
+    services.meeting_propose(participant=mentor, pair=pair, starts_at=SESSION, place="Room 2")
+    Scheme.objects.filter(pk=pair.allocation.scheme_id).update(phase="analysis")
+    with time_machine.travel(SESSION + timedelta(hours=2), tick=False):
+        page = _page(client_for, mentee, pair)
+    assert "Cancel this time" in page  # as in phase 2: whatever its time
+    assert "Times can no longer be arranged" not in page  # it can be logged already
+    assert len(_log_forms(page)) == 1
 
 
 def test_logging_before_a_time_only_proposed_is_refused_at_the_field(

@@ -231,7 +231,7 @@ def test_answers_of_someone_who_has_left_are_counted_apart_not_as_one_of_those_t
     assert '1 of 1<br><span class="nhsuk-body-s">and 1 from someone who has left</span>' in text
     assert "2 of 1" not in text
     steps = {stage.number: stage for stage in pipeline(Scheme.objects.get(pk=scheme.pk))}
-    assert ("of 1 mentors submitted", 1) in steps[2].counts
+    assert ("of 1 mentor submitted", 1) in steps[2].counts
 
 
 def test_a_stage_is_offered_for_opening_only_once_its_phase_has_started(

@@ -237,7 +237,7 @@ def test_withdrawing_consent_is_confirmed_by_email_with_what_the_page_said(
     assert "You withdrew your consent to take part in Gastro scheme on 3 February 2026." in (
         email.body
     )
-    said = what_happens(taking_part=True)
+    said = what_happens(taking_part=True, leads=[lead])  # the page names the lead to ask
     assert len(said) == 3
     for paragraph in said:
         assert paragraph in page  # the same words on the page before
