@@ -374,12 +374,16 @@ def _summary_lines(*, mentors: int, mentees: int, willing: list[int]) -> list[st
     for position, (count, people) in enumerate(ordered):
         verb = "is" if people == 1 else "are"
         first = position == 0
-        who = f"{people} of {len(willing)} mentors {verb}" if first else f"{people} {verb}"
+        mentors_of = f"{len(willing)} {'mentor' if len(willing) == 1 else 'mentors'}"
+        who = f"{people} of {mentors_of} {verb}" if first else f"{people} {verb}"
         lines.append(f"{who} {_how_many(count, mentees, first=first)}")
     waiting = mentors - len(willing)
     if waiting:
         verb = "has" if waiting == 1 else "have"
-        lines.append(f"{waiting} of {mentors} mentors {verb} not answered yet")
+        lines.append(
+            f"{waiting} of {mentors} {'mentor' if mentors == 1 else 'mentors'} {verb} "
+            "not answered yet"
+        )
     return lines
 
 

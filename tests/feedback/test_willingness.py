@@ -256,7 +256,7 @@ def test_summary_names_mentors_willing_to_mentor_nobody(
         mentor=ready_mentor, choices={mentee.pk: False, other_mentee.pk: False}
     )
     assert willingness.summary(ready_mentor.scheme) == [
-        "1 of 1 mentors is not willing to mentor any of the 2 mentees"
+        "1 of 1 mentor is not willing to mentor any of the 2 mentees"
     ]
 
 
@@ -589,7 +589,7 @@ def test_lead_sees_the_matrix_and_the_figures(
     assert "Yes<br><strong" in body and "Own clinical supervisor" in body
     assert body.count("Own clinical supervisor") == 1
     assert ">No</td>" in body and body.count("Not answered") == 2
-    assert "1 of 1 mentors is willing to mentor 1 of 2 mentees" in body
+    assert "1 of 1 mentor is willing to mentor 1 of 2 mentees" in body
     assert "1 of 2 mentors has not answered yet" in body
     assert _csv_url(ready_mentor.scheme) in body
 
