@@ -102,6 +102,10 @@ class InstrumentVersion(models.Model):
 # (``questionnaires.selectors.asked_about_session``). A stage a lead adds is not among
 # them, whatever its phase: nothing says it is about the session.
 SESSION_TIMEPOINTS: frozenset[str] = frozenset({"pre_session", "post_session"})
+# The time point whose questionnaire asks about the time before the session: it closes to
+# someone once their session is logged as held, unless they had submitted it
+# (``questionnaires.selectors.session_held``), so no "before" answer is given after it.
+BEFORE_SESSION = "pre_session"
 
 
 class Stage(models.Model):
@@ -138,6 +142,12 @@ class Stage(models.Model):
     def is_about_the_session(self) -> bool:
         """Whether its questionnaires ask about the one-to-one session (before or after)."""
         return self.timepoint in SESSION_TIMEPOINTS
+
+    @property
+    def is_before_the_session(self) -> bool:
+        """Whether its questionnaires ask about the time before the one-to-one session:
+        closed to whoever's session has been held, unless they submitted it."""
+        return self.timepoint == BEFORE_SESSION
 
 
 class SchemeInstrument(models.Model):

@@ -16,10 +16,21 @@ STATUS = {
     "not_started": ("Not started", "white"),
     "draft": ("In progress", "blue"),
 }
+#: The hint of the questionnaire before the session once it has closed (``closed``).
+CLOSED_HINT = (
+    "Questionnaire. It asked about the time before your one-to-one session, which has "
+    "now been held, so it is closed. There is nothing you need to do."
+)
 
 
 def questionnaire_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
-    """Your tasks rows for open questionnaires (a TASK_PROVIDERS entry)."""
+    """Your tasks rows for open questionnaires (a TASK_PROVIDERS entry).
+
+    The questionnaire before the session, once closed to someone whose session was held
+    (``QuestionnaireTask.closed``), stays as a grey "Closed" row that links nowhere, as
+    the other rows with nothing left to do do: they were asked it, and it says why it
+    went.
+    """
     rows: dict[int, list[TaskRow]] = {}
     by_pk = {p.pk: p for p in participations}
     for participant_pk, tasks in selectors.tasks_for(participations).items():
@@ -29,6 +40,11 @@ def questionnaire_rows(participations: list[Participant]) -> dict[int, list[Task
             if task.status == "submitted":
                 rows.setdefault(participant_pk, []).append(
                     TaskRow(task.title, href, "completed", hint="Questionnaire")
+                )
+                continue
+            if task.closed:
+                rows.setdefault(participant_pk, []).append(
+                    TaskRow(task.title, "", "Closed", "grey", hint=CLOSED_HINT)
                 )
                 continue
             text, colour = STATUS[task.status]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, Exists, Model, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Model, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from revmentor.core.rows import Columns
 from revmentor.instruments import Instrument
 from revmentor.meetings.models import Meeting
 from revmentor.questionnaires.models import (
+    BEFORE_SESSION,
     SESSION_TIMEPOINTS,
     Answer,
     InstrumentVersion,
@@ -39,18 +40,27 @@ from revmentor.schemes.models import (
 
 @dataclass(frozen=True)
 class QuestionnaireTask:
-    """One questionnaire in Your tasks."""
+    """One questionnaire in Your tasks.
+
+    ``closed``: the questionnaire before the session, not submitted, of someone whose
+    session has been held (:func:`session_held`): it can no longer be answered, and
+    ``status`` says where they had got to (a draft is kept).
+    """
 
     participant_id: int
     stage: Stage
     title: str
     status: str  # "not_started", "draft" or "submitted"
     due: date | None
+    closed: bool = False
 
     @property
     def is_overdue(self) -> bool:
         return (
-            self.status != "submitted" and self.due is not None and self.due < timezone.localdate()
+            self.status != "submitted"
+            and not self.closed
+            and self.due is not None
+            and self.due < timezone.localdate()
         )
 
 
@@ -92,20 +102,45 @@ def asked_about_session(
     return ~Q(Exists(published)) | Q(Exists(paired))
 
 
+def session_held(participant: int | OuterRef | None = None) -> Q:
+    """Whether the participant's one-to-one session has been logged as held (the
+    ``Meeting`` of their pair of a published allocation says so).
+
+    From then on the questionnaire before the session is closed to them unless they had
+    submitted it: a "before" answer given after the session would not be one. Someone
+    whose session was held is always :func:`asked_about_session`, and stays counted in
+    "of N" (:func:`completion` does not ask this). ``participant``: a primary key, or by
+    default the outer query's (``OuterRef("pk")``). :func:`answering` asks the same in
+    its own SQL, at that stage only; ``tests/questionnaires/test_answering.py`` holds
+    the two to the same answers.
+    """
+    participant = OuterRef("pk") if participant is None else participant
+    held = Pair.objects.filter(
+        Q(mentor=participant) | Q(mentee=participant),
+        allocation__status=Allocation.Status.PUBLISHED,
+        meeting__held=True,
+    )
+    return Q(Exists(held))
+
+
 def tasks_for(participations: list[Participant]) -> dict[int, list[QuestionnaireTask]]:
     """Open questionnaires of each (active, consented) participation, in stage order.
 
-    The questionnaires about the session only for those :func:`asked_about_session`.
-    Three queries, however many schemes, questionnaires and people there are.
+    The questionnaires about the session only for those :func:`asked_about_session`;
+    the one before it ``closed`` for those whose session was held (:func:`session_held`)
+    and who had not submitted it. Three queries, however many schemes, questionnaires
+    and people there are.
     """
     eligible = [p for p in participations if p.is_active and getattr(p, "has_consent", False)]
     if not eligible:
         return {}
-    asked = set(
+    # Whether each is asked, and whether their session was held, in one query.
+    asked = dict(
         Participant.objects.filter(pk__in=[p.pk for p in eligible])
         .filter(asked_about_session())
+        .annotate(held=ExpressionWrapper(session_held(), output_field=BooleanField()))
         .order_by()
-        .values_list("pk", flat=True)
+        .values_list("pk", "held")
     )
     # Only the roles these people have, and not the questionnaires' definitions: the
     # rows need each version's title alone (a definition is kilobytes of JSON to read).
@@ -126,17 +161,20 @@ def tasks_for(participations: list[Participant]) -> dict[int, list[Questionnaire
     found: dict[int, list[QuestionnaireTask]] = {}
     for instrument in instruments:
         about_session = instrument.stage.is_about_the_session
+        before_session = instrument.stage.is_before_the_session
         for p in eligible:
             if about_session and p.pk not in asked:
                 continue
             if p.scheme_id == instrument.scheme_id and p.role == instrument.role:
+                status = statuses.get(instrument.stage_id, "not_started")
                 found.setdefault(p.pk, []).append(
                     QuestionnaireTask(
                         participant_id=p.pk,
                         stage=instrument.stage,
                         title=instrument.version.title,
-                        status=statuses.get(instrument.stage_id, "not_started"),
+                        status=status,
                         due=due_date(instrument.stage),
+                        closed=before_session and status != "submitted" and bool(asked[p.pk]),
                     )
                 )
     return found
@@ -192,8 +230,10 @@ class Answering:
     ``response`` theirs at that stage, with its version, if any; ``answers`` its answers
     by name if they were asked for (None if not); ``asked_about_session`` whether the
     questionnaires about the one-to-one session are for them (:func:`asked_about_session`),
-    whatever the stage. Nothing is checked: ``questionnaires.services.answerable`` says
-    whether they may answer.
+    whatever the stage; ``session_held`` whether their session has been logged as held
+    (:func:`session_held`), asked only at the stage before the session (False at any
+    other). Nothing is checked: ``questionnaires.services.answerable`` says whether they
+    may answer.
     """
 
     participant: Participant | None
@@ -203,6 +243,7 @@ class Answering:
     response: Response | None
     answers: dict[str, str] | None = None
     asked_about_session: bool = True
+    session_held: bool = False
 
 
 _PARTICIPANT = Columns(Participant, "p")
@@ -222,7 +263,8 @@ _ANSWERING_PARTS: tuple[Columns[Any], ...] = (
     _RESPONSE_VERSION,
 )
 # Where each part starts in a row; then the consent column, then whether they are asked
-# about the session, then the answers.
+# about the session, then whether it was held (NULL but before the session), then the
+# answers.
 _ANSWERING_STARTS = [sum(len(part) for part in _ANSWERING_PARTS[:i]) for i in range(8)]
 
 
@@ -230,7 +272,9 @@ _ANSWERING_STARTS = [sum(len(part) for part in _ANSWERING_PARTS[:i]) for i in ra
 _JSON_OBJECT_OF = {"postgresql": "json_object_agg", "sqlite": "json_group_object"}
 
 
-def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
+def _answering_sql(
+    connection: BaseDatabaseWrapper, with_answers: bool, before_session: bool = False
+) -> str:
     models: tuple[type[Model], ...] = (
         Participant,
         Scheme,
@@ -276,13 +320,26 @@ def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
         f"OR (pa.mentee_id = p.id AND {takes_part('pa.mentor_id')}) "
         f"OR ((pa.mentor_id = p.id OR pa.mentee_id = p.id) AND m.held = %s))))"
     )
+    # session_held() in SQL, asked only at the stage before the session (the others
+    # need not pay for it): a pair of a published allocation has them as mentor or
+    # mentee, and its session was logged as held.
+    held = "NULL"
+    if before_session:
+        held = (
+            f"EXISTS (SELECT 1 FROM {tables[Pair]} ph "  # noqa: S608  # nosec B608
+            f"INNER JOIN {tables[Allocation]} phal ON phal.id = ph.allocation_id "
+            f"INNER JOIN {tables[Meeting]} mh ON mh.pair_id = ph.id "
+            f"WHERE phal.status = %s AND (ph.mentor_id = p.id OR ph.mentee_id = p.id) "
+            f"AND mh.held = %s)"
+        )
     # Each join is on a unique key (one participation per scheme and user, one stage per
     # scheme and time point, one questionnaire per stage and role, one response per
     # participant and stage): at most one row. Only table and column names, quoted, are
     # put into the text; every value is a parameter.
     return (
         f"SELECT {columns}, EXISTS (SELECT 1 FROM {tables[Consent]} c "  # noqa: S608  # nosec B608
-        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL), {asked}, {answers} "
+        f"WHERE c.participant_id = p.id AND c.withdrawn_at IS NULL), {asked}, {held}, "
+        f"{answers} "
         f"FROM {tables[Participant]} p "
         f"INNER JOIN {tables[Scheme]} sc ON sc.id = p.scheme_id "
         f"LEFT JOIN {tables[Stage]} st ON st.scheme_id = p.scheme_id AND st.timepoint = %s "
@@ -295,13 +352,16 @@ def _answering_sql(connection: BaseDatabaseWrapper, with_answers: bool) -> str:
     )
 
 
-_ANSWERING_SQL: dict[tuple[str, bool], str] = {}
+_ANSWERING_SQL: dict[tuple[str, bool, bool], str] = {}
 
 
 def answering(
     user: User, scheme_id: int, timepoint: str, *, with_answers: bool = False
 ) -> Answering:
     """Participant, stage, questionnaire, consent, pairing and response: one query (ADR 0012).
+
+    At the stage before the session, whether the session was held too (in the same
+    query; the SQL of the other stages does not ask it).
 
     This runs on every click of every questionnaire; the ORM would take three queries
     and several times the time to build them. ``tests/questionnaires/test_answering.py``
@@ -310,16 +370,19 @@ def answering(
     PostgreSQL (elsewhere ``answers`` is None and they are read when asked for).
     """
     connection = connections[DEFAULT_DB_ALIAS]  # looked up once, not at every use
-    key = (connection.vendor, with_answers)
+    before_session = timepoint == BEFORE_SESSION
+    key = (connection.vendor, with_answers, before_session)
     sql = _ANSWERING_SQL.get(key)
     if sql is None:
-        sql = _ANSWERING_SQL[key] = _answering_sql(connection, with_answers)
+        sql = _ANSWERING_SQL[key] = _answering_sql(connection, with_answers, before_session)
     with connection.cursor() as cursor:
         published: str = Allocation.Status.PUBLISHED.value
         active: str = ParticipantStatus.ACTIVE.value
         # Asked about the session: no published allocation; or a pair of one whose other
         # person takes part (active, consent to take part), either way round, or held.
         pairing: list[str | bool] = [published, published, active, True, active, True, True]
+        if before_session:
+            pairing += [published, True]  # held: a pair of the published one, held
         cursor.execute(sql, [*pairing, timepoint, True, user.pk, scheme_id])
         row = cursor.fetchone()
     if row is None:
@@ -338,6 +401,7 @@ def answering(
         response_version = _RESPONSE_VERSION.take(row, start, connection)
     consent_at = next(at)
     consented, asked = bool(row[consent_at]), bool(row[consent_at + 1])
+    held = bool(row[consent_at + 2])  # NULL (False) but before the session
     answers = _answers_of(row[-1], response is not None, with_answers, connection)
     assert participant is not None and scheme is not None  # inner joins
     participant.user = user
@@ -353,7 +417,7 @@ def answering(
         assert stage is not None and response_version is not None
         response.participant, response.stage = participant, stage
         response.version = response_version
-    return Answering(participant, stage, instrument, consented, response, answers, asked)
+    return Answering(participant, stage, instrument, consented, response, answers, asked, held)
 
 
 def allows_research_use(participant: Participant) -> bool:
@@ -390,8 +454,10 @@ def _eligible(scheme_id: int, *, about_session: bool = False) -> Q:
 def outstanding(stage: Stage, role: str = "") -> list[tuple[Participant, InstrumentVersion]]:
     """Active, consented participants who should answer at this stage and have not submitted.
 
-    At a stage about the session, only those :func:`asked_about_session`. ``role``: only
-    the people of that role (everyone's when empty).
+    At a stage about the session, only those :func:`asked_about_session`; before the
+    session, not those whose session has been held (:func:`session_held`: it is closed
+    to them, so they are neither told of it nor reminded). ``role``: only the people of
+    that role (everyone's when empty).
     """
     pairs: list[tuple[Participant, InstrumentVersion]] = []
     instruments = SchemeInstrument.objects.filter(stage=stage, enabled=True).select_related(
@@ -412,6 +478,8 @@ def outstanding(stage: Stage, role: str = "") -> list[tuple[Participant, Instrum
             .select_related("user")
             .order_by("pk")
         )
+        if stage.is_before_the_session:
+            people = people.exclude(session_held())
         pairs.extend((person, instrument.version) for person in people)
     return pairs
 

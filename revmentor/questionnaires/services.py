@@ -14,7 +14,16 @@ from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Field, Model, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    Field,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 from django_tasks import default_task_backend
 
@@ -63,6 +72,22 @@ class NoSession(QuestionnaireError):
         super().__init__(
             "This questionnaire is about the one-to-one session. You were not paired "
             "with anyone when the pairs were published, so it is not for you to answer."
+        )
+        self.stage = stage
+
+
+class SessionHeld(QuestionnaireError):
+    """The questionnaire asks about the time before the one-to-one session, which has
+    been logged as held, and they had not submitted it: it is closed to them, so that no
+    "before" answer is given after the session (a draft is kept, but not submitted).
+
+    ``stage``: the stage they asked for, for a page that says so.
+    """
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(
+            "This questionnaire asked about the time before your one-to-one session. "
+            "Your session has been held, so it is closed."
         )
         self.stage = stage
 
@@ -215,15 +240,21 @@ def scheme_instrument_set_enabled(
 
 
 def _answerable(participant: Participant) -> QuerySet[SchemeInstrument]:
-    """The enabled questionnaires for the participant's role, each with ``consented`` and
-    ``asked_about_session``.
+    """The enabled questionnaires for the participant's role, each with ``consented``,
+    ``asked_about_session`` and ``session_closed``.
 
     ``consented``: whether the participant has a consent not withdrawn;
-    ``asked_about_session``: :func:`selectors.asked_about_session`; so that the checks of
-    :func:`instrument_for` need no query of their own.
+    ``asked_about_session``: :func:`selectors.asked_about_session`; ``session_closed``:
+    their session was held (:func:`selectors.session_held`) and they have not submitted
+    at the questionnaire's stage (which matters only before the session); so that the
+    checks of :func:`instrument_for` need no query of their own.
     """
     consented = Consent.objects.filter(participant=participant.pk, withdrawn_at__isnull=True)
     asked = selectors.asked_about_session(participant.pk, participant.scheme_id)
+    submitted = Response.objects.filter(
+        participant=participant.pk, stage=OuterRef("stage"), status=Response.Status.SUBMITTED
+    )
+    closed = selectors.session_held(participant.pk) & ~Q(Exists(submitted))
     return (
         SchemeInstrument.objects.select_related("version", "scheme")
         .filter(role=participant.role, enabled=True)
@@ -231,6 +262,7 @@ def _answerable(participant: Participant) -> QuerySet[SchemeInstrument]:
         .annotate(
             consented=Exists(consented),
             asked_about_session=ExpressionWrapper(asked, output_field=BooleanField()),
+            session_closed=ExpressionWrapper(closed, output_field=BooleanField()),
         )
     )
 
@@ -253,6 +285,8 @@ def _checked(
         raise QuestionnaireError("There is no questionnaire for you at this stage.")
     if stage.is_about_the_session and not found.asked_about_session:  # type: ignore[attr-defined]
         raise NoSession(stage)
+    if stage.is_before_the_session and found.session_closed:  # type: ignore[attr-defined]
+        raise SessionHeld(stage)
     return found
 
 
@@ -260,9 +294,10 @@ def instrument_for(participant: Participant, stage: Stage) -> SchemeInstrument:
     """The questionnaire this participant answers at this stage, if it is open to them.
 
     Raises QuestionnaireError saying why not: stage not open, no consent, withdrawn, no
-    questionnaire for their role here, or (NoSession) a questionnaire about the session
-    for someone in no pair (:func:`selectors.asked_about_session`). One query (two when
-    there is no questionnaire).
+    questionnaire for their role here, (NoSession) a questionnaire about the session
+    for someone in no pair (:func:`selectors.asked_about_session`), or (SessionHeld) the
+    one before the session, not submitted, once their session was held
+    (:func:`selectors.session_held`). One query (two when there is no questionnaire).
     """
     found = _answerable(participant).filter(stage=stage).first()
     if found is not None:
@@ -290,8 +325,10 @@ def answerable(found: selectors.Answering) -> SchemeInstrument:
     if found.stage is None:
         raise QuestionnaireError("No such questionnaire.")
     if found.instrument is not None:
+        submitted = found.response is not None and found.response.is_submitted
         found.instrument.consented = found.consented  # type: ignore[attr-defined]
         found.instrument.asked_about_session = found.asked_about_session  # type: ignore[attr-defined]
+        found.instrument.session_closed = found.session_held and not submitted  # type: ignore[attr-defined]
     return _checked(found.participant, found.stage, found.instrument)
 
 

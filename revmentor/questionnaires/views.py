@@ -23,17 +23,23 @@ from revmentor.instruments.problems import ImportProblem
 from revmentor.questionnaires import interchange, presenters, selectors, services
 from revmentor.questionnaires.forms import InstrumentImportForm, RemindersForm
 from revmentor.questionnaires.models import SchemeInstrument, Stage
-from revmentor.questionnaires.services import AlreadySubmitted, NoSession, QuestionnaireError
+from revmentor.questionnaires.services import (
+    AlreadySubmitted,
+    NoSession,
+    QuestionnaireError,
+    SessionHeld,
+)
 from revmentor.schemes import selectors as scheme_selectors
 from revmentor.schemes.models import Participant, Phase
 
 AnsweringView = TypeVar("AnsweringView", bound=Callable[..., HttpResponse])
 
 
-def _says_there_is_no_session(view: AnsweringView) -> AnsweringView:
-    """Answer a person in no pair who opens a questionnaire about the session with a page
-    saying why it is not for them (403), not the 404 of a page that does not exist: they
-    were emailed that they would have no session, and may still follow an old link."""
+def _says_why_it_is_not_open(view: AnsweringView) -> AnsweringView:
+    """Answer a person in no pair who opens a questionnaire about the session, or someone
+    whose session was held who opens the one before it unsubmitted, with a page saying
+    why it is not open to them (403), not the 404 of a page that does not exist: they
+    were emailed about it, and may still follow an old link. Nothing is changed."""
 
     @functools.wraps(view)
     def refusing(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -46,6 +52,13 @@ def _says_there_is_no_session(view: AnsweringView) -> AnsweringView:
                 {"page_title": "This questionnaire is not for you", "stage": refusal.stage},
                 status=403,
             )
+        except SessionHeld as refusal:
+            return render(
+                request,
+                "questionnaires/session_held.jinja",
+                {"page_title": "This questionnaire is closed", "stage": refusal.stage},
+                status=403,
+            )
 
     return cast(AnsweringView, refusing)
 
@@ -56,10 +69,11 @@ def _open(
     """The participant, stage, questionnaire and where they are with it: one query.
 
     404 if the user takes no part in the scheme, or may not answer this questionnaire
-    (saying why); NoSession, for :func:`_says_there_is_no_session`, if it is about the
-    one-to-one session and they are in no pair. A page shown (GET) has the answers read
-    in the same query; a form posted has them read only if the page is shown again (a
-    save reads them itself).
+    (saying why); for :func:`_says_why_it_is_not_open`, NoSession if it is about the
+    one-to-one session and they are in no pair, and SessionHeld if it is the one before
+    the session, unsubmitted, and their session was held. A page shown (GET) has the
+    answers read in the same query; a form posted has them read only if the page is shown
+    again (a save reads them itself).
     """
     with_answers = request.method == "GET"
     found = selectors.answering(request.user, scheme_pk, timepoint, with_answers=with_answers)
@@ -67,7 +81,7 @@ def _open(
         raise Http404("You do not take part in this scheme.")
     try:
         instrument = services.answerable(found)
-    except NoSession:
+    except (NoSession, SessionHeld):
         raise
     except QuestionnaireError as error:
         raise Http404(str(error)) from None
@@ -83,7 +97,7 @@ def _already_submitted(request: AuthedRequest, stage: Stage, title: str) -> Http
     )
 
 
-@_says_there_is_no_session
+@_says_why_it_is_not_open
 def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """The questionnaire's front page: what it is, when it is due, where you are."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -116,7 +130,7 @@ def start(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpRespons
 
 
 @keeps_typing
-@_says_there_is_no_session
+@_says_why_it_is_not_open
 def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) -> HttpResponse:
     """One page of questions. Continue checks the page; Save as draft keeps what is right."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -187,7 +201,7 @@ def page(request: AuthedRequest, scheme_pk: int, timepoint: str, number: int) ->
     )
 
 
-@_says_there_is_no_session
+@_says_why_it_is_not_open
 def check(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Check your answers, then submit (once)."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)
@@ -233,7 +247,7 @@ def _first_gap(current: selectors.State, instrument: SchemeInstrument) -> str:
     return ""
 
 
-@_says_there_is_no_session
+@_says_why_it_is_not_open
 def submitted(request: AuthedRequest, scheme_pk: int, timepoint: str) -> HttpResponse:
     """Confirmation, and the participant's own answers (nobody else's)."""
     participant, stage, instrument, current = _open(request, scheme_pk, timepoint)

@@ -5,10 +5,12 @@ the ORM, case by case: the user takes no part; the stage does not exist, is not 
 no questionnaire for the role or has it switched off; consent was never given or was
 withdrawn; the participant withdrew; a response exists, on an older version of the
 questionnaire, draft or submitted; a questionnaire about the session, for someone in a
-pair, someone left unmatched, and in a scheme without a published allocation. Every field of every instance it builds equals the
-field as the ORM loads it (dates, JSON, booleans: SQLite and PostgreSQL convert them
-differently), and ``services.answerable`` refuses when, and with the words, the ORM-based
-``services.instrument_for`` does (or says there is no such questionnaire).
+pair, someone left unmatched, and in a scheme without a published allocation; the one
+before the session once the session was held, not submitted and submitted. Every field
+of every instance it builds equals the field as the ORM loads it (dates, JSON, booleans:
+SQLite and PostgreSQL convert them differently), and ``services.answerable`` refuses
+when, and with the words, the ORM-based ``services.instrument_for`` does (or says there
+is no such questionnaire).
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ def _orm(user: User, scheme: Scheme, timepoint: str) -> dict[str, Any]:
             .filter(selectors.asked_about_session())
             .exists()
         ),
+        "session_held": bool(
+            participant
+            and Participant.objects.filter(pk=participant.pk)
+            .filter(selectors.session_held())
+            .exists()
+        ),
     }
 
 
@@ -101,6 +109,8 @@ def _check(user: User, scheme: Scheme, timepoint: str) -> selectors.Answering:
     if found.participant is None:
         return found
     assert found.asked_about_session == expected["asked_about_session"]
+    # Asked only before the session: the other stages' SQL does not pay for it.
+    assert found.session_held == (timepoint == "pre_session" and expected["session_held"])
     # Related objects are attached, without queries, and equal to what the ORM loads.
     with CaptureQueriesContext(connection) as queries:
         assert found.participant.user is user
@@ -309,3 +319,66 @@ def test_a_questionnaire_about_the_session_once_the_partner_has_stopped(
     with pytest.raises(services.NoSession):
         services.answerable(found)
     assert _check(other_mentor.user, scheme, "post_session").asked_about_session
+
+
+def test_the_questionnaire_before_the_session_once_the_session_is_held(
+    scheme: Scheme,
+    consented_mentor: Participant,
+    other_mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+) -> None:
+    """Refused with a draft and without a response, in the words of the ORM's check;
+    not refused once submitted; the questionnaire after the session not refused."""
+    from revmentor.meetings.services import meeting_log
+
+    for person in (other_mentor, mentee, other_mentee):
+        ConsentFactory(participant=person)
+    scheme.phase = Phase.PHASE_2
+    scheme.save()
+    Stage.objects.filter(scheme=scheme).update(opened_at=timezone.now())
+    published = Allocation.objects.create(
+        scheme=scheme,
+        number=1,
+        seed=1,
+        algorithm="test",
+        inputs_sha256="",
+        record={},
+        status=Allocation.Status.PUBLISHED,
+    )
+    pair = Pair.objects.create(allocation=published, mentor=consented_mentor, mentee=mentee)
+    other = Pair.objects.create(allocation=published, mentor=other_mentor, mentee=other_mentee)
+    stage = Stage.objects.get(scheme=scheme, timepoint="pre_session")
+    services.response_save_page(
+        participant=consented_mentor,
+        stage=stage,
+        section=0,
+        answers={"understanding": "2"},
+        complete=False,
+    )
+    assert not _check(consented_mentor.user, scheme, "pre_session").session_held
+    meeting_log(participant=mentee, pair=pair, held=False, duration_minutes=None)
+    assert not _check(consented_mentor.user, scheme, "pre_session").session_held
+
+    meeting_log(participant=mentee, pair=pair, held=True, duration_minutes=40)
+    for person in (consented_mentor, mentee):  # a draft; no response
+        found = _check(person.user, scheme, "pre_session")
+        assert found.session_held
+        with pytest.raises(services.SessionHeld):
+            services.answerable(found)
+        assert services.answerable(_check(person.user, scheme, "post_session"))
+    # The other pair's session is not held: theirs is open; once held, a response
+    # submitted before stays theirs to see.
+    assert services.answerable(_check(other_mentor.user, scheme, "pre_session"))
+    Response.objects.create(
+        participant=other_mentor,
+        stage=stage,
+        scheme_instrument=SchemeInstrument.objects.get(stage=stage, role=other_mentor.role),
+        version=SchemeInstrument.objects.get(stage=stage, role=other_mentor.role).version,
+        status=Response.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    meeting_log(participant=other_mentor, pair=other, held=True, duration_minutes=50)
+    found = _check(other_mentor.user, scheme, "pre_session")
+    assert found.session_held and found.response is not None and found.response.is_submitted
+    assert services.answerable(found).stage == stage
