@@ -599,10 +599,22 @@ def response_submit(
 
 @transaction.atomic
 def response_reopen(*, actor: User, response: Response) -> Response:
-    """Reopen a submitted response so its participant can change it (audited)."""
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+    """Reopen a submitted response so its participant can change it (audited).
+
+    Raises QuestionnaireError, changing nothing, if it is not submitted, or if it is the
+    questionnaire before the session and their session has been held: reopened, it could
+    never be submitted again (:class:`SessionHeld`), and a change made after the session
+    would not be a "before" answer.
+    """
+    locked = Response.objects.select_for_update().select_related("stage").get(pk=response.pk)
     if not locked.is_submitted:
         raise QuestionnaireError("This questionnaire has not been submitted, so it is open.")
+    held = Participant.objects.filter(selectors.session_held(), pk=locked.participant_id)
+    if locked.stage.is_before_the_session and held.exists():
+        raise QuestionnaireError(
+            "This questionnaire asked about the time before the one-to-one session, which "
+            "has been held, so it cannot be reopened: it stays as it was submitted."
+        )
     locked.status = Response.Status.DRAFT
     locked.submitted_at = None
     locked.reopened_at = timezone.now()

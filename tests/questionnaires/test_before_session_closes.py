@@ -363,3 +363,16 @@ def test_your_tasks_runs_the_same_queries_once_a_session_is_held(
         rows = presenters.questionnaire_rows(people)[cohort.paired_mentor.pk]
     before = [r for r in rows if r.title == "Before your one-to-one session"]
     assert [(r.status, r.href) for r in before] == [("Closed", "")]
+
+
+def test_the_lead_cannot_reopen_it_once_the_session_is_held(cohort: Cohort, lead: User) -> None:
+    mentor = cohort.paired_mentor
+    submitted = _submit(mentor)
+    services.response_reopen(actor=lead, response=submitted)  # before the session: yes
+    submitted = services.response_submit(participant=mentor, stage=_stage(cohort.scheme))
+    _log(mentor)
+    kept = _snapshot(submitted)
+    with pytest.raises(services.QuestionnaireError, match="cannot be reopened"):
+        services.response_reopen(actor=lead, response=submitted)
+    assert _snapshot(submitted) == kept
+    assert kept[0] == Response.Status.SUBMITTED
