@@ -164,14 +164,23 @@ def test_query_count_does_not_grow_with_the_scheme(
     services.coding_finish(actor=ann, codebook=codebook)
     services.coding_finish(actor=ben, codebook=codebook)
     before = [_queries(client, url) for url in urls]
-    # More answers: the paired mentors yet to answer the session's questionnaire do.
-    scheme.stages.filter(timepoint="pre_session").update(opened_at=timezone.now())
-    stage = scheme.stages.get(timepoint="pre_session")
+    # More answers: the paired mentors yet to answer the questionnaire after their
+    # session (held in the demo) do.
+    scheme.stages.filter(timepoint="post_session").update(opened_at=timezone.now())
+    stage = scheme.stages.get(timepoint="post_session")
     paired = scheme.participants.mentors().filter(
         pairs_as_mentor__allocation__status=Allocation.Status.PUBLISHED
     )
+    after = {
+        "experience": "4",
+        "time_devoted": "about_right",
+        "concerns_now": "lesser",
+        "change_practice": "yes",
+        "include_in_appraisal": "yes",
+        "comments": "It was easier than I had feared.",
+    }
     for mentor in paired.exclude(responses__stage=stage).order_by("pk"):
-        submit(mentor, stage, mentor_answers(1))
+        submit(mentor, stage, mentor_answers(1) | after)
     assert len(selectors.free_text_answers(scheme)) > len(answers)
     assert [_queries(client, url) for url in urls] == before
 
