@@ -129,9 +129,10 @@ def seed() -> Scheme:
             supervisor=mentees[person.supervisor] if person.supervisor else None,
         )
     services.participants_invite_pending(actor=staff["lead"], scheme=scheme)
-    # Most have consented already; the first mentor and mentee have not, so their
-    # sign-in links show consent coming first.
-    for participant in Participant.objects.filter(scheme=scheme).order_by("pk")[1:5]:
+    # Everyone has consented already but the first mentor, so their sign-in link shows
+    # consent coming first. The mentees have all consented: the group discusses, and
+    # mentors are asked about, only mentees taking part.
+    for participant in Participant.objects.filter(scheme=scheme).mentees():
         services.consent_give(participant=participant, take_part=True, research_use=True)
     for participant in Participant.objects.filter(scheme=scheme).mentors().order_by("pk")[1:]:
         services.consent_give(participant=participant, take_part=True, research_use=True)

@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from revmentor.feedback import selectors, willingness
 from revmentor.feedback.models import FeedbackDocument
-from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, taking_part
 from revmentor.schemes.phases import Unfinished
 
 
 def unfinished_documents(scheme: Scheme) -> list[Unfinished]:
-    """Active mentees without an approved feedback document: their mentor would have
-    nothing to give them in the session."""
-    mentees = Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE).active()
+    """Mentees taking part (active, consent current) without an approved feedback
+    document: their mentor would have nothing to give them in the session."""
+    mentees = Participant.objects.filter(taking_part(), scheme=scheme, role=ParticipantRole.MENTEE)
     total = mentees.count()
     approved = FeedbackDocument.objects.filter(mentee__in=mentees, approved__isnull=False).count()
     if approved >= total:
@@ -52,9 +52,12 @@ def documents_naming_mentors(scheme: Scheme) -> list[Unfinished]:
 
 
 def unfinished_willingness(scheme: Scheme) -> list[Unfinished]:
-    """Active mentors who have not said, about every active mentee, whether they would
-    mentor them: the allocation pairs a mentor only with a mentee they said yes to."""
-    total = Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTOR).active().count()
+    """Mentors taking part who have not said, about every mentee taking part, whether
+    they would mentor them: the allocation pairs a mentor only with a mentee they said
+    yes to. Someone without a current consent cannot answer and is not counted."""
+    total = Participant.objects.filter(
+        taking_part(), scheme=scheme, role=ParticipantRole.MENTOR
+    ).count()
     missing = total - willingness.mentors_answered(scheme)
     if missing <= 0:
         return []

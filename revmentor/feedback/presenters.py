@@ -12,10 +12,11 @@ from revmentor.feedback.models import (
     Contribution,
     DocumentVersion,
     FeedbackDocument,
+    GroupInterview,
     Note,
     Willingness,
 )
-from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, taking_part
 from revmentor.schemes.presenters import TaskRow, of_whole
 
 
@@ -31,12 +32,13 @@ def mentor_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
     ]
     if not mentors:
         return {}
-    # Done means answered about every active mentee (one added later reopens the task).
+    # Done means answered about every mentee taking part, as willingness_set requires
+    # (one added later, or consenting later, reopens the task).
     active_mentees: dict[int, set[int]] = {}
     for scheme_id, mentee_id in Participant.objects.filter(
+        taking_part(),
         scheme_id__in={m.scheme_id for m in mentors},
         role=ParticipantRole.MENTEE,
-        status="active",
     ).values_list("scheme_id", "pk"):
         active_mentees.setdefault(scheme_id, set()).add(mentee_id)
     given: dict[int, set[int]] = {}
@@ -75,21 +77,22 @@ def mentor_rows(participations: list[Participant]) -> dict[int, list[TaskRow]]:
 
 
 def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
-    """Dashboard counts for the group interview step."""
+    """Dashboard counts for the group interview step: of the mentees taking part (active,
+    consent current), as the group discusses only them."""
     if scheme.phase == Phase.SETUP:
         return []
     mentees = Participant.objects.filter(
-        scheme=scheme, role=ParticipantRole.MENTEE, status="active"
+        taking_part(), scheme=scheme, role=ParticipantRole.MENTEE
     ).count()
     noted = (
-        Note.objects.filter(interview__scheme=scheme, mentee__status="active")
+        Note.objects.filter(taking_part("mentee"), interview__scheme=scheme)
         .exclude(text="")
         .values("mentee")
         .distinct()
         .count()
     )
     approved = FeedbackDocument.objects.filter(
-        mentee__scheme=scheme, mentee__status="active", approved__isnull=False
+        taking_part("mentee"), mentee__scheme=scheme, approved__isnull=False
     ).count()
     willing = willingness.mentors_answered(scheme)
     return [
@@ -97,6 +100,27 @@ def interview_counts(scheme: Scheme) -> list[tuple[str, int]]:
         of_whole(approved, mentees, "documents approved", one="document approved"),
         ("mentors have said whom they would mentor", willing),
     ]
+
+
+@dataclass(frozen=True)
+class InterviewMentees:
+    """The interview page's mentees, each with whether the group's notes on them have
+    begun: ``discussed``, those taking part; ``not_taking_part``, the others (not
+    consented yet, consent withdrawn, or withdrawn), whose notes are kept but who are
+    not offered for new notes."""
+
+    discussed: list[tuple[Participant, bool]]
+    not_taking_part: list[tuple[Participant, bool]]
+
+
+def interview_mentees(scheme: Scheme, interview: GroupInterview) -> InterviewMentees:
+    """The scheme's mentees for the interview page, by name, in two queries."""
+    noted = selectors.noted_mentees(interview)
+    found = [(m, m.pk in noted) for m in selectors.mentees_of(scheme)]
+    return InterviewMentees(
+        discussed=[(m, n) for m, n in found if selectors.takes_part(m)],
+        not_taking_part=[(m, n) for m, n in found if not selectors.takes_part(m)],
+    )
 
 
 @dataclass(frozen=True)
@@ -125,10 +149,15 @@ class DocumentRow:
 
 
 def document_rows(scheme: Scheme) -> list[DocumentRow]:
-    """Every mentee's document, in four queries whatever the number of mentees."""
+    """A row for each mentee taking part, then for each mentee not taking part whose
+    document was begun (it is kept, and may be read; none is begun for them), in four
+    queries whatever the number of mentees."""
     documents = selectors.documents_of(scheme)
     latest = selectors.latest_versions(scheme)
-    mentees = selectors.mentees_of(scheme)
+    everyone = selectors.mentees_of(scheme)
+    mentees = [m for m in everyone if selectors.takes_part(m)] + [
+        m for m in everyone if not selectors.takes_part(m) and m.pk in latest
+    ]
 
     def approved(mentee: Participant) -> DocumentVersion | None:
         document = documents.get(mentee.pk)

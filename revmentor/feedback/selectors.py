@@ -6,7 +6,7 @@ import random
 import secrets
 from collections.abc import Callable, Iterable
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
 from revmentor.core.models import User
@@ -18,7 +18,7 @@ from revmentor.feedback.models import (
     GroupInterview,
     Note,
 )
-from revmentor.schemes.models import Participant, ParticipantRole, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Scheme, taking_part
 
 # Later parts of the method release a mentee's document to more readers: each function
 # answers whether ``user`` may read the approved document about ``mentee`` (for example
@@ -26,9 +26,24 @@ from revmentor.schemes.models import Participant, ParticipantRole, Scheme
 DOCUMENT_RELEASES: list[Callable[[User, Participant], bool]] = []
 
 
+def _takes_part() -> ExpressionWrapper[Q]:
+    """For annotating ``takes_part``: active, and their consent to take part is current.
+    In phase 1 the group discusses, and compiles a document for, only mentees taking part."""
+    return ExpressionWrapper(taking_part(), output_field=BooleanField())
+
+
+def takes_part(participant: Participant) -> bool:
+    """Whether the participant, loaded by :func:`mentee_in` or :func:`mentees_of`, takes
+    part (active, consent current)."""
+    return bool(getattr(participant, "takes_part", False))
+
+
 def mentee_in(scheme: Scheme, pk: int) -> Participant:
+    """The scheme's mentee ``pk`` (taking part or not), with ``takes_part``; Http404 if
+    there is none. One query."""
     found = (
         Participant.objects.select_related("user", "scheme")
+        .annotate(takes_part=_takes_part())
         .filter(scheme=scheme, pk=pk, role=ParticipantRole.MENTEE)
         .first()
     )
@@ -38,9 +53,11 @@ def mentee_in(scheme: Scheme, pk: int) -> Participant:
 
 
 def mentees_of(scheme: Scheme) -> list[Participant]:
-    """The scheme's mentees (withdrawn ones too: their phase 1 data stay)."""
+    """The scheme's mentees, each with ``takes_part`` (see :func:`takes_part`): those not
+    taking part too, as their phase 1 data stay. One query."""
     return list(
         Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE)
+        .annotate(takes_part=_takes_part())
         .select_related("user")
         .order_by("user__full_name", "pk")
     )

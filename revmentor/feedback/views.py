@@ -91,8 +91,7 @@ def _interview_page(
     transcript_form: TranscriptForm | None = None,
 ) -> HttpResponse:
     """The interview page, with whichever of its forms was posted and has errors."""
-    mentees = selectors.mentees_of(scheme)
-    noted = selectors.noted_mentees(record)
+    mentees = presenters.interview_mentees(scheme, record)
     return render(
         request,
         "feedback/interview.jinja",
@@ -102,7 +101,8 @@ def _interview_page(
             "interview": record,
             "form": form,
             "problem": problem,
-            "mentees": [(m, m.pk in noted) for m in mentees],
+            "mentees": mentees.discussed,
+            "not_taking_part": mentees.not_taking_part,
             "can_manage": request.user.has_perm(MANAGE, scheme),
             "retention_form": RetentionForm(initial={"retention_date": scheme.retention_date})
             if retention_form is None
@@ -158,6 +158,7 @@ def notes(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
             "contributions": selectors.unmerged_contributions(mentee),
             "labels": dict(domains),
             "problem": problem,
+            "takes_part": selectors.takes_part(mentee),
         },
     )
 
@@ -330,6 +331,7 @@ def _document_page(
             "names": names,
             "approval": approval,
             "changed": changed,
+            "takes_part": selectors.takes_part(mentee),
         },
     )
 
@@ -339,6 +341,13 @@ def document_compile(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpRes
     if refused := _not_post(request):
         return refused
     mentee = selectors.mentee_in(scheme, mentee_pk)
+    if not selectors.takes_part(mentee):
+        # Not offered on the page either: the group discusses only mentees taking part.
+        messages.error(
+            request,
+            f"{mentee.user.full_name} is not taking part, so no document is compiled for them",
+        )
+        return redirect("schemes:document", scheme.pk, mentee.pk)
     services.document_compile(actor=request.user, mentee=mentee)
     messages.success(request, "The document has been compiled from the group's notes")
     return redirect("schemes:document", scheme.pk, mentee.pk)
@@ -428,7 +437,7 @@ def own_feedback_list(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
     """A mentor's online feedback: the mentees, and how many domains they have written."""
     mentor = _own_mentor(request, scheme_pk)
     counts = selectors.own_contribution_counts(mentor)
-    mentees = [m for m in selectors.mentees_of(mentor.scheme) if m.is_active]
+    mentees = [m for m in selectors.mentees_of(mentor.scheme) if selectors.takes_part(m)]
     return render(
         request,
         "feedback/own_list.jinja",

@@ -2,8 +2,11 @@
 
 Step 3 of the method: mentors say which mentees they are willing to mentor, their own
 clinical supervisor included or not; allocation (step 5) pairs people only within these
-answers. A withdrawn person's answers stay in the database but no longer count: the
-matrix, the summary and ``willingness.csv`` leave them out.
+answers. Only people taking part (active, with a current consent to take part:
+``schemes.models.taking_part``) are asked about and counted: someone not taking part,
+whether they have not consented yet, withdrew their consent or were withdrawn, is left
+out of the mentor's page, the matrix and the summary, and their stored answers stay in
+the database. ``willingness.csv`` leaves out withdrawn people (:func:`willingness_rows`).
 
 Services are keyword-only, atomic and audited, and raise :class:`WillingnessError` with
 a message for the person. Selectors and the small presenters for the pages live here too.
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from revmentor.core import audit
 from revmentor.core.models import AuditEvent, User
@@ -31,6 +34,8 @@ from revmentor.schemes.models import (
     ParticipantStatus,
     Phase,
     Scheme,
+    current_consent,
+    taking_part,
 )
 from revmentor.schemes.services import ServiceError
 
@@ -59,18 +64,22 @@ def _yes_no(value: bool) -> str:
 
 @transaction.atomic
 def willingness_set(*, mentor: Participant, choices: Mapping[int, bool]) -> int:
-    """Record, for every active mentee of the mentor's scheme, whether they would mentor them.
+    """Record, for every mentee taking part in the mentor's scheme, whether they would
+    mentor them.
 
     ``choices`` maps each mentee's participant pk to willing (True) or not (False). Every
-    active mentee of the scheme must be answered, and nobody else: a mentee of another
-    scheme, a withdrawn mentee or a mentor is refused. Answering again updates the
-    stored answers (one row per mentor and mentee, never two). Returns the number of
-    answers stored.
+    mentee taking part (active, consent current) must be answered. An active mentee not
+    taking part (no consent yet, or consent withdrawn) is not required; an answer about
+    them is kept, as answers are kept when someone stops, and counts only while they
+    take part. Anyone else is refused: a mentee of another scheme, a withdrawn mentee or
+    a mentor. Answering again updates the stored answers (one row per mentor and
+    mentee, never two). Returns the number of answers stored.
 
     Raises WillingnessError, changing nothing, if the person is not a mentor, has
     withdrawn, has not consented (or withdrew consent), if the scheme is not in phase 1
-    or allocation, or if ``choices`` does not answer exactly the scheme's active mentees.
-    Runs in a fixed number of queries whatever the number of mentees.
+    or allocation, if the scheme has no active mentee, or if ``choices`` misses a mentee
+    taking part or answers about someone else. Runs in a fixed number of queries
+    whatever the number of mentees.
     """
     # Locking the mentor's row serialises two submissions of the same form (a double
     # click), so their upserts cannot race on the one-row-per-pair constraint.
@@ -97,18 +106,22 @@ def willingness_set(*, mentor: Participant, choices: Mapping[int, bool]) -> int:
             "You can say whom you are willing to mentor only during phase 1 or allocation. "
             f"This scheme is in {Phase(scheme.phase).label.lower()}."
         )
-    mentees = set(
+    # The active mentees, each with whether their consent to take part is current.
+    active = dict(
         Participant.objects.filter(
             scheme=scheme, role=ParticipantRole.MENTEE, status=ParticipantStatus.ACTIVE
-        ).values_list("pk", flat=True)
+        )
+        .annotate(consented=current_consent("pk"))
+        .values_list("pk", "consented")
     )
-    if not mentees:
+    if not active:
         raise WillingnessError("There are no mentees in this scheme yet.")
-    if set(choices) - mentees:
+    if set(choices) - set(active):
         raise WillingnessError(
             "You can only answer for mentees of this scheme who are still taking part."
         )
-    missing = len(mentees - set(choices))
+    required = {pk for pk, consented in active.items() if consented}
+    missing = len(required - set(choices))
     if missing:
         raise WillingnessError(
             "Say whether you would be willing to mentor every mentee. "
@@ -184,7 +197,7 @@ class Cell(NamedTuple):
 
 @dataclass(frozen=True)
 class MatrixRow:
-    """One active mentor and their answer about each of the matrix's mentees, in order.
+    """One mentor taking part and their answer about each of the matrix's mentees, in order.
 
     The answers are kept as a list of ``True``/``False``/``None``, not an object a cell: a
     matrix holds mentors × mentees of them, and each new object is work for Python's
@@ -210,7 +223,7 @@ class MatrixRow:
 
     @property
     def answered(self) -> bool:
-        """Whether the mentor has answered about every active mentee."""
+        """Whether the mentor has answered about every mentee taking part."""
         return None not in self.answers
 
     @property
@@ -220,7 +233,7 @@ class MatrixRow:
 
 @dataclass(frozen=True)
 class Matrix:
-    """Active mentors (rows) by active mentees (columns), with each answer."""
+    """Mentors (rows) by mentees (columns) taking part, with each answer."""
 
     mentees: list[Participant]
     rows: list[MatrixRow]
@@ -230,33 +243,50 @@ class Matrix:
         return [row for row in self.rows if row.answered]
 
 
-def active_mentors(scheme: Scheme) -> list[Participant]:
-    """The scheme's active mentors, in the matrix's order (name, then number)."""
+def _taking_part(scheme: Scheme, role: ParticipantRole) -> QuerySet[Participant]:
+    """The scheme's people of ``role`` taking part: active, consent to take part current."""
+    return scheme.participants.filter(taking_part(), role=role)
+
+
+def mentors_taking_part(scheme: Scheme) -> list[Participant]:
+    """The scheme's mentors taking part, in the matrix's order (name, then number). One
+    query."""
     return list(
-        scheme.participants.filter(status=ParticipantStatus.ACTIVE, role=ParticipantRole.MENTOR)
+        _taking_part(scheme, ParticipantRole.MENTOR)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+    )
+
+
+def mentees_taking_part(scheme: Scheme) -> list[Participant]:
+    """The scheme's mentees taking part, whom mentors are asked about, by name then
+    number. One query. A mentee who consents later joins them (a new question for every
+    mentor); one who stops taking part leaves them, their answers kept."""
+    return list(
+        _taking_part(scheme, ParticipantRole.MENTEE)
         .select_related("user")
         .order_by("user__full_name", "pk")
     )
 
 
 def matrix(scheme: Scheme, mentors: list[Participant] | None = None) -> Matrix:
-    """Every active mentor's answer about every active mentee of the scheme.
+    """Every answer of a mentor taking part about a mentee taking part in the scheme.
 
-    ``mentors``: only these rows (some of :func:`active_mentors`, say a page of them);
-    the work grows with the rows times the mentees.
+    ``mentors``: only these rows (some of :func:`mentors_taking_part`, say a page of
+    them); the work grows with the rows times the mentees.
 
-    Withdrawn mentors and mentees are left out (their answers stay stored). A cell is
+    People not taking part (withdrawn, or without a current consent) are left out
+    (their answers stay stored). A cell is
     ``None`` where the mentor has not answered about that mentee (for example a mentee
     added after they answered). Each cell says whether the mentee is the mentor's own
     clinical supervisor. Three queries, whatever the size of the scheme; every
     participant's ``scheme`` is the given scheme object, so research IDs cost no query.
     """
-    active = scheme.participants.filter(status=ParticipantStatus.ACTIVE).select_related("user")
-    mentees = list(active.filter(role=ParticipantRole.MENTEE).order_by("user__full_name", "pk"))
-    stored = Willingness.objects.filter(mentee__status=ParticipantStatus.ACTIVE)
+    mentees = mentees_taking_part(scheme)
+    stored = Willingness.objects.filter(taking_part("mentee"))
     if mentors is None:
-        mentors = active_mentors(scheme)
-        stored = stored.filter(mentor__scheme=scheme, mentor__status=ParticipantStatus.ACTIVE)
+        mentors = mentors_taking_part(scheme)
+        stored = stored.filter(taking_part("mentor"), mentor__scheme=scheme)
     else:
         stored = stored.filter(mentor__in=[mentor.pk for mentor in mentors])
     answers: dict[int, dict[int, bool]] = defaultdict(dict)
@@ -281,30 +311,27 @@ def matrix(scheme: Scheme, mentors: list[Participant] | None = None) -> Matrix:
 
 
 def mentors_answered(scheme: Scheme) -> int:
-    """How many active mentors have answered about every active mentee of the scheme.
+    """How many mentors taking part have answered about every mentee taking part.
 
     The number of rows of :func:`matrix` that are ``answered``, counted by the database
     (two queries, whatever the size of the scheme) rather than by building the matrix,
-    which grows with mentors times mentees. With no active mentee, every active mentor.
+    which grows with mentors times mentees. With no mentee taking part, every mentor
+    taking part. Someone not taking part (withdrawn, or no current consent) counts
+    neither as a mentor to answer nor as a mentee to answer about.
     """
-    active = scheme.participants.filter(status=ParticipantStatus.ACTIVE)
-    mentees = active.filter(role=ParticipantRole.MENTEE).count()
-    answers = Count("willingness", filter=_about_active_mentees(scheme))
+    mentees = _taking_part(scheme, ParticipantRole.MENTEE).count()
+    answers = Count("willingness", filter=_about_mentees_taking_part(scheme))
     return (
-        active.filter(role=ParticipantRole.MENTOR)
+        _taking_part(scheme, ParticipantRole.MENTOR)
         .annotate(answers=answers)
         .filter(answers=mentees)
         .count()
     )
 
 
-def _about_active_mentees(scheme: Scheme) -> Q:
-    """A mentor's answers (``willingness``) about the scheme's active mentees."""
-    return Q(
-        willingness__mentee__scheme=scheme,
-        willingness__mentee__role=ParticipantRole.MENTEE,
-        willingness__mentee__status=ParticipantStatus.ACTIVE,
-    )
+def _about_mentees_taking_part(scheme: Scheme) -> Q:
+    """A mentor's answers (``willingness``) about the scheme's mentees taking part."""
+    return Q(willingness__mentee__in=_taking_part(scheme, ParticipantRole.MENTEE))
 
 
 def _how_many(count: int, of: int, *, first: bool) -> str:
@@ -338,21 +365,21 @@ def summary_of(result: Matrix) -> list[str]:
 def summary(scheme: Scheme) -> list[str]:
     """The study's willingness figures for the scheme, counted by the database.
 
-    Only mentors who have answered about every active mentee are counted; they are
+    Only mentors taking part who have answered about every mentee taking part are
+    counted (nobody else is a mentor or a mentee here); they are
     grouped by how many mentees they are willing to mentor, the largest group first
     (ties: more mentees first), as the paper reports them: "3 of 6 mentors are willing
     to mentor all 5 mentees", "2 are willing to mentor 3 of 5", "1 is willing to mentor
     4 of 5". A last line says how many mentors have not answered yet. No mentors, or no
     mentees, give an empty list. Two queries, whatever the size of the scheme.
     """
-    active = scheme.participants.filter(status=ParticipantStatus.ACTIVE)
-    mentees = active.filter(role=ParticipantRole.MENTEE).count()
-    about_active = _about_active_mentees(scheme)
+    mentees = _taking_part(scheme, ParticipantRole.MENTEE).count()
+    about = _about_mentees_taking_part(scheme)
     counts = list(
-        active.filter(role=ParticipantRole.MENTOR)
+        _taking_part(scheme, ParticipantRole.MENTOR)
         .annotate(
-            answers=Count("willingness", filter=about_active),
-            willing=Count("willingness", filter=about_active & Q(willingness__willing=True)),
+            answers=Count("willingness", filter=about),
+            willing=Count("willingness", filter=about & Q(willingness__willing=True)),
         )
         .values_list("answers", "willing")
     )

@@ -38,10 +38,11 @@ def _own_mentor(request: AuthedRequest, scheme_pk: int) -> Participant:
 
 
 def own(request: AuthedRequest, scheme_pk: int) -> HttpResponse:
-    """A mentor says, for each mentee, whether they would be willing to mentor them."""
+    """A mentor says, for each mentee taking part, whether they would be willing to mentor
+    them (a mentee who has not consented yet is asked about once they do)."""
     mentor = _own_mentor(request, scheme_pk)
     scheme = mentor.scheme
-    mentees = list(scheme_selectors.active_mentees(scheme))
+    mentees = willingness.mentees_taking_part(scheme)
     values: dict[int, bool | None] = dict(willingness.own_choices(mentor))
     problem = ""
     check = False
@@ -78,13 +79,14 @@ MATRIX_ROWS_PER_PAGE = 50
 
 
 def matrix(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Staff: every active mentor's willingness for every active mentee, and the figures.
+    """Staff: the willingness of every mentor taking part for every mentee taking part,
+    and the figures.
 
     The figures count every mentor; the table shows ``MATRIX_ROWS_PER_PAGE`` mentors at a
     time, as each row has a cell per mentee (willingness.csv holds every answer).
     """
     scheme = scheme_selectors.scheme_for_action(request.user, pk, "schemes.facilitate")
-    mentors = willingness.active_mentors(scheme)
+    mentors = willingness.mentors_taking_part(scheme)
     page = Paginator(mentors, MATRIX_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     result = willingness.matrix(scheme, mentors=list(page))
     audit.record(

@@ -8,7 +8,9 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -138,6 +140,7 @@ def test_contributions_are_closed_outside_phase_1(
 def test_documents_are_versioned_and_the_approved_version_is_kept(
     client_for: ClientFor, facilitator: User, lead: User, scheme: Scheme, mentee: Participant
 ) -> None:
+    ConsentFactory(participant=mentee)
     interview = services.interview_for(scheme)
     services.notes_save(
         actor=facilitator,
@@ -282,9 +285,15 @@ def test_a_wrong_retention_date_or_transcript_is_shown_on_the_interview_page_to_
 
 
 def test_mentors_find_phase_1_tasks_and_the_dashboard_counts_them(
-    client_for: ClientFor, lead: User, phase_1: Scheme, mentor: Participant, mentee: Participant
+    client_for: ClientFor,
+    lead: User,
+    phase_1: Scheme,
+    mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
 ) -> None:
     ConsentFactory(participant=mentor)
+    ConsentFactory(participant=mentee)  # other_mentee has not consented: not counted
     body = client_for(mentor.user).get(reverse("tasks")).content.decode()
     assert "Say which consultants you are willing to mentor" in body
     assert "Add your feedback online" in body
@@ -326,3 +335,145 @@ def test_saving_the_document_says_what_to_fix_at_the_section_and_keeps_no_empty_
     html = client.post(url, {**blank, "strengths": " Calm "}, follow=True).content.decode()
     assert "Nothing has changed since version 1" in html
     assert DocumentVersion.objects.filter(document__mentee=mentee).count() == 1
+
+
+# Only mentees taking part are discussed ---------------------------------------------------
+
+
+def _interview_page(client: Client, scheme: Scheme) -> str:
+    return client.get(reverse("schemes:interview", args=[scheme.pk])).content.decode()
+
+
+def _section(page: str, heading: str) -> str:
+    """The interview page's list under ``heading``, up to the next list's end."""
+    start = page.index(heading)
+    return page[start : page.index("</ul>", start)]
+
+
+def _row(page: str, name: str) -> str:
+    """The table row of the page naming ``name``."""
+    start = page.index(name)
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_mentee_who_has_not_consented_is_not_offered_for_notes_or_a_document(
+    client_for: ClientFor,
+    facilitator: User,
+    phase_1: Scheme,
+    mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+) -> None:
+    ConsentFactory(participant=mentee)
+    ConsentFactory(participant=mentor)  # other_mentee has not consented
+    client = client_for(facilitator)
+    notes_of = {
+        m: reverse("schemes:interview_notes", args=[phase_1.pk, m.pk])
+        for m in (mentee, other_mentee)
+    }
+    page = _interview_page(client, phase_1)
+    discussed = _section(page, "Notes on each mentee")
+    assert notes_of[mentee] in discussed and "Dr Mentee Two" not in discussed
+    apart = _section(page, "Not taking part")
+    assert "Dr Mentee Two" in apart and "(no consent to take part)" in apart
+    assert notes_of[other_mentee] not in page  # nothing to read, and no new notes
+    documents = client.get(reverse("schemes:documents", args=[phase_1.pk])).content.decode()
+    assert "Dr Mentee One" in documents and "Dr Mentee Two" not in documents
+    # The document page offers no compiling, and a compile sent anyway makes nothing.
+    document_url = reverse("schemes:document", args=[phase_1.pk, other_mentee.pk])
+    document = client.get(document_url).content.decode()
+    assert "Compile from the group" not in document
+    assert "Dr Mentee Two is not taking part, so no document is compiled for them." in document
+    refused = client.post(
+        reverse("schemes:document_compile", args=[phase_1.pk, other_mentee.pk]), follow=True
+    )
+    assert "Dr Mentee Two is not taking part, so no document is compiled for them" in (
+        refused.content.decode()
+    )
+    assert not DocumentVersion.objects.exists()
+    # Mentors are not asked for their own feedback on them either.
+    own = client_for(mentor.user).get(reverse("own_feedback", args=[phase_1.pk])).content.decode()
+    assert "Dr Mentee One" in own and "Dr Mentee Two" not in own
+
+
+@pytest.mark.parametrize("how", ["withdraws their consent", "is withdrawn by the lead"])
+def test_a_mentee_who_stops_in_phase_1_keeps_their_notes_and_document_but_is_not_offered(
+    client_for: ClientFor,
+    facilitator: User,
+    lead: User,
+    phase_1: Scheme,
+    mentee: Participant,
+    other_mentee: Participant,
+    how: str,
+) -> None:
+    from revmentor.schemes.services import consent_withdraw, participant_withdraw
+
+    for person in (mentee, other_mentee):
+        ConsentFactory(participant=person)
+    services.notes_save(
+        actor=facilitator,
+        interview=services.interview_for(phase_1),
+        mentee=mentee,
+        texts={"strengths": "Calm in clinic"},
+    )
+    services.document_compile(actor=facilitator, mentee=mentee)
+    if how == "withdraws their consent":
+        consent_withdraw(participant=mentee)
+    else:
+        participant_withdraw(actor=lead, participant=mentee, reason="Moved trust")
+    client = client_for(facilitator)
+
+    page = _interview_page(client, phase_1)
+    assert "Dr Mentee One" not in _section(page, "Notes on each mentee")
+    apart = _section(page, "Not taking part")
+    notes_url = reverse("schemes:interview_notes", args=[phase_1.pk, mentee.pk])
+    assert notes_url in apart and "(notes kept)" in apart
+    label = "(withdrawn)" if how == "is withdrawn by the lead" else "(no consent to take part)"
+    assert label in apart
+    notes = client.get(notes_url).content.decode()
+    assert "Calm in clinic" in notes
+    assert "Dr Mentee One is not taking part, so the group does not discuss them." in notes
+
+    documents = client.get(reverse("schemes:documents", args=[phase_1.pk])).content.decode()
+    stopped, taking_part = _row(documents, "Dr Mentee One"), _row(documents, "Dr Mentee Two")
+    assert "Draft (version 1)" in stopped and "Not taking part" in stopped
+    assert "Not started" in taking_part and "Not taking part" not in taking_part
+    document_url = reverse("schemes:document", args=[phase_1.pk, mentee.pk])
+    document = client.get(document_url).content.decode()
+    assert "Calm in clinic" in document and "Compile again from the notes" not in document
+    client.post(reverse("schemes:document_compile", args=[phase_1.pk, mentee.pk]))
+    assert DocumentVersion.objects.filter(document__mentee=mentee).count() == 1
+    dashboard = client_for(lead).get(reverse("schemes:detail", args=[phase_1.pk])).content.decode()
+    assert "<strong>0</strong> of 1 mentee has notes" in dashboard
+
+
+def _interview_queries(client: Client, scheme: Scheme) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("schemes:interview", args=[scheme.pk])).status_code == 200
+    return len(queries)
+
+
+def test_the_interview_page_costs_the_same_queries_for_more_mentees_taking_part_or_not(
+    client_for: ClientFor, facilitator: User, phase_1: Scheme
+) -> None:
+    from tests.factories import ParticipantFactory
+
+    interview = services.interview_for(phase_1)
+
+    def add(consented: bool) -> None:
+        person = ParticipantFactory.create(scheme=phase_1, role="mentee")
+        if consented:
+            ConsentFactory(participant=person)
+        services.notes_save(
+            actor=facilitator, interview=interview, mentee=person, texts={"strengths": "x"}
+        )
+
+    add(True)
+    add(False)
+    client = client_for(facilitator)
+    small = _interview_queries(client, phase_1)
+    for n in range(10):
+        add(n % 2 == 0)
+    page = client.get(reverse("schemes:interview", args=[phase_1.pk])).content.decode()
+    assert page.count("(notes kept)") == 6
+    assert _interview_queries(client, phase_1) == small

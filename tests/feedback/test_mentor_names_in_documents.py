@@ -23,7 +23,7 @@ from revmentor.feedback.forms import NAMES_NOT_CHECKED, VERSION_CHANGED
 from revmentor.feedback.models import DocumentVersion, FeedbackDocument
 from revmentor.feedback.services import NAMES_CHECKED, FeedbackError
 from revmentor.schemes.models import Participant, ParticipantRole, ParticipantStatus, Scheme
-from tests.factories import ParticipantFactory
+from tests.factories import ConsentFactory, ParticipantFactory
 
 ClientFor = Callable[[User | None], Client]
 
@@ -300,6 +300,7 @@ def test_once_approved_after_checking_the_page_says_who_checked_instead_of_warni
     mentee: Participant,
     mentors: list[Participant],
 ) -> None:
+    ConsentFactory(participant=mentee)  # taking part: the page's one inset is the approval's
     services.document_edit(
         actor=lead, mentee=mentee, texts={"strengths": "Hannah-level calm in a crisis."}
     )
@@ -458,6 +459,8 @@ def test_the_documents_list_marks_documents_that_name_a_mentor_approved_ones_too
     third = ParticipantFactory.create(
         scheme=scheme, role=ParticipantRole.MENTEE, user__full_name="Dr Mentee Three"
     )
+    for person in (mentee, other_mentee, third):
+        ConsentFactory(participant=person)
     _approved_before_the_check(lead, mentee, DEMO_TEXT)
     # A later clean draft does not hide what the approved version says
     services.document_edit(actor=lead, mentee=mentee, texts={"strengths": "A great teacher."})
@@ -487,6 +490,8 @@ def test_the_documents_list_costs_the_same_queries_for_more_mentees(
         client.get(url)
     for n in range(5):
         more = ParticipantFactory.create(scheme=scheme, role=ParticipantRole.MENTEE)
+        if n % 2:  # taking part or not, the same queries
+            ConsentFactory(participant=more)
         _approved_before_the_check(lead, more, f"Hannah Hughes, again {n}.")
     with CaptureQueriesContext(connection) as six:
         html = client.get(url).content.decode()

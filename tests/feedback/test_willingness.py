@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from revmentor.core.models import AuditEvent, User
-from revmentor.feedback import willingness, willingness_views
+from revmentor.feedback import moves, presenters, willingness, willingness_views
 from revmentor.feedback.models import Willingness
 from revmentor.feedback.willingness import WillingnessError
-from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
-from revmentor.schemes.services import participant_withdraw
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, taking_part
+from revmentor.schemes.services import consent_withdraw, participant_withdraw
 from tests.factories import ConsentFactory, ParticipantFactory, SchemeFactory
 
 ClientFor = Callable[[User | None], Client]
@@ -44,7 +44,14 @@ def _mentor(scheme: Scheme) -> Participant:
 
 
 def _mentee(scheme: Scheme) -> Participant:
-    return _participant(scheme=scheme, role=ParticipantRole.MENTEE)
+    return _consented(_participant(scheme=scheme, role=ParticipantRole.MENTEE))
+
+
+def _not_consented(scheme: Scheme, role: ParticipantRole, name: str = "") -> Participant:
+    """Someone added to the scheme who has not given their consent to take part yet."""
+    if name:
+        return _participant(scheme=scheme, role=role, user__full_name=name)
+    return _participant(scheme=scheme, role=role)
 
 
 def _withdraw(participant: Participant) -> None:
@@ -57,9 +64,13 @@ def phase_1(scheme: Scheme) -> Scheme:
 
 
 @pytest.fixture
-def ready_mentor(phase_1: Scheme, mentor: Participant, other_mentee: Participant) -> Participant:
-    """``mentor``, consented, in phase 1, with two mentees: ``mentee`` (their own
-    supervisor) and ``other_mentee``."""
+def ready_mentor(
+    phase_1: Scheme, mentor: Participant, mentee: Participant, other_mentee: Participant
+) -> Participant:
+    """``mentor``, consented, in phase 1, with two consented mentees: ``mentee`` (their
+    own supervisor) and ``other_mentee``."""
+    _consented(mentee)
+    _consented(other_mentee)
     return _consented(mentor)
 
 
@@ -246,6 +257,8 @@ def test_summary_counts_only_mentors_who_have_answered(
 def test_summary_when_nobody_has_answered_yet(
     phase_1: Scheme, mentor: Participant, other_mentor: Participant, mentee: Participant
 ) -> None:
+    for person in (mentor, other_mentor, mentee):
+        _consented(person)
     assert willingness.summary(phase_1) == ["2 of 2 mentors have not answered yet"]
 
 
@@ -335,7 +348,7 @@ def _answered_both_ways(scheme: Scheme) -> int:
     # The figures, counted by the database, say what the whole matrix says.
     assert willingness.summary(scheme) == willingness.summary_of(whole)
     # Some of the rows, built alone, are those rows of the whole matrix.
-    some = willingness.active_mentors(scheme)[1:3]
+    some = willingness.mentors_taking_part(scheme)[1:3]
     assert willingness.matrix(scheme, mentors=some).rows == whole.rows[1:3]
     return counted
 
@@ -394,6 +407,7 @@ def test_matrix_flags_own_supervisor_and_unanswered_pairs(
     other_mentee: Participant,
     other_mentor: Participant,
 ) -> None:
+    _consented(other_mentor)
     willingness.willingness_set(
         mentor=ready_mentor, choices={mentee.pk: False, other_mentee.pk: True}
     )
@@ -576,6 +590,7 @@ def test_lead_sees_the_matrix_and_the_figures(
     mentee: Participant,
     other_mentee: Participant,
 ) -> None:
+    _consented(other_mentor)
     willingness.willingness_set(
         mentor=ready_mentor, choices={mentee.pk: True, other_mentee.pk: False}
     )
@@ -708,12 +723,13 @@ def test_willingness_csv_is_refused_to_everyone_else(
 
 
 def _grow(scheme: Scheme, mentors: int, mentees: int) -> None:
-    """Grow the scheme to this many mentors and mentees, every mentor having answered."""
+    """Grow the scheme to this many mentors and mentees, every mentor taking part having
+    answered about every mentee taking part."""
     while Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTEE).count() < mentees:
         _mentee(scheme)
     while Participant.objects.filter(scheme=scheme, role=ParticipantRole.MENTOR).count() < mentors:
         _mentor(scheme)
-    active = Participant.objects.filter(scheme=scheme).active()
+    active = Participant.objects.filter(taking_part(), scheme=scheme)
     everyone = list(active.mentees())
     for mentor in active.mentors():
         willingness.willingness_set(
@@ -740,6 +756,9 @@ def test_query_counts_of_the_mentor_page_and_the_matrix_are_the_same_at_6_and_60
     gone = Participant.objects.filter(scheme=phase_1).order_by("-pk")
     _withdraw(gone.filter(role=ParticipantRole.MENTOR)[0])
     _withdraw(gone.filter(role=ParticipantRole.MENTEE)[0])
+    # And a mentor and a mentee who have not consented yet, at both sizes.
+    _not_consented(phase_1, ParticipantRole.MENTOR)
+    _not_consented(phase_1, ParticipantRole.MENTEE)
     one = Participant.objects.filter(scheme=phase_1, role=ParticipantRole.MENTOR).first()
     assert one is not None
     mentor_client, lead_client = client_for(one.user), client_for(lead)
@@ -756,3 +775,132 @@ def test_query_counts_of_the_mentor_page_and_the_matrix_are_the_same_at_6_and_60
     )
     assert small == large
     assert "Not answered" not in lead_client.get(_matrix_url(phase_1)).content.decode()
+
+
+# Only people taking part: not consented yet, or consent withdrawn ------------------------
+
+
+def test_a_mentee_who_has_not_consented_is_not_asked_about_nor_required(
+    client_for: ClientFor,
+    ready_mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+) -> None:
+    scheme = ready_mentor.scheme
+    _not_consented(scheme, ParticipantRole.MENTEE, "Dr Not Yet Consented")
+    client = client_for(ready_mentor.user)
+    page = client.get(_own_url(scheme)).content.decode()
+    assert "Would you be willing to mentor Dr Mentee Two?" in page
+    assert "Dr Not Yet Consented" not in page
+    response = client.post(
+        _own_url(scheme), {f"mentee-{mentee.pk}": "yes", f"mentee-{other_mentee.pk}": "no"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("tasks")
+    assert willingness.own_choices(ready_mentor) == {mentee.pk: True, other_mentee.pk: False}
+    # The service does not require them either, and the mentor has answered everyone.
+    willingness.willingness_set(
+        mentor=ready_mentor, choices={mentee.pk: False, other_mentee.pk: False}
+    )
+    assert _answered_both_ways(scheme) == 1
+
+
+def test_a_mentee_who_consents_later_becomes_a_new_question(
+    client_for: ClientFor,
+    ready_mentor: Participant,
+    mentee: Participant,
+    other_mentee: Participant,
+) -> None:
+    scheme = ready_mentor.scheme
+    late = _not_consented(scheme, ParticipantRole.MENTEE, "Dr Late Consent")
+    willingness.willingness_set(
+        mentor=ready_mentor, choices={mentee.pk: True, other_mentee.pk: True}
+    )
+    client = client_for(ready_mentor.user)
+    assert _answered_both_ways(scheme) == 1
+
+    _consented(late)
+
+    assert _answered_both_ways(scheme) == 0
+    page = client.get(_own_url(scheme)).content.decode()
+    assert "Would you be willing to mentor Dr Late Consent?" in page
+    assert f'name="mentee-{late.pk}" type="radio" value="yes" checked' not in page
+    assert f'name="mentee-{mentee.pk}" type="radio" value="yes" checked' in page
+    with pytest.raises(WillingnessError, match="1 is not answered"):
+        willingness.willingness_set(
+            mentor=ready_mentor, choices={mentee.pk: True, other_mentee.pk: True}
+        )
+    client.post(
+        _own_url(scheme),
+        {f"mentee-{m.pk}": "yes" for m in (mentee, other_mentee, late)},
+    )
+    assert willingness.own_choices(ready_mentor)[late.pk] is True
+    assert _answered_both_ways(scheme) == 1
+
+
+def test_your_tasks_reopens_the_willingness_task_when_a_mentee_consents(
+    ready_mentor: Participant, mentee: Participant, other_mentee: Participant
+) -> None:
+    late = _not_consented(ready_mentor.scheme, ParticipantRole.MENTEE)
+    willingness.willingness_set(
+        mentor=ready_mentor, choices={mentee.pk: True, other_mentee.pk: True}
+    )
+
+    def status() -> str:
+        found = Participant.objects.with_consent().select_related("scheme").get(pk=ready_mentor.pk)
+        rows = presenters.mentor_rows([found])[ready_mentor.pk]
+        return next(r.status for r in rows if "willing to mentor" in r.title)
+
+    assert status() == "completed"
+    _consented(late)
+    assert status() == "Not started"
+
+
+def test_the_figures_leave_out_mentors_and_mentees_who_have_not_consented(
+    client_for: ClientFor,
+    lead: User,
+    phase_1: Scheme,
+    paper: tuple[list[Participant], list[Participant]],
+) -> None:
+    _not_consented(phase_1, ParticipantRole.MENTOR)  # cannot answer: not "not answered yet"
+    _not_consented(phase_1, ParticipantRole.MENTEE)  # not asked about
+    assert willingness.summary(phase_1) == PAPER_FIGURES
+    assert _answered_both_ways(phase_1) == 6
+    result = willingness.matrix(phase_1)
+    assert len(result.rows) == 6 and len(result.mentees) == 5
+    # Moving on: nobody has willingness left to give; five documents are missing, not six.
+    assert moves.unfinished_willingness(phase_1) == []
+    [documents] = moves.unfinished_documents(phase_1)
+    assert documents.text.startswith("5 of 5 mentees have no approved feedback document")
+    dashboard = client_for(lead).get(reverse("schemes:detail", args=[phase_1.pk]))
+    body = dashboard.content.decode()
+    assert "<strong>0</strong> of 5 mentees have notes" in body
+    assert "<strong>0</strong> of 5 documents approved" in body
+
+
+def test_a_mentee_who_withdraws_consent_in_phase_1_drops_out_as_a_withdrawn_one_does(
+    client_for: ClientFor,
+    phase_1: Scheme,
+    paper: tuple[list[Participant], list[Participant]],
+) -> None:
+    mentors, mentees = paper
+    consent_withdraw(participant=mentees[4])  # only the "all" mentors were willing
+    assert mentees[4] not in willingness.matrix(phase_1).mentees
+    assert willingness.summary(phase_1) == [
+        "4 of 6 mentors are willing to mentor all 4 mentees",
+        "2 are willing to mentor 3 of 4",
+    ]
+    assert _answered_both_ways(phase_1) == 6
+    page = client_for(mentors[3].user).get(_own_url(phase_1)).content.decode()
+    assert mentees[4].user.full_name not in page
+    # Not required; what was said about them is kept.
+    willingness.willingness_set(
+        mentor=mentors[3], choices={m.pk: i < 3 for i, m in enumerate(mentees[:4])}
+    )
+    assert Willingness.objects.filter(mentee=mentees[4]).count() == 6
+    # A mentor who withdraws their consent is no longer counted either.
+    consent_withdraw(participant=mentors[0])
+    assert willingness.summary(phase_1) == [
+        "3 of 5 mentors are willing to mentor all 4 mentees",
+        "2 are willing to mentor 3 of 4",
+    ]
+    assert moves.unfinished_willingness(phase_1) == []
