@@ -420,20 +420,22 @@ def willingness_rows(
     """Rows of ``willingness.csv``: ``(mentor_id, mentee_id, willing, own_supervisor)``.
 
     ``willing`` and ``own_supervisor`` are ``yes``/``no``; the IDs come from ``ids`` (a
-    research ID, never a name or email). As in :func:`matrix`, only active mentors and
-    mentees are included, since a withdrawn person's willingness no longer counts and an
-    allocation read from this file must not pair them; pairs not answered have no row.
-    Rows are sorted by the IDs, so their order says nothing about names. Two queries,
-    and work that grows with the answers stored, not with mentors × mentees.
+    research ID, never a name or email). As in :func:`matrix`, only mentors and mentees
+    taking part are included: the willingness of someone withdrawn, or without a current
+    consent to take part, no longer counts (nor, without consent, may it be used for
+    research), and an allocation read from this file must not pair them; pairs not
+    answered have no row. Rows are sorted by the IDs, so their order says nothing about
+    names. Two queries, and work that grows with the answers stored, not with mentors ×
+    mentees.
     """
-    people = {p.pk: p for p in scheme.participants.filter(status=ParticipantStatus.ACTIVE)}
+    people = {p.pk: p for p in scheme.participants.filter(taking_part())}
     answers = Willingness.objects.filter(
+        taking_part("mentor"),
+        taking_part("mentee"),
         mentor__scheme=scheme,
         mentee__scheme=scheme,
         mentor__role=ParticipantRole.MENTOR,
         mentee__role=ParticipantRole.MENTEE,
-        mentor__status=ParticipantStatus.ACTIVE,
-        mentee__status=ParticipantStatus.ACTIVE,
     ).values_list("mentor_id", "mentee_id", "willing")
     rows = []
     for mentor_id, mentee_id, willing in answers:

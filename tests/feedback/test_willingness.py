@@ -696,6 +696,28 @@ def test_willingness_csv_is_pseudonymised_and_audited(
     assert event.actor == user and "willingness.csv" in event.summary
 
 
+def test_willingness_csv_leaves_out_people_not_taking_part(
+    ready_mentor: Participant, mentee: Participant, other_mentee: Participant
+) -> None:
+    scheme = ready_mentor.scheme
+    unconsented = _not_consented(scheme, ParticipantRole.MENTEE)
+    willingness.willingness_set(
+        mentor=ready_mentor,
+        choices={mentee.pk: True, other_mentee.pk: False, unconsented.pk: True},
+    )
+
+    def rows() -> set[tuple[str, str]]:
+        found = willingness.willingness_rows(scheme, lambda person: str(person.pk))
+        return {(mentor_id, mentee_id) for mentor_id, mentee_id, _w, _s in found}
+
+    mentor_id = str(ready_mentor.pk)
+    # The answer about someone who has not consented is kept but not exported.
+    assert Willingness.objects.filter(mentor=ready_mentor, mentee=unconsented).exists()
+    assert rows() == {(mentor_id, str(mentee.pk)), (mentor_id, str(other_mentee.pk))}
+    consent_withdraw(participant=other_mentee)
+    assert rows() == {(mentor_id, str(mentee.pk))}
+
+
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
