@@ -24,7 +24,7 @@ from revmentor.feedback.models import (
     Note,
 )
 from revmentor.privacy.tasks import schedule_retention
-from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme
+from revmentor.schemes.models import Participant, ParticipantRole, Phase, Scheme, taking_part
 
 logger = logging.getLogger(__name__)
 MAX_NOTE = 10_000
@@ -75,6 +75,18 @@ def _check_mentee(scheme: Scheme, mentee: Participant) -> None:
         raise FeedbackError("That person is not a mentee of this scheme.")
 
 
+def _check_taking_part(mentee: Participant) -> None:
+    """Refuse new feedback about a mentee not taking part (withdrawn, or without a
+    current consent to take part): the group discusses only mentees taking part. What
+    was written while they took part is kept as it is. One query."""
+    if not Participant.objects.filter(taking_part(), pk=mentee.pk).exists():
+        name = mentee.user.full_name or "This mentee"
+        raise FeedbackError(
+            f"{name} is not taking part, so no feedback about them is added: what the group "
+            "wrote while they took part is kept as it is."
+        )
+
+
 def interview_for(scheme: Scheme) -> GroupInterview:
     """The scheme's group interview, created empty the first time it is needed."""
     interview, _ = GroupInterview.objects.get_or_create(scheme=scheme)
@@ -113,6 +125,7 @@ def notes_save(
     """
     scheme = interview.scheme
     _check_mentee(scheme, mentee)
+    _check_taking_part(mentee)
     known = {slug for slug, _label in _domains(scheme)}
     unknown = sorted(set(texts) - known)
     if unknown:
@@ -154,6 +167,7 @@ def contributions_save(
     if scheme.phase != Phase.PHASE_1:
         raise FeedbackError("Feedback can be added only during phase 1.")
     _check_mentee(scheme, mentee)
+    _check_taking_part(mentee)
     known = {slug for slug, _label in _domains(scheme)}
     if set(texts) - known:
         raise FeedbackError("Unknown domain.")
@@ -184,6 +198,7 @@ def contribution_merge(*, actor: User, contribution: Contribution) -> Note:
     )
     if locked.merged_at is not None:
         raise FeedbackError("That feedback has already been added to the notes.")
+    _check_taking_part(locked.mentee)
     interview = interview_for(locked.mentee.scheme)
     note, _ = Note.objects.get_or_create(
         interview=interview, mentee=locked.mentee, domain=locked.domain
@@ -221,9 +236,11 @@ def _new_version(
 
 @transaction.atomic
 def document_compile(*, actor: User, mentee: Participant) -> DocumentVersion:
-    """Start (or restart) a mentee's document from the group's notes, domain by domain."""
+    """Start (or restart) a mentee's document from the group's notes, domain by domain;
+    only for a mentee taking part (FeedbackError otherwise)."""
     scheme = mentee.scheme
     _check_mentee(scheme, mentee)
+    _check_taking_part(mentee)
     notes = dict(
         Note.objects.filter(interview__scheme=scheme, mentee=mentee).values_list("domain", "text")
     )

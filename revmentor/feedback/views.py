@@ -129,7 +129,8 @@ def notes(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpResponse:
             if request.headers.get("X-Autosave"):
                 return JsonResponse({"saved": False, "error": str(error)}, status=400)
             problem = str(error)
-            texts.update(posted)
+            if selectors.takes_part(mentee):  # else the page shows the notes kept, read-only
+                texts.update(posted)
         else:
             if request.headers.get("X-Autosave"):
                 return JsonResponse({"saved": True})
@@ -341,15 +342,13 @@ def document_compile(request: AuthedRequest, pk: int, mentee_pk: int) -> HttpRes
     if refused := _not_post(request):
         return refused
     mentee = selectors.mentee_in(scheme, mentee_pk)
-    if not selectors.takes_part(mentee):
-        # Not offered on the page either: the group discusses only mentees taking part.
-        messages.error(
-            request,
-            f"{mentee.user.full_name} is not taking part, so no document is compiled for them",
-        )
-        return redirect("schemes:document", scheme.pk, mentee.pk)
-    services.document_compile(actor=request.user, mentee=mentee)
-    messages.success(request, "The document has been compiled from the group's notes")
+    try:
+        services.document_compile(actor=request.user, mentee=mentee)
+    except FeedbackError as error:
+        # Not offered on the page: the group discusses only mentees taking part.
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The document has been compiled from the group's notes")
     return redirect("schemes:document", scheme.pk, mentee.pk)
 
 
@@ -470,7 +469,8 @@ def own_feedback(request: AuthedRequest, scheme_pk: int, mentee_pk: int) -> Http
     own = selectors.own_contributions(mentor, mentee)
     problem = ""
     too_long: dict[str, str] = {}  # by domain: what to fix in that box
-    is_open = scheme.phase == Phase.PHASE_1
+    # Read-only outside phase 1, and about a mentee not taking part (the service refuses).
+    is_open = scheme.phase == Phase.PHASE_1 and selectors.takes_part(mentee)
     editable = [
         slug for slug, _l in domains if is_open and (slug not in own or own[slug].merged_at is None)
     ]

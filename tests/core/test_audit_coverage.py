@@ -45,8 +45,9 @@ STAFF_PAGES = {
 @pytest.fixture
 def phase_1(scheme: Scheme, lead: User, mentor: Participant, mentee: Participant) -> Scheme:
     """The mentor has submitted a questionnaire; the mentee's document is approved and
-    the group interview has a transcript."""
+    the group interview has a transcript. Both take part (consent given)."""
     ConsentFactory(participant=mentor)
+    ConsentFactory(participant=mentee)
     Stage.objects.filter(scheme=scheme, timepoint="pre_phase1").update(opened_at=timezone.now())
     stage = Stage.objects.get(scheme=scheme, timepoint="pre_phase1")
     submit(mentor, stage, FULL_MENTOR_PRE)
@@ -92,8 +93,7 @@ def test_staff_reading_documents_transcripts_or_answers_is_recorded(
 def test_the_delivering_mentor_reading_the_released_document_is_recorded(
     client_for: ClientFor, phase_1: Scheme, mentor: Participant, mentee: Participant
 ) -> None:
-    ConsentFactory(participant=mentee)  # a document is released while both take part
-    publish(phase_1, [(mentor, mentee)])
+    publish(phase_1, [(mentor, mentee)])  # released while both take part
     for name in ("released_document", "released_document_pdf"):
         response = client_for(mentor.user).get(reverse(name, args=[phase_1.pk, mentee.pk]))
         assert response.status_code == 200

@@ -86,6 +86,13 @@ def text(page: str) -> str:
 # A questionnaire page -------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def mentee_taking_part(mentee: Participant) -> None:
+    """The mentee has consented: phase 1's notes, documents and mentors' own feedback are
+    about mentees taking part."""
+    ConsentFactory(participant=mentee)
+
+
 @pytest.fixture
 def answering(open_stage: Stage, mentor: Participant) -> Participant:
     ConsentFactory(participant=mentor)

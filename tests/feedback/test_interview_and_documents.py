@@ -26,6 +26,13 @@ from tests.pdfs import pdf_info, pdf_text
 ClientFor = Callable[[User | None], Client]
 
 
+@pytest.fixture(autouse=True)
+def mentee_taking_part(mentee: Participant) -> None:
+    """``mentee`` has consented: phase 1 writes feedback about mentees taking part only.
+    ``other_mentee`` has not, unless a test gives it."""
+    ConsentFactory(participant=mentee)
+
+
 def test_notes_autosave_one_field_at_a_time(
     client_for: ClientFor, facilitator: User, scheme: Scheme, mentee: Participant
 ) -> None:
@@ -140,7 +147,6 @@ def test_contributions_are_closed_outside_phase_1(
 def test_documents_are_versioned_and_the_approved_version_is_kept(
     client_for: ClientFor, facilitator: User, lead: User, scheme: Scheme, mentee: Participant
 ) -> None:
-    ConsentFactory(participant=mentee)
     interview = services.interview_for(scheme)
     services.notes_save(
         actor=facilitator,
@@ -293,7 +299,6 @@ def test_mentors_find_phase_1_tasks_and_the_dashboard_counts_them(
     other_mentee: Participant,
 ) -> None:
     ConsentFactory(participant=mentor)
-    ConsentFactory(participant=mentee)  # other_mentee has not consented: not counted
     body = client_for(mentor.user).get(reverse("tasks")).content.decode()
     assert "Say which consultants you are willing to mentor" in body
     assert "Add your feedback online" in body
@@ -364,7 +369,6 @@ def test_a_mentee_who_has_not_consented_is_not_offered_for_notes_or_a_document(
     mentee: Participant,
     other_mentee: Participant,
 ) -> None:
-    ConsentFactory(participant=mentee)
     ConsentFactory(participant=mentor)  # other_mentee has not consented
     client = client_for(facilitator)
     notes_of = {
@@ -387,7 +391,7 @@ def test_a_mentee_who_has_not_consented_is_not_offered_for_notes_or_a_document(
     refused = client.post(
         reverse("schemes:document_compile", args=[phase_1.pk, other_mentee.pk]), follow=True
     )
-    assert "Dr Mentee Two is not taking part, so no document is compiled for them" in (
+    assert "Dr Mentee Two is not taking part, so no feedback about them is added" in (
         refused.content.decode()
     )
     assert not DocumentVersion.objects.exists()
@@ -408,8 +412,7 @@ def test_a_mentee_who_stops_in_phase_1_keeps_their_notes_and_document_but_is_not
 ) -> None:
     from revmentor.schemes.services import consent_withdraw, participant_withdraw
 
-    for person in (mentee, other_mentee):
-        ConsentFactory(participant=person)
+    ConsentFactory(participant=other_mentee)
     services.notes_save(
         actor=facilitator,
         interview=services.interview_for(phase_1),
@@ -447,6 +450,57 @@ def test_a_mentee_who_stops_in_phase_1_keeps_their_notes_and_document_but_is_not
     assert "<strong>0</strong> of 1 mentee has notes" in dashboard
 
 
+def test_nothing_new_is_written_about_a_mentee_who_stopped_taking_part(
+    client_for: ClientFor,
+    facilitator: User,
+    phase_1: Scheme,
+    mentor: Participant,
+    mentee: Participant,
+) -> None:
+    from revmentor.schemes.services import consent_withdraw
+
+    ConsentFactory(participant=mentor)
+    interview = services.interview_for(phase_1)
+    services.notes_save(
+        actor=facilitator, interview=interview, mentee=mentee, texts={"strengths": "Calm"}
+    )
+    services.contributions_save(mentor=mentor, mentee=mentee, texts={"strengths": "Kind"})
+    contribution = Contribution.objects.get()
+    consent_withdraw(participant=mentee)
+
+    # The services refuse, and change nothing.
+    with pytest.raises(FeedbackError, match="Dr Mentee One is not taking part"):
+        services.notes_save(
+            actor=facilitator, interview=interview, mentee=mentee, texts={"strengths": "X"}
+        )
+    with pytest.raises(FeedbackError, match="not taking part"):
+        services.contribution_merge(actor=facilitator, contribution=contribution)
+    with pytest.raises(FeedbackError, match="not taking part"):
+        services.contributions_save(mentor=mentor, mentee=mentee, texts={"strengths": "Y"})
+    with pytest.raises(FeedbackError, match="not taking part"):
+        services.document_compile(actor=facilitator, mentee=mentee)
+    assert list(Note.objects.values_list("text", flat=True)) == ["Calm"]
+    contribution.refresh_from_db()
+    assert (contribution.text, contribution.merged_at) == ("Kind", None)
+    assert not DocumentVersion.objects.exists()
+
+    # The notes page shows the notes kept, with no form, and a form sent is refused.
+    client = client_for(facilitator)
+    notes_url = reverse("schemes:interview_notes", args=[phase_1.pk, mentee.pk])
+    page = client.get(notes_url).content.decode()
+    assert "Calm" in page and "data-autosave" not in page and "Add to notes" not in page
+    refused = client.post(notes_url, {"strengths": "Typed anyway"})
+    assert "is not taking part, so no feedback about them is added" in refused.content.decode()
+    assert "Typed anyway" not in refused.content.decode()  # shown as kept, it would mislead
+    autosave = client.post(notes_url, {"strengths": "Typed"}, headers={"X-Autosave": "1"})
+    assert autosave.status_code == 400 and autosave.json()["saved"] is False
+    assert list(Note.objects.values_list("text", flat=True)) == ["Calm"]
+    # The mentor's own page about them is read-only.
+    own_url = reverse("own_feedback_mentee", args=[phase_1.pk, mentee.pk])
+    own = client_for(mentor.user).get(own_url).content.decode()
+    assert "Kind" in own and 'name="strengths"' not in own
+
+
 def _interview_queries(client: Client, scheme: Scheme) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("schemes:interview", args=[scheme.pk])).status_code == 200
@@ -461,12 +515,15 @@ def test_the_interview_page_costs_the_same_queries_for_more_mentees_taking_part_
     interview = services.interview_for(phase_1)
 
     def add(consented: bool) -> None:
+        """A mentee with notes, who then stops taking part unless ``consented``."""
         person = ParticipantFactory.create(scheme=phase_1, role="mentee")
-        if consented:
-            ConsentFactory(participant=person)
+        consent = ConsentFactory(participant=person)
         services.notes_save(
             actor=facilitator, interview=interview, mentee=person, texts={"strengths": "x"}
         )
+        if not consented:
+            consent.withdrawn_at = timezone.now()
+            consent.save(update_fields=["withdrawn_at"])
 
     add(True)
     add(False)

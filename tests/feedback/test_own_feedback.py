@@ -19,6 +19,12 @@ from tests.meetings.conftest import publish
 ClientFor = Callable[[User | None], Client]
 
 
+@pytest.fixture(autouse=True)
+def mentee_taking_part(mentee: Participant) -> None:
+    """``mentee`` has consented: phase 1 writes feedback about mentees taking part only."""
+    ConsentFactory(participant=mentee)
+
+
 def _page(client_for: ClientFor, mentor: Participant, mentee: Participant) -> str:
     url = reverse("own_feedback_mentee", args=[mentor.scheme_id, mentee.pk])
     response = client_for(mentor.user).get(url)
