@@ -35,6 +35,7 @@ from revmentor.questionnaires.models import (
 from revmentor.questionnaires.services import QuestionnaireError
 from revmentor.schemes.models import Participant, ParticipantStatus, Phase, Scheme
 from tests.factories import ConsentFactory, SchemeFactory
+from tests.meetings.conftest import publish
 
 
 def _fields(obj: Model | None) -> dict[str, Any] | None:
@@ -337,17 +338,7 @@ def test_the_questionnaire_before_the_session_once_the_session_is_held(
     scheme.phase = Phase.PHASE_2
     scheme.save()
     Stage.objects.filter(scheme=scheme).update(opened_at=timezone.now())
-    published = Allocation.objects.create(
-        scheme=scheme,
-        number=1,
-        seed=1,
-        algorithm="test",
-        inputs_sha256="",
-        record={},
-        status=Allocation.Status.PUBLISHED,
-    )
-    pair = Pair.objects.create(allocation=published, mentor=consented_mentor, mentee=mentee)
-    other = Pair.objects.create(allocation=published, mentor=other_mentor, mentee=other_mentee)
+    pair, other = publish(scheme, [(consented_mentor, mentee), (other_mentor, other_mentee)])
     stage = Stage.objects.get(scheme=scheme, timepoint="pre_session")
     services.response_save_page(
         participant=consented_mentor,
